@@ -1,0 +1,101 @@
+"""One settings object per process, read from the environment (twelve-factor)."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_API_KEY = "dev-open311-key"
+DEV_OPERATOR_TOKEN = "dev-operator-token"
+DEV_SERVICE_KEY = "dev-service-key"
+PLACEHOLDERS = frozenset({DEV_API_KEY, DEV_OPERATOR_TOKEN, DEV_SERVICE_KEY, "", "changeme", "change-me"})
+MIN_SECRET_CHARS = 16
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot be used (for example placeholder secrets in production)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    port: int = 8000
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'hotline.db'}"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    api_keys: frozenset[str] = frozenset({DEV_API_KEY})
+    operator_token: str = DEV_OPERATOR_TOKEN
+    service_key: str = DEV_SERVICE_KEY
+    events_stream: str = "hotline:events"
+    relay_interval_seconds: float = 0.5
+    max_body_bytes: int = 64 * 1024
+    data_dir: Path = field(default=ROOT / "bot" / "data")
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+    def check(self) -> None:
+        """Refuse placeholder or short secrets outside development.
+
+        Raises:
+            SettingsError: naming every variable that must be set.
+        """
+        if self.development:
+            return
+        bad = []
+        if not self.api_keys or any(_weak(k) for k in self.api_keys):
+            bad.append("HOTLINE_API_KEYS")
+        if _weak(self.operator_token):
+            bad.append("HOTLINE_OPERATOR_TOKEN")
+        if _weak(self.service_key):
+            bad.append("HOTLINE_SERVICE_KEY")
+        if bad:
+            raise SettingsError(
+                f"{', '.join(bad)} must be set to real secrets (at least {MIN_SECRET_CHARS} characters) "
+                f"when HOTLINE_ENV={self.environment}"
+            )
+
+    def describe(self) -> str:
+        """A start-up banner; secrets are shown only when they are the public development defaults."""
+        def show(secret: str) -> str:
+            return secret if secret in PLACEHOLDERS else "<set>"
+
+        return "\n".join([
+            f"hotline backend ({self.environment})",
+            f"  HOTLINE_PORT={self.port}",
+            f"  DATABASE_URL={_hide_password(self.database_url)}",
+            f"  REDIS_URL={_hide_password(self.redis_url)}",
+            f"  HOTLINE_API_KEYS={','.join(sorted(show(k) for k in self.api_keys))}",
+            f"  HOTLINE_OPERATOR_TOKEN={show(self.operator_token)}",
+            f"  HOTLINE_SERVICE_KEY={show(self.service_key)}",
+        ])
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    keys = frozenset(k.strip() for k in env.get("HOTLINE_API_KEYS", "").split(",") if k.strip())
+    return Settings(
+        environment=env.get("HOTLINE_ENV", defaults.environment).strip().lower(),
+        port=int(env.get("HOTLINE_PORT", defaults.port)),
+        database_url=env.get("DATABASE_URL", defaults.database_url),
+        redis_url=env.get("REDIS_URL", defaults.redis_url),
+        api_keys=keys or defaults.api_keys,
+        operator_token=env.get("HOTLINE_OPERATOR_TOKEN", defaults.operator_token),
+        service_key=env.get("HOTLINE_SERVICE_KEY", defaults.service_key),
+    )
+
+
+def _weak(secret: str) -> bool:
+    return secret in PLACEHOLDERS or len(secret) < MIN_SECRET_CHARS
+
+
+def _hide_password(url: str) -> str:
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
