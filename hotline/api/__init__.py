@@ -1,0 +1,1 @@
+"""Operator, analyst and assistant APIs under /api/ (bearer tokens)."""

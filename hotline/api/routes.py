@@ -1,0 +1,127 @@
+"""/api/: tickets for staff, a resident's own tickets for the assistant, category suggestions."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from bot.lang import Lang
+from hotline.api.auth import Admin, Assistant, Rater, StaffReader, StaffWriter
+from hotline.api.schemas import SatisfactionIn, StaffIn, SuggestIn, UpdateIn
+from hotline.api.views import ticket_detail, ticket_summary
+from hotline.deps import BackendDep
+from hotline.lifecycle import Rating
+from hotline.models import Status
+from hotline.open311.intake import parse_datetime
+from hotline.open311.views import w3c
+from hotline.queries import TicketFilter, count_tickets, find_tickets, resident_tickets
+from hotline.staff import add_staff
+from hotline.tickets import load_ticket
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+@router.get("/tickets")
+def list_tickets(
+    backend: BackendDep,
+    principal: StaffReader,
+    status: Status | None = None,
+    service_code: str | None = None,
+    department: str | None = None,
+    district_code: str | None = None,
+    subdistrict_code: str | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    lang: Lang = Lang.ZH,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    f = TicketFilter(
+        statuses=(status.value,) if status else (), service_codes=(service_code,) if service_code else (),
+        department=department, district_code=district_code, subdistrict_code=subdistrict_code, text=q,
+        start=parse_datetime(start_date, "start_date") if start_date else None,
+        end=parse_datetime(end_date, "end_date") if end_date else None, limit=limit, offset=offset,
+    )
+    tickets = find_tickets(backend.db, f)
+    return {
+        "total": count_tickets(backend.db, f),
+        "tickets": [ticket_summary(t, backend, principal, lang.value) for t in tickets],
+    }
+
+
+@router.get("/tickets/{service_request_id}")
+def get_ticket(backend: BackendDep, principal: StaffReader, service_request_id: str,
+               lang: Lang = Lang.ZH) -> dict[str, Any]:
+    with backend.db.read() as session:
+        ticket = load_ticket(session, service_request_id)
+    return ticket_detail(ticket, backend, principal, lang.value)
+
+
+@router.post("/tickets/{service_request_id}/updates")
+async def post_update(backend: BackendDep, principal: StaffWriter, service_request_id: str,
+                      body: UpdateIn) -> dict[str, Any]:
+    ticket = await run_in_threadpool(
+        backend.lifecycle.update, service_request_id, status=body.status, note=body.note,
+        note_language=body.note_language.value, actor=f"{principal.role}:{principal.name}",
+    )
+    return ticket_detail(ticket, backend, principal)
+
+
+@router.post("/tickets/{service_request_id}/satisfaction")
+async def post_satisfaction(backend: BackendDep, principal: Rater, service_request_id: str,
+                            body: SatisfactionIn) -> dict[str, Any]:
+    rating = Rating(resolved=body.resolved, rating=body.rating, comment=body.comment)
+    actor = "resident" if principal.role == "service" else f"{principal.role}:{principal.name}"
+    ticket = await run_in_threadpool(backend.lifecycle.rate, service_request_id, rating,
+                                     language=body.language.value, actor=actor)
+    return {"service_request_id": ticket.service_request_id, "status": ticket.status,
+            "satisfaction": [{"resolved": s.resolved, "rating": s.rating, "at": w3c(s.created_at)}
+                             for s in ticket.satisfaction]}
+
+
+@router.get("/residents/{channel}/{channel_user_id}/tickets")
+def list_resident_tickets(backend: BackendDep, _assistant: Assistant, channel: str, channel_user_id: str,
+                          lang: Lang = Lang.ZH) -> dict[str, Any]:
+    tickets = resident_tickets(backend.db, channel, channel_user_id)
+    return {
+        "tickets": [
+            {
+                "service_request_id": t.service_request_id,
+                "service_code": t.service_code,
+                "service_name": backend.taxonomy.categories[t.service_code].name[lang.value]
+                if t.service_code in backend.taxonomy.categories else t.service_code,
+                "status": t.status,
+                "description": t.description,
+                "requested_datetime": w3c(t.requested_at),
+                "updated_datetime": w3c(t.updated_at),
+                "expected_datetime": w3c(t.resolution_due),
+                "last_note": next((u.note for u in reversed(t.updates) if u.note), None),
+            }
+            for t in tickets
+        ]
+    }
+
+
+@router.post("/categories/suggest")
+def suggest_categories(backend: BackendDep, body: SuggestIn) -> dict[str, Any]:
+    lang = body.language.value
+    suggestions = backend.suggester.suggest(body.text, lang, limit=body.limit)
+    return {
+        "suggestions": [
+            {
+                "service_code": s.category.code,
+                "service_name": s.category.name[lang],
+                "group": backend.taxonomy.categories[s.category.top].name[lang],
+                "confidence": round(s.confidence, 4),
+                "matched": list(s.matched),
+            }
+            for s in suggestions
+        ]
+    }
+
+
+@router.post("/staff", status_code=201)
+def create_staff(backend: BackendDep, _admin: Admin, body: StaffIn) -> dict[str, str]:
+    token = add_staff(backend.db, name=body.name, role=body.role)
+    return {"name": body.name, "role": body.role.value, "token": token}

@@ -1,0 +1,48 @@
+"""Staff representations of tickets: full for operators and admins, redacted for analysts."""
+
+from typing import Any
+
+from bot.redact import redact
+from hotline.deps import Backend
+from hotline.models import Ticket
+from hotline.open311.views import request_view, w3c
+from hotline.staff import Principal
+
+PERSONAL_FIELDS = ("channel", "channel_user_id", "email", "phone", "first_name", "last_name", "device_id", "account_id")
+
+
+def ticket_summary(ticket: Ticket, backend: Backend, principal: Principal, lang: str = "zh") -> dict[str, Any]:
+    view = request_view(ticket, backend.taxonomy, backend.gazetteer, lang)
+    view.update(
+        department=ticket.department,
+        district_code=ticket.district_code,
+        subdistrict_code=ticket.subdistrict_code,
+        language=ticket.language,
+        response_due=w3c(ticket.response_due),
+        resolution_due=w3c(ticket.resolution_due),
+    )
+    if principal.sees_personal_data:
+        view["description"] = ticket.description
+        view["address"] = ticket.address_string
+    return view
+
+
+def ticket_detail(ticket: Ticket, backend: Backend, principal: Principal, lang: str = "zh") -> dict[str, Any]:
+    view = ticket_summary(ticket, backend, principal, lang)
+    show = principal.sees_personal_data
+    view["original_text"] = ticket.description if show else redact(ticket.description)
+    view["translation"] = (ticket.translation if show else redact(ticket.translation)) if ticket.translation else None
+    view["translation_language"] = ticket.translation_language
+    view["attributes"] = ticket.attributes
+    view["contact"] = {f: getattr(ticket, f) for f in PERSONAL_FIELDS} if show else None
+    view["timeline"] = [
+        {"status": u.status, "note": u.note if show else redact(u.note), "note_language": u.note_language,
+         "actor": u.actor, "at": w3c(u.created_at)}
+        for u in ticket.updates
+    ]
+    view["satisfaction"] = [
+        {"resolved": s.resolved, "rating": s.rating, "comment": s.comment if show else redact(s.comment),
+         "at": w3c(s.created_at)}
+        for s in ticket.satisfaction
+    ]
+    return view

@@ -1,0 +1,96 @@
+"""The one place where the backend is built and wired (composition root)."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.errors import InvalidText
+from bot.gazetteer import load_gazetteer
+from bot.taxonomy import load_taxonomy
+from hotline.api.routes import router as api_router
+from hotline.config import Settings
+from hotline.console.routes import router as console_router
+from hotline.db import Database, migrate
+from hotline.deps import Backend
+from hotline.errors import BackendError
+from hotline.lifecycle import Lifecycle
+from hotline.limits import BodySizeLimit, error_format
+from hotline.open311.formats import render_error
+from hotline.open311.routes import router as open311_router
+from hotline.outbox import OutboxRelay, RelayThread
+from hotline.suggest import CategorySuggester
+from hotline.tickets import TicketDesk
+
+log = logging.getLogger(__name__)
+
+
+def build_backend(settings: Settings) -> Backend:
+    """Load data files, open the database and migrate it, build the services."""
+    settings.check()
+    db = Database(settings.database_url)
+    migrate(db.engine)
+    taxonomy = load_taxonomy(settings.data_dir / "taxonomy.json")
+    gazetteer = load_gazetteer(settings.data_dir)
+    return Backend(
+        settings=settings, db=db, taxonomy=taxonomy, gazetteer=gazetteer,
+        desk=TicketDesk(db, taxonomy, gazetteer), lifecycle=Lifecycle(db),
+        suggester=CategorySuggester(taxonomy),
+    )
+
+
+def make_relay(backend: Backend) -> OutboxRelay:
+    client = redis.Redis.from_url(backend.settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    return OutboxRelay(backend.db, client, stream=backend.settings.events_stream)
+
+
+def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
+    backend = build_backend(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        relay = RelayThread(make_relay(backend), settings.relay_interval_seconds) if run_relay else None
+        if relay:
+            relay.start()
+        try:
+            yield
+        finally:
+            if relay:
+                relay.stop()
+            backend.db.dispose()
+
+    app = FastAPI(title="12345 hotline backend", version="1.0", lifespan=lifespan)
+    app.state.backend = backend
+    app.include_router(open311_router)
+    app.include_router(api_router)
+    app.include_router(console_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.exception_handler(BackendError)
+    async def backend_error(request: Request, exc: BackendError) -> Response:
+        return render_error(error_format(request.url.path), exc.status_code, exc.description)  # type: ignore[arg-type]
+
+    @app.exception_handler(InvalidText)
+    async def invalid_text(request: Request, exc: InvalidText) -> Response:
+        return render_error(error_format(request.url.path), 400, str(exc))  # type: ignore[arg-type]
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return render_error(error_format(request.url.path), 422,  # type: ignore[arg-type]
+                            f"{where}: {first.get('msg', 'invalid')}".strip(": "))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return render_error(error_format(request.url.path), exc.status_code, str(exc.detail))  # type: ignore[arg-type]
+
+    return app

@@ -1,0 +1,1 @@
+"""Operator console: server-rendered pages (being written)."""

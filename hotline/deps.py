@@ -1,0 +1,33 @@
+"""The backend's wiring, built once per process, and its FastAPI dependency aliases."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from bot.gazetteer import Gazetteer
+from bot.taxonomy import Taxonomy
+from hotline.config import Settings
+from hotline.db import Database
+from hotline.lifecycle import Lifecycle
+from hotline.suggest import CategorySuggester
+from hotline.tickets import TicketDesk
+
+
+@dataclass
+class Backend:
+    settings: Settings
+    db: Database
+    taxonomy: Taxonomy
+    gazetteer: Gazetteer
+    desk: TicketDesk
+    lifecycle: Lifecycle
+    suggester: CategorySuggester
+
+
+def get_backend(request: Request) -> Backend:
+    backend: Backend = request.app.state.backend
+    return backend
+
+
+BackendDep = Annotated[Backend, Depends(get_backend)]

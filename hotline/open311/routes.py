@@ -1,0 +1,165 @@
+"""Open311 GeoReport v2 endpoints under /open311/v2/, each in JSON and XML."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from bot.lang import Lang
+from hotline.deps import BackendDep
+from hotline.errors import BadRequest, Forbidden, NotFound
+from hotline.open311.bodies import decode_body
+from hotline.open311.formats import FORMATS, Format, render, render_object
+from hotline.open311.intake import idempotency_key, parse_datetime, parse_new_request
+from hotline.open311.views import definition_view, request_view, service_view, update_view, w3c
+from hotline.models import Status, Ticket
+from hotline.queries import TicketFilter, find_tickets, ticket_by_token, updates_between
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+MAX_IDS = 100
+DETAILED_STATUSES = frozenset(s.value for s in Status)
+
+
+def fmt_of(value: str) -> Format:
+    if value not in FORMATS:
+        raise NotFound(f"unknown format {value!r}: use .json or .xml")
+    return value  # type: ignore[return-value]
+
+
+def lang_of(locale: str | None) -> str:
+    return Lang.parse(locale, default=Lang.ZH).value
+
+
+def _csv(value: str | None, name: str, limit: int = MAX_IDS) -> tuple[str, ...]:
+    items = tuple(v.strip() for v in (value or "").split(",") if v.strip())
+    if len(items) > limit:
+        raise BadRequest(f"at most {limit} values in {name}")
+    return items
+
+
+@router.get("/services.{fmt}")
+def list_services(backend: BackendDep, fmt: str, locale: str | None = None) -> Response:
+    lang = lang_of(locale)
+    leaves = backend.taxonomy.leaves
+    return render(fmt_of(fmt), "services", "service", [service_view(c, backend.taxonomy, lang) for c in leaves])
+
+
+@router.get("/services/{service_code}.{fmt}")
+def service_definition(backend: BackendDep, service_code: str, fmt: str, locale: str | None = None) -> Response:
+    form = fmt_of(fmt)
+    category = backend.taxonomy.leaf(service_code)
+    if category is None:
+        raise NotFound(f"service_code {service_code!r} not found")
+    return render_object(form, "service_definition", definition_view(category, lang_of(locale)))
+
+
+@router.post("/requests.{fmt}")
+async def create_request(
+    backend: BackendDep,
+    request: Request,
+    fmt: str,
+    idempotency_key_header: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    form = fmt_of(fmt)
+    fields = decode_body(await request.body(), request.headers.get("content-type", ""))
+    api_key = fields.pop("api_key", None) or request.query_params.get("api_key")
+    if not isinstance(api_key, str) or not any(
+        hmac.compare_digest(api_key.encode(), known.encode()) for known in backend.settings.api_keys
+    ):
+        raise Forbidden("a valid api_key is required to submit service requests")
+    new_request = parse_new_request(fields, backend.taxonomy)
+    key = idempotency_key(idempotency_key_header)
+    ticket, created = await run_in_threadpool(backend.desk.file, new_request, idempotency_key=key)
+    body = {
+        "service_request_id": ticket.service_request_id,
+        "token": ticket.token,
+        "service_notice": _notice(ticket.priority, new_request.language),
+        "account_id": None,
+        "expected_datetime": w3c(ticket.resolution_due),
+    }
+    response = render(form, "service_requests", "request", [body], status_code=201 if created else 200)
+    if key is not None:
+        response.headers["Idempotent-Replayed"] = "false" if created else "true"
+    return response
+
+
+def _notice(priority: str, lang: str) -> str:
+    notices = {
+        "zh": ("您的诉求已受理，将按时限办理。", "紧急诉求已受理，将优先处置。"),
+        "en": ("Your appeal has been received and will be handled within the time limit.",
+               "Your urgent appeal has been received and will be handled first."),
+        "ja": ("ご要望を受け付けました。期限内に対応します。", "緊急のご要望を受け付けました。優先して対応します。"),
+    }
+    return notices[lang][1 if priority == "urgent" else 0]
+
+
+@router.get("/requests.{fmt}")
+def list_requests(
+    backend: BackendDep,
+    fmt: str,
+    service_request_id: str | None = None,
+    service_code: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    status: str | None = None,
+    locale: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> Response:
+    form = fmt_of(fmt)
+    statuses = _csv(status, "status")
+    open311 = [s for s in statuses if s in ("open", "closed")]
+    detailed = [s for s in statuses if s in DETAILED_STATUSES]
+    if len(open311) + len(detailed) != len(statuses):
+        raise BadRequest("status must be open or closed (or a detailed status)")
+    start = parse_datetime(start_date, "start_date") if start_date else None
+    end = parse_datetime(end_date, "end_date") if end_date else None
+    if start and end and start > end:
+        raise BadRequest("start_date must not be after end_date")
+    tickets = find_tickets(backend.db, TicketFilter(
+        service_request_ids=_csv(service_request_id, "service_request_id"),
+        service_codes=_csv(service_code, "service_code"),
+        statuses=tuple(detailed),
+        open311_status=open311[0] if len(set(open311)) == 1 else None,
+        start=start, end=end, limit=limit,
+    ))
+    lang = lang_of(locale)
+    views = [request_view(t, backend.taxonomy, backend.gazetteer, lang, _last_note(t)) for t in tickets]
+    return render(form, "service_requests", "request", views)
+
+
+def _last_note(ticket: Ticket) -> str | None:
+    notes = [u.note for u in ticket.updates if u.note]
+    return notes[-1] if notes else None
+
+
+@router.get("/requests/{service_request_id}.{fmt}")
+def get_request(backend: BackendDep, service_request_id: str, fmt: str, locale: str | None = None) -> Response:
+    form = fmt_of(fmt)
+    tickets = find_tickets(backend.db, TicketFilter(service_request_ids=(service_request_id,), limit=1))
+    if not tickets:
+        raise NotFound(f"service request {service_request_id} not found")
+    view = request_view(tickets[0], backend.taxonomy, backend.gazetteer, lang_of(locale), _last_note(tickets[0]))
+    return render(form, "service_requests", "request", [view])
+
+
+@router.get("/tokens/{token}.{fmt}")
+def get_token(backend: BackendDep, token: str, fmt: str) -> Response:
+    form = fmt_of(fmt)
+    ticket = ticket_by_token(backend.db, token)
+    if ticket is None:
+        raise NotFound("token not found")
+    return render(form, "service_requests", "request",
+                  [{"service_request_id": ticket.service_request_id, "token": ticket.token}])
+
+
+@router.get("/servicerequestupdates.{fmt}")
+def list_updates(backend: BackendDep, fmt: str, start_date: str | None = None, end_date: str | None = None,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 1000) -> Response:
+    form = fmt_of(fmt)
+    start = parse_datetime(start_date, "start_date") if start_date else None
+    end = parse_datetime(end_date, "end_date") if end_date else None
+    if start and end and start > end:
+        raise BadRequest("start_date must not be after end_date")
+    rows = updates_between(backend.db, start, end, limit=limit)
+    return render(form, "service_request_updates", "request_update", [update_view(u, rid) for u, rid in rows])

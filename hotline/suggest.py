@@ -1,0 +1,132 @@
+"""Suggest leaf categories for free text in Chinese, English or Japanese.
+
+A TF-IDF index over each leaf's names, keywords, examples and description in all three
+languages: Chinese and Japanese as character 2- and 3-grams, English as stemmed words and
+word pairs. Leaf keywords found verbatim in the text add to the score and explain it.
+"""
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.lang import LANGS
+from bot.taxonomy import Category, Taxonomy
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々ー]+")
+_WORD = re.compile(r"[a-z][a-z']+")
+_EN_STOP = frozenset(
+    "the a an and or but of to in on at for with from by is are was were be been it its this that there "
+    "my our your their we you they i he she me us them have has had do does did not no so very too "
+    "please can could would should will just also about into out up down over after before when while "
+    "every each all any some than then here what which who how why been being am get got".split()
+)
+KEYWORD_BONUS = 0.12
+TEMPERATURE = 12.0
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    category: Category
+    confidence: float
+    score: float
+    matched: tuple[str, ...]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ies", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def features(text: str) -> list[str]:
+    """Character n-grams for CJK runs, stemmed words and word pairs for Latin text."""
+    lowered = text.lower()
+    grams: list[str] = []
+    for run in _CJK_RUN.findall(lowered):
+        if len(run) == 1:
+            grams.append(run)
+        for n in (2, 3):
+            grams.extend(run[i:i + n] for i in range(len(run) - n + 1))
+    words = [_stem(w) for w in _WORD.findall(lowered) if w not in _EN_STOP]
+    grams.extend(words)
+    grams.extend(f"{a} {b}" for a, b in zip(words, words[1:]))
+    return grams
+
+
+def _keyword_in(keyword: str, text: str) -> bool:
+    keyword = keyword.lower()
+    if keyword.isascii():
+        return re.search(rf"\b{re.escape(keyword)}", text) is not None
+    return keyword in text
+
+
+class CategorySuggester:
+    """Built once at start from the taxonomy; ``suggest`` is pure and thread-safe."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.leaves = taxonomy.leaves
+        documents = [Counter(self._document(leaf)) for leaf in self.leaves]
+        frequency: Counter[str] = Counter()
+        for doc in documents:
+            frequency.update(doc.keys())
+        total = len(documents)
+        self.idf = {term: math.log((1 + total) / (1 + df)) + 1.0 for term, df in frequency.items()}
+        self.vectors = [self._weigh(doc) for doc in documents]
+        self.postings: dict[str, list[int]] = {}
+        for index, vector in enumerate(self.vectors):
+            for term in vector:
+                self.postings.setdefault(term, []).append(index)
+
+    @staticmethod
+    def _document(leaf: Category) -> Iterable[str]:
+        for lang in LANGS:
+            code = lang.value
+            # Names and keywords are the strongest evidence: count them three times.
+            for text in (leaf.name[code], *leaf.keywords.get(code, ())):
+                yield from features(text) * 3
+            for text in (*leaf.examples.get(code, ()), leaf.description.get(code, "")):
+                yield from features(text)
+
+    def _weigh(self, counts: Counter[str]) -> dict[str, float]:
+        weights = {t: (1 + math.log(c)) * self.idf.get(t, 0.0) for t, c in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {t: w / norm for t, w in weights.items()}
+
+    def suggest(self, text: str, language: str, limit: int = 3) -> list[Suggestion]:
+        """The ``limit`` best leaves for ``text``, with confidence and the words that explain each."""
+        query = self._weigh(Counter(t for t in features(text) if t in self.idf))
+        lowered = text.lower()
+        scores: dict[int, float] = {}
+        for term, weight in query.items():
+            for index in self.postings.get(term, ()):
+                scores[index] = scores.get(index, 0.0) + weight * self.vectors[index][term]
+        hits: dict[int, list[str]] = {}
+        for index in list(scores):
+            leaf = self.leaves[index]
+            found = [k for k in leaf.keywords.get(language, ()) if _keyword_in(k, lowered)]
+            if language != "zh" and not found:  # Japanese and English texts quote Chinese terms too
+                found = [k for k in leaf.keywords.get("zh", ()) if len(k) > 1 and _keyword_in(k, lowered)]
+            hits[index] = found
+            scores[index] += KEYWORD_BONUS * min(len(found), 3)
+        if not scores:
+            return []
+        peak = max(scores.values())
+        partition = sum(math.exp(TEMPERATURE * (s - peak)) for s in scores.values())
+        ranked = sorted(scores.items(), key=lambda item: -item[1])[:limit]
+        return [
+            Suggestion(
+                category=self.leaves[index],
+                confidence=math.exp(TEMPERATURE * (score - peak)) / partition,
+                score=score,
+                matched=tuple(hits[index]) or self._top_terms(query, index),
+            )
+            for index, score in ranked
+        ]
+
+    def _top_terms(self, query: dict[str, float], index: int, count: int = 3) -> tuple[str, ...]:
+        vector = self.vectors[index]
+        shared = sorted((query[t] * vector[t], t) for t in query if t in vector)
+        return tuple(term for _, term in reversed(shared[-count:]))
