@@ -21,8 +21,25 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def redact(text: str) -> str:
-    """Return ``text`` with phone numbers, ID numbers and e-mail addresses replaced by tags."""
+def redact(text: str, names: tuple[str, ...] = ()) -> str:
+    """Return ``text`` with phone numbers, ID numbers, e-mail addresses and ``names`` replaced by tags.
+
+    ``names`` are the resident's own names when known; one-character names are left alone
+    (a lone character such as 三 also occurs in place names).
+    """
+    for name in sorted((n.strip() for n in names if len(n.strip()) >= 2), key=len, reverse=True):
+        if name.isascii():  # Latin names: whole words only ("Li" must not eat "Library")
+            text = re.sub(rf"\b{re.escape(name)}\b", "[name]", text, flags=re.IGNORECASE)
+        else:
+            text = text.replace(name, "[name]")
     for tag, pattern in _PATTERNS:
         text = pattern.sub(tag, text)
     return text
+
+
+def name_variants(first_name: str | None, last_name: str | None) -> tuple[str, ...]:
+    """The ways a resident's name may appear in their text: 张三, San Zhang, Zhang San."""
+    first, last = (first_name or "").strip(), (last_name or "").strip()
+    if not first or not last:
+        return tuple(n for n in (first, last) if n)
+    return (last + first, f"{first} {last}", f"{last} {first}", first, last)

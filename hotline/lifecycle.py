@@ -21,6 +21,7 @@ ALLOWED: dict[Status, frozenset[Status]] = {
 }
 RATEABLE = frozenset({S.RESOLVED, S.CLOSED})
 CLOSED_STATES = frozenset({S.RESOLVED, S.CLOSED})
+CYCLE_STARTS = frozenset({S.OPEN.value, S.REOPENED.value})
 
 
 def can_move(current: Status, new: Status) -> bool:
@@ -69,8 +70,9 @@ class Lifecycle:
             current = Status(ticket.status)
             if current not in RATEABLE:
                 raise Conflict(f"ticket is {current.value}; only resolved or closed tickets can be rated")
-            settled_at = max(u.created_at for u in ticket.updates if u.status == current.value)
-            if any(s.created_at >= settled_at for s in ticket.satisfaction):
+            # One rating per handling cycle; a cycle starts when the ticket is opened or reopened.
+            cycle_start = max(u.created_at for u in ticket.updates if u.status in CYCLE_STARTS)
+            if any(s.created_at >= cycle_start for s in ticket.satisfaction):
                 raise Conflict("this resolution has been rated already")
             now = self.clock()
             ticket.satisfaction.append(Satisfaction(resolved=rating.resolved, rating=rating.rating,

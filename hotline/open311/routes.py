@@ -108,9 +108,10 @@ def list_requests(
 ) -> Response:
     form = fmt_of(fmt)
     statuses = _csv(status, "status")
+    # "open"/"closed" are Open311's; our detailed states (accepted, in_progress...) are an extension.
     open311 = [s for s in statuses if s in ("open", "closed")]
-    detailed = [s for s in statuses if s in DETAILED_STATUSES]
-    if len(open311) + len(detailed) != len(statuses):
+    detailed = [s for s in statuses if s not in open311]
+    if any(s not in DETAILED_STATUSES for s in detailed):
         raise BadRequest("status must be open or closed (or a detailed status)")
     start = parse_datetime(start_date, "start_date") if start_date else None
     end = parse_datetime(end_date, "end_date") if end_date else None

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.gazetteer import Gazetteer
-from bot.redact import redact
+from bot.redact import name_variants, redact
 from bot.taxonomy import Category, Taxonomy
 from hotline.models import Status, Ticket, TicketUpdate
 from hotline.queries import OPEN311_CLOSED
@@ -66,19 +66,20 @@ def request_view(ticket: Ticket, taxonomy: Taxonomy, gazetteer: Gazetteer, lang:
     district = gazetteer.districts.get(ticket.district_code or "")
     subdistrict = gazetteer.subdistricts.get(ticket.subdistrict_code or "")
     name_key = "name_zh" if lang == "zh" else "name_en"
+    names = name_variants(ticket.first_name, ticket.last_name)
     return {
         "service_request_id": ticket.service_request_id,
         "status": open311_status(ticket.status),
-        "status_notes": redact(status_notes) if status_notes else None,
+        "status_notes": redact(status_notes, names) if status_notes else None,
         "service_name": category.name[lang] if category else ticket.service_code,
         "service_code": ticket.service_code,
-        "description": redact(ticket.description),
+        "description": redact(ticket.description, names),
         "agency_responsible": department.get(lang, ticket.department),
         "service_notice": None,
         "requested_datetime": w3c(ticket.requested_at),
         "updated_datetime": w3c(ticket.updated_at),
         "expected_datetime": w3c(ticket.resolution_due),
-        "address": redact(ticket.address_string) if ticket.address_string else None,
+        "address": redact(ticket.address_string, names) if ticket.address_string else None,
         "address_id": None,
         "zipcode": None,
         "lat": ticket.lat,
