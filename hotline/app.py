@@ -94,3 +94,10 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
         return render_error(error_format(request.url.path), exc.status_code, str(exc.detail))  # type: ignore[arg-type]
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory hotline.app:app_from_env`` (settings from the environment)."""
+    from hotline.config import load_settings
+
+    return create_app(load_settings())

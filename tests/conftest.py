@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from hotline.app import create_app
 from hotline.config import Settings
-from tests.servers import postgres_server, redis_server
+from tools.local_servers import postgres_server, redis_server
 
 _database_numbers = itertools.count(1)
 

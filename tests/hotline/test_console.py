@@ -18,7 +18,7 @@ from hotline.config import DEV_API_KEY, DEV_OPERATOR_TOKEN, DEV_SERVICE_KEY
 from hotline.models import Role, Ticket
 from hotline.staff import add_staff
 from tests.hotline.helpers import file_request, plain_leaf, taxonomy_of
-from tests.servers import free_port, wait_for_port
+from tools.local_servers import free_port, wait_for_port
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PHONE = "13812345678"

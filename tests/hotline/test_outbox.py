@@ -13,7 +13,7 @@ from hotline.models import OutboxEvent, Status
 from hotline.outbox import OutboxRelay
 from tests.hotline.helpers import plain_leaf
 from hotline.tickets import NewRequest
-from tests.servers import RedisProcess
+from tools.local_servers import RedisProcess
 
 STREAM = "hotline:events"
 

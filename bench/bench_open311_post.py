@@ -1,0 +1,155 @@
+"""POST /open311/v2/requests throughput and latency on SQLite and PostgreSQL.
+
+Run: ``make bench`` (or ``.venv-services/bin/python -m bench.bench_open311_post``).
+The backend runs as its own uvicorn process (one worker); the load comes from this process
+with a fixed number of concurrent clients. The baseline in the same run is ``GET /health``
+on the same server: the framework's floor, so the gap is our parsing, routing and storage.
+Prints a table and writes it to docs/benchmarks.md.
+"""
+
+import asyncio
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import httpx
+import psycopg
+
+from bench.report import write_section
+from bot.taxonomy import load_taxonomy
+from hotline.config import DEV_API_KEY, ROOT
+from tools.local_servers import free_port, postgres_server, wait_for_port
+
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+DESCRIPTIONS = ["小区门口路灯坏了一个星期，晚上很黑", "The street light outside building 3 is broken",
+                "マンションの前の街灯が壊れています", "楼道里堆满杂物，电动车在楼道充电"]
+ADDRESSES = ["北京市朝阳区三里屯街道工体北路8号", "海淀区中关村街道", "Sanlitun, Chaoyang District", "西城区金融街"]
+
+
+@dataclass
+class Result:
+    label: str
+    count: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+@contextmanager
+def backend_server(database_url: str) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "HOTLINE_PORT": str(port),
+           "REDIS_URL": "redis://127.0.0.1:1/0", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "hotline.app:app_from_env", "--port", str(port),
+         "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env,
+    )
+    try:
+        wait_for_port(port, timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+async def load(label: str, count: int, send: "callable") -> Result:  # type: ignore[valid-type]
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(count):
+        queue.put_nowait(n)
+    done = 0
+
+    async def worker() -> None:
+        nonlocal errors, done
+        while not queue.empty():
+            n = queue.get_nowait()
+            started = time.perf_counter()
+            ok = await send(n)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += 0 if ok else 1
+            done += 1
+            if done % max(1, count // 10) == 0:
+                print(f"  {label}: {done}/{count}", flush=True)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return Result(label, count, time.perf_counter() - started, latencies, errors)
+
+
+async def measure(base_url: str, database: str, service_codes: list[str]) -> list[Result]:
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        async def health(_: int) -> bool:
+            return (await client.get("/health")).status_code == 200
+
+        async def post(n: int) -> bool:
+            response = await client.post("/open311/v2/requests.json", data={
+                "api_key": DEV_API_KEY, "service_code": service_codes[n % len(service_codes)],
+                "description": DESCRIPTIONS[n % len(DESCRIPTIONS)], "address_string": ADDRESSES[n % len(ADDRESSES)],
+                "channel": "webchat", "channel_user_id": f"bench-{n % 500}",
+            }, headers={"Idempotency-Key": f"bench-{database}-{n}"})
+            return response.status_code == 201
+
+        await load(f"{database} warm-up", 100, health)
+        baseline = await load(f"{database} GET /health", REQUESTS, health)
+        posts = await load(f"{database} POST requests.json", REQUESTS, post)
+    baseline.label, posts.label = f"{database}: GET /health (baseline)", f"{database}: POST /requests.json"
+    return [baseline, posts]
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| what | requests | errors | requests/s | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.label} | {r.count} | {r.errors} | {r.rate:.0f} | {statistics.median(r.latencies_ms):.1f} "
+                     f"| {r.percentile(95):.1f} | {r.percentile(99):.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    codes = [leaf.code for leaf in load_taxonomy().leaves[:50]]
+    results: list[Result] = []
+    with TemporaryDirectory() as folder:
+        print("SQLite: starting the backend", flush=True)
+        with backend_server(f"sqlite:///{Path(folder) / 'bench.db'}") as url:
+            results += asyncio.run(measure(url, "SQLite", codes))
+    print("PostgreSQL: starting a throwaway cluster and the backend", flush=True)
+    with postgres_server() as server_url:
+        with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
+            connection.execute("CREATE DATABASE hotline_bench")
+        with backend_server(f"{server_url}/hotline_bench") as url:
+            results += asyncio.run(measure(url, "PostgreSQL", codes))
+    report = table(results)
+    print(report)
+    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+    write_section("open311-post", "\n".join([
+        "## Open311 POST /requests.json (bench/bench_open311_post.py)",
+        "",
+        f"One uvicorn worker; {CONCURRENCY} concurrent clients in a second process on the same machine "
+        f"({machine}); every POST carries a fresh Idempotency-Key, an address to route and a resident id. "
+        "The baseline is GET /health on the same server in the same run.",
+        "",
+        report,
+    ]))
+    return 1 if any(r.errors for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
