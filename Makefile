@@ -28,6 +28,7 @@ $(SERVICES_STAMP): requirements/services.txt requirements/services-test.txt
 	touch $@
 
 bench: setup
+	$(SERVICES_PY) -m bench.bench_suggest
 	$(SERVICES_PY) -m bench.bench_open311_post
 
 clean:
