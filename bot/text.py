@@ -1,15 +1,30 @@
 """Text hygiene for everything a resident or operator types."""
 
+import re
 import unicodedata
 
 from bot.errors import InvalidText
 
 # Control characters other than tab and newline have no place in an appeal.
 _ALLOWED_CONTROLS = {"\t", "\n"}
+# Chinese and Japanese punctuation that NFKC would turn into ASCII; residents' text keeps it.
+_KEPT_FULLWIDTH = "！（），：；？"
+_KEEP = re.compile(f"[{_KEPT_FULLWIDTH}]")
+
+
+def nfkc(text: str) -> str:
+    """NFKC (full-width letters and digits become ASCII), keeping CJK punctuation as written."""
+    pieces = _KEEP.split(text)
+    kept = _KEEP.findall(text)
+    out = [unicodedata.normalize("NFKC", pieces[0])]
+    for mark, piece in zip(kept, pieces[1:]):
+        out.append(mark)
+        out.append(unicodedata.normalize("NFKC", piece))
+    return "".join(out)
 
 
 def clean_text(value: object, *, field: str, max_chars: int, required: bool = True) -> str:
-    """NFKC-normalise ``value``, drop control characters and enforce a length limit.
+    """NFKC-normalise ``value`` (keeping CJK punctuation), drop control characters, limit the length.
 
     Args:
         value: the raw input; must be a ``str``.
@@ -22,7 +37,7 @@ def clean_text(value: object, *, field: str, max_chars: int, required: bool = Tr
     """
     if not isinstance(value, str):
         raise InvalidText(field, "must be text")
-    normalised = unicodedata.normalize("NFKC", value).replace("\r\n", "\n").replace("\r", "\n")
+    normalised = nfkc(value).replace("\r\n", "\n").replace("\r", "\n")
     cleaned = "".join(
         ch for ch in normalised if ch in _ALLOWED_CONTROLS or unicodedata.category(ch)[0] != "C"
     ).strip()

@@ -56,3 +56,7 @@ def test_redacts_the_residents_own_names_but_not_single_characters() -> None:
     assert redact("我是张三，住三里屯", names) == "我是[name]，住三里屯"
     assert redact("I am Wei Li, call me", name_variants("Wei", "Li")) == "I am [name], call me"
     assert redact("Li visited the library", name_variants("Wei", "Li")) == "[name] visited the library"
+
+
+def test_cjk_punctuation_survives_normalisation() -> None:
+    assert clean_text("电话：１３８００１３８０００，谢谢！（急）", field="d", max_chars=50) == "电话：13800138000，谢谢！（急）"

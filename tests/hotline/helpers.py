@@ -16,12 +16,22 @@ def taxonomy_of(client: TestClient) -> Taxonomy:
 
 
 def plain_leaf(taxonomy: Taxonomy) -> Category:
-    """A non-urgent leaf without required attributes."""
-    return next(c for c in taxonomy.leaves if not c.urgent and not any(a.required for a in c.attributes))
+    """A non-urgent leaf, preferably one without required attributes."""
+    normal = [c for c in taxonomy.leaves if not c.urgent]
+    return next((c for c in normal if not any(a.required for a in c.attributes)), normal[0])
 
 
 def urgent_leaf(taxonomy: Taxonomy) -> Category:
-    return next(c for c in taxonomy.leaves if c.urgent and not any(a.required for a in c.attributes))
+    return next(c for c in taxonomy.leaves if c.urgent)
+
+
+def required_answers(category: Category) -> dict[str, str]:
+    """Valid answers to a category's required attributes, as Open311 form fields."""
+    samples = {"datetime": "2026-11-20T08:00:00+08:00", "number": "3", "string": "text", "text": "text"}
+    return {
+        f"attribute[{a.code}]": a.values[0].key if a.values else samples[a.datatype]
+        for a in category.attributes if a.required
+    }
 
 
 def file_request(client: TestClient, fmt: str = "json", headers: dict[str, str] | None = None,
@@ -30,6 +40,9 @@ def file_request(client: TestClient, fmt: str = "json", headers: dict[str, str] 
             "address_string": "北京市朝阳区三里屯街道工体北路8号", **fields}
     if "service_code" not in body:
         body["service_code"] = plain_leaf(taxonomy_of(client)).code
+    category = taxonomy_of(client).leaf(str(body["service_code"]))
+    if category is not None:
+        body = {**required_answers(category), **body}
     return client.post(f"/open311/v2/requests.{fmt}", data=body, headers=headers or {})
 
 
