@@ -24,9 +24,10 @@ import httpx
 import psycopg
 
 from bench.report import write_section
-from bot.taxonomy import load_taxonomy
+from bot.taxonomy import Category, load_taxonomy
 from hotline.config import DEV_API_KEY, ROOT
 from tools.local_servers import free_port, postgres_server, wait_for_port
+from tools.samples import required_answers
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
@@ -94,15 +95,16 @@ async def load(label: str, count: int, send: "callable") -> Result:  # type: ign
     return Result(label, count, time.perf_counter() - started, latencies, errors)
 
 
-async def measure(base_url: str, database: str, service_codes: list[str]) -> list[Result]:
+async def measure(base_url: str, database: str, categories: list[Category]) -> list[Result]:
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
         async def health(_: int) -> bool:
             return (await client.get("/health")).status_code == 200
 
         async def post(n: int) -> bool:
+            category = categories[n % len(categories)]
             response = await client.post("/open311/v2/requests.json", data={
-                "api_key": DEV_API_KEY, "service_code": service_codes[n % len(service_codes)],
+                **required_answers(category), "api_key": DEV_API_KEY, "service_code": category.code,
                 "description": DESCRIPTIONS[n % len(DESCRIPTIONS)], "address_string": ADDRESSES[n % len(ADDRESSES)],
                 "channel": "webchat", "channel_user_id": f"bench-{n % 500}",
             }, headers={"Idempotency-Key": f"bench-{database}-{n}"})
@@ -124,7 +126,7 @@ def table(results: list[Result]) -> str:
 
 
 def main() -> int:
-    codes = [leaf.code for leaf in load_taxonomy().leaves[:50]]
+    codes = load_taxonomy().leaves
     results: list[Result] = []
     with TemporaryDirectory() as folder:
         print("SQLite: starting the backend", flush=True)

@@ -1,5 +1,6 @@
 """Engine and sessions. SQLite file by default, PostgreSQL through DATABASE_URL."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,12 +53,27 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    """The engine with two session factories: ``read`` and ``write`` (which locks SQLite up front)."""
+    """The engine with sessions for reading and for writing.
+
+    On SQLite, writers in this process also queue on a lock: SQLite's own busy handler
+    polls with sleeps of up to 100 ms, which turned lock waits into a long latency tail.
+    """
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.read = sessionmaker(self.engine, expire_on_commit=False)
-        self.write = sessionmaker(self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
+        self._write = sessionmaker(self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session for a write transaction (``with db.write() as s, s.begin(): ...``)."""
+        if self._write_lock is None:
+            with self._write() as session:
+                yield session
+            return
+        with self._write_lock, self._write() as session:
+            yield session
 
     @property
     def dialect(self) -> str:
@@ -77,10 +93,3 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-
-
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work is committed on success and rolled back on error."""
-    with factory() as session, session.begin():
-        yield session

@@ -36,6 +36,7 @@ class OutboxRelay:
         self.stream = stream
         self.batch_size = batch_size
         self.wake = threading.Event()
+        self.healthy = True  # log an outage once, not on every pass
 
     def publish_pending(self) -> int:
         """Publish one batch in id order; stop at the first Redis failure. Returns how many went out."""
@@ -54,8 +55,13 @@ class OutboxRelay:
                 except redis.RedisError as exc:
                     event.attempts += 1
                     event.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                    log.warning("outbox: Redis unavailable, %d event(s) wait: %s", len(pending) - published, exc)
+                    if self.healthy:
+                        log.warning("outbox: Redis unavailable, events wait in the outbox: %s", exc)
+                    self.healthy = False
                     break
+                if not self.healthy:
+                    log.warning("outbox: Redis is back, publishing waiting events")
+                    self.healthy = True
                 event.published_at = datetime.now(timezone.utc)
                 event.attempts += 1
                 event.last_error = None

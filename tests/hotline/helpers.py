@@ -8,6 +8,7 @@ from httpx import Response
 
 from bot.taxonomy import Category, Taxonomy
 from hotline.config import DEV_API_KEY
+from tools.samples import required_answers
 
 
 def taxonomy_of(client: TestClient) -> Taxonomy:
@@ -23,15 +24,6 @@ def plain_leaf(taxonomy: Taxonomy) -> Category:
 
 def urgent_leaf(taxonomy: Taxonomy) -> Category:
     return next(c for c in taxonomy.leaves if c.urgent)
-
-
-def required_answers(category: Category) -> dict[str, str]:
-    """Valid answers to a category's required attributes, as Open311 form fields."""
-    samples = {"datetime": "2026-11-20T08:00:00+08:00", "number": "3", "string": "text", "text": "text"}
-    return {
-        f"attribute[{a.code}]": a.values[0].key if a.values else samples[a.datatype]
-        for a in category.attributes if a.required
-    }
 
 
 def file_request(client: TestClient, fmt: str = "json", headers: dict[str, str] | None = None,

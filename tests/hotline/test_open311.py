@@ -6,8 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hotline.config import DEV_API_KEY
+from tools.samples import required_answers
 from tests.hotline.helpers import (
-    file_request, open311_error, plain_leaf, required_answers, taxonomy_of, urgent_leaf, xml,
+    file_request, open311_error, plain_leaf, taxonomy_of, urgent_leaf, xml,
 )
 
 FORMATS = ["json", "xml"]
