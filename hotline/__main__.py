@@ -11,6 +11,7 @@ from hotline.config import SettingsError, load_settings
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = load_settings()
     try:
         settings.check()

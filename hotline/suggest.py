@@ -120,12 +120,22 @@ class CategorySuggester:
                 category=self.leaves[index],
                 confidence=math.exp(TEMPERATURE * (score - peak)) / partition,
                 score=score,
-                matched=tuple(hits[index]) or self._top_terms(query, index),
+                matched=tuple(hits[index]) or self._top_terms(query, index, _surface_forms(lowered)),
             )
             for index, score in ranked
         ]
 
-    def _top_terms(self, query: dict[str, float], index: int, count: int = 3) -> tuple[str, ...]:
+    def _top_terms(self, query: dict[str, float], index: int, surface: dict[str, str],
+                   count: int = 3) -> tuple[str, ...]:
+        """The query terms that weigh most for this leaf, as the resident wrote them."""
         vector = self.vectors[index]
         shared = sorted((query[t] * vector[t], t) for t in query if t in vector)
-        return tuple(term for _, term in reversed(shared[-count:]))
+        return tuple(surface.get(term, term) for _, term in reversed(shared[-count:]))
+
+
+def _surface_forms(lowered: str) -> dict[str, str]:
+    """English stems (and stem pairs) mapped back to the words in the text: "fum" -> "fumes"."""
+    words = [w for w in _WORD.findall(lowered) if w not in _EN_STOP]
+    forms = {_stem(w): w for w in reversed(words)}
+    forms.update({f"{_stem(a)} {_stem(b)}": f"{a} {b}" for a, b in zip(words, words[1:])})
+    return forms

@@ -35,3 +35,10 @@ def test_explanations_are_words_from_the_text() -> None:
     best = suggester.suggest("楼上装修电钻声从早上七点响到晚上十点", "zh")[0]
     assert best.matched and all(word in "楼上装修电钻声从早上七点响到晚上十点" for word in best.matched)
     assert suggester.suggest("", "zh") == [] and suggester.suggest("@@@ ###", "en") == []
+
+
+def test_english_explanations_use_the_residents_words() -> None:
+    suggester = CategorySuggester(load_taxonomy())
+    text = "Thick black fumes from a factory chimney every night"
+    for suggestion in suggester.suggest(text, "en"):
+        assert all(word in text.lower() for word in suggestion.matched), suggestion.matched
