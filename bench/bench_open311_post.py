@@ -14,7 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +70,7 @@ def backend_server(database_url: str) -> Iterator[str]:
         process.wait(timeout=20)
 
 
-async def load(label: str, count: int, send: "callable") -> Result:  # type: ignore[valid-type]
+async def load(label: str, count: int, send: Callable[[int], Awaitable[bool]]) -> Result:
     latencies: list[float] = []
     errors = 0
     queue: asyncio.Queue[int] = asyncio.Queue()

@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 from datetime import datetime, timezone
+from typing import Any
 
 import redis
 from sqlalchemy import func, select
@@ -51,7 +52,8 @@ class OutboxRelay:
             ).all()
             for event in pending:
                 try:
-                    self.client.xadd(self.stream, stream_fields(event), maxlen=STREAM_MAXLEN, approximate=True)
+                    fields: dict[Any, Any] = dict(stream_fields(event))
+                    self.client.xadd(self.stream, fields, maxlen=STREAM_MAXLEN, approximate=True)
                 except redis.RedisError as exc:
                     event.attempts += 1
                     event.last_error = f"{type(exc).__name__}: {exc}"[:500]

@@ -28,7 +28,7 @@ class TicketFilter:
     offset: int = 0
 
 
-def _filtered(f: TicketFilter) -> Select[tuple[Ticket]]:
+def _filtered(f: TicketFilter) -> Select[Ticket]:
     query = select(Ticket)
     if f.service_request_ids:
         query = query.where(Ticket.service_request_id.in_(f.service_request_ids))

@@ -30,7 +30,8 @@ def to_xml(root: str, item: str, items: Sequence[Mapping[str, Any]]) -> bytes:
     root_element = Element(root)
     for entry in items:
         _fill(SubElement(root_element, item), entry)
-    return XML_DECLARATION + tostring(root_element, encoding="utf-8", xml_declaration=False)
+    body: bytes = tostring(root_element, encoding="utf-8", xml_declaration=False)
+    return XML_DECLARATION + body
 
 
 def _fill(element: Element, value: Any) -> None:

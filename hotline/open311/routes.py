@@ -24,7 +24,7 @@ DETAILED_STATUSES = frozenset(s.value for s in Status)
 def fmt_of(value: str) -> Format:
     if value not in FORMATS:
         raise NotFound(f"unknown format {value!r}: use .json or .xml")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def lang_of(locale: str | None) -> str:
