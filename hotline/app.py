@@ -19,7 +19,7 @@ from hotline.db import Database, migrate
 from hotline.deps import Backend
 from hotline.errors import BackendError
 from hotline.lifecycle import Lifecycle
-from hotline.limits import BodySizeLimit, error_format
+from hotline.limits import BodySizeLimit, RejectControlCharacters, error_format
 from hotline.open311.formats import render_error
 from hotline.open311.routes import router as open311_router
 from hotline.outbox import OutboxRelay, RelayThread
@@ -69,6 +69,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
     app.include_router(api_router)
     app.include_router(console_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RejectControlCharacters)
 
     @app.get("/health")
     def health() -> dict[str, str]:

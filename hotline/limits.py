@@ -1,7 +1,9 @@
-"""ASGI middleware: refuse request bodies over the size limit before any handler reads them."""
+"""ASGI middleware at the edge: body size limit, no control characters in URLs."""
 
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote_plus
 
 from hotline.open311.formats import render_error
 
@@ -62,3 +64,26 @@ class BodySizeLimit:
                                 413, f"the body is larger than {self.max_bytes} bytes")
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class RejectControlCharacters:
+    """A 400 for control characters (NUL and friends) in the path or query string.
+
+    PostgreSQL cannot store NUL in text, and no legitimate id or filter contains one.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = unquote_plus(scope.get("query_string", b"").decode("latin-1"))
+            if _CONTROL.search(scope["path"]) or _CONTROL.search(query):
+                response = render_error(error_format(scope["path"]),  # type: ignore[arg-type]
+                                        400, "control characters are not allowed in the URL")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
