@@ -1,0 +1,1 @@
+"""Custom actions (rasa-sdk action server, assistant runtime). Reach the backend over HTTP only."""

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (assistant runtime). Training data lives in nlu/<lang>/."""

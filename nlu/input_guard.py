@@ -1,0 +1,61 @@
+"""NLU components that keep bad input from reaching (or confusing) the rest of the pipeline.
+
+``InputTrimmer`` runs first: it cuts very long text so tokenizers never chew megabytes.
+``InputJudge`` runs last: empty, over-long or unreadable messages get the intent
+``bad_input`` with an ``input_problem`` entity, which a rule answers helpfully.
+"""
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.input_check import MAX_MESSAGE_CHARS, input_problem
+
+PROBLEM_KEY = "input_problem"
+BAD_INPUT = "bad_input"
+
+
+class _Stateless(GraphComponent):
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "_Stateless":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class InputTrimmer(_Stateless):
+    """Notes what is wrong with the raw text and trims it to the maximum length."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            message.set(PROBLEM_KEY, input_problem(text))
+            if len(text) > MAX_MESSAGE_CHARS:
+                message.set(TEXT, text[:MAX_MESSAGE_CHARS])
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class InputJudge(_Stateless):
+    """Overrides the intent with ``bad_input`` when the trimmer found a problem."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            problem = message.get(PROBLEM_KEY)
+            if problem is None:
+                continue
+            intent = {"name": BAD_INPUT, "confidence": 1.0}
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+            entity = {"entity": PROBLEM_KEY, "value": problem, "start": 0, "end": 0, "extractor": "InputJudge"}
+            message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)
+        return messages

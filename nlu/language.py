@@ -1,0 +1,44 @@
+"""NLU component: tag each message with the language it is written in.
+
+Adds a ``detected_language`` entity when the text alone tells (see translations.detect);
+the ``language`` slot takes it unless the resident asked for a language explicitly
+(the ``language`` entity of ``switch_language``, mapped first in domain.yml).
+"""
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from translations.detect import detect
+
+ENTITY = "detected_language"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class LanguageDetector(GraphComponent):
+    """Script rules and langdetect; no training."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LanguageDetector":
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            found = detect(text)
+            if found is None:
+                continue
+            entity = {"entity": ENTITY, "value": found.language.value, "start": 0, "end": len(text),
+                      "confidence": 1.0, "extractor": self.__class__.__name__, "processors": [found.reason]}
+            message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
