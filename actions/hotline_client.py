@@ -90,6 +90,11 @@ class HotlineClient:
         body = await self._request("GET", "/open311/v2/services.json", params={"locale": language})
         return {s["service_code"]: s["service_name"] for s in body}
 
+    async def service_definition(self, service_code: str, language: str) -> dict[str, Any]:
+        body: dict[str, Any] = await self._request(
+            "GET", f"/open311/v2/services/{_segment(service_code)}.json", params={"locale": language})
+        return body
+
     async def department_of(self, service_request_id: str, language: str) -> str | None:
         body = await self._request("GET", f"/open311/v2/requests/{service_request_id}.json",
                                    params={"locale": language})

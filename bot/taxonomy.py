@@ -22,6 +22,7 @@ TOP_LEVEL_CODES: tuple[str, ...] = (
     "health", "civil_affairs", "emergency_safety",
 )
 URGENT_TOP_LEVELS = frozenset({"emergency_safety"})
+URGENT_RESPONSE_HOURS = 2
 ATTRIBUTE_DATATYPES = frozenset({"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"})
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -69,7 +70,8 @@ class Category:
 
     @property
     def urgent(self) -> bool:
-        return self.top in URGENT_TOP_LEVELS
+        """Everything under emergency_safety, and any leaf that must be answered within 2 hours."""
+        return self.top in URGENT_TOP_LEVELS or (self.is_leaf and self.response_hours <= URGENT_RESPONSE_HOURS)
 
 
 @dataclass(frozen=True)

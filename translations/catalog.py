@@ -18,7 +18,7 @@ from bot.lang import LANGS, Lang
 
 HERE = Path(__file__).parent
 FAQ_PREFIX = "utter_faq/"
-FAQ_LAYOUT = "utter_faq_answer"
+FAQ_LAYOUT = "msg_faq_answer"
 Variant = dict[str, Any]
 
 

@@ -28,11 +28,14 @@ def test_address_beats_coordinates_and_coordinates_beat_nothing() -> None:
     assert by_address.resolution_due == RECEIVED + timedelta(hours=leaf.resolution_hours)
 
 
-def test_every_emergency_leaf_is_urgent() -> None:
+def test_emergency_leaves_and_two_hour_slas_are_urgent() -> None:
     taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
     for leaf in taxonomy.leaves:
         routing = route(leaf, gazetteer, address=None, lat=None, lon=None, received_at=RECEIVED)
-        assert (routing.priority == URGENT) == (leaf.top == "emergency_safety"), leaf.code
+        expected = leaf.top == "emergency_safety" or leaf.response_hours <= 2
+        assert (routing.priority == URGENT) == expected, leaf.code
+    gas = taxonomy.leaf("gas_leak_smell")
+    assert gas is not None and gas.top == "utilities" and gas.urgent
 
 
 def test_generated_two_thousand_leaf_taxonomy_files_and_routes(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,61 @@
+"""Emergencies skip the form: the right numbers at once, then an urgent ticket for follow-up."""
+
+import hashlib
+import re
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.catalog_cache import fragment
+from actions.conversation import APPEAL_SLOTS, language_of, resident_of
+from actions.filing import file_or_queue
+
+# Kind of emergency -> (words that reveal it, the numbers to call, the category to log it under).
+KINDS: tuple[tuple[str, re.Pattern[str], tuple[str, ...], str], ...] = (
+    ("gas", re.compile(r"煤气|燃气|天然气|gas|ガス", re.I), ("fire",), "gas_leak_smell"),
+    ("trapped", re.compile(r"困|trapped|stuck in|閉じ込め", re.I), ("fire",), "elevator_entrapment"),
+    ("flood", re.compile(r"水淹|淹|漏水|进水|flood|water (is )?pouring|浸水|水が", re.I), ("fire",),
+     "rainstorm_flood_risk"),
+    ("fire", re.compile(r"火|烟|fire|smoke|burning|火事|煙", re.I), ("fire",), "emergency_referred"),
+    ("traffic", re.compile(r"车祸|撞车|交通事故|crash|car accident|hit by|交通事故|事故", re.I),
+     ("traffic", "medical"), "emergency_referred"),
+    ("violence", re.compile(r"打人|打架|抢|刀|暴力|家暴|attack|beat|fight|knife|rob|暴力|殴|刃物", re.I),
+     ("police",), "emergency_referred"),
+    ("medical", re.compile(r"晕|昏|受伤|流血|心脏|触电|injur|collaps|unconscious|bleed|heart|shock|倒れ|けが|出血",
+                           re.I), ("medical",), "emergency_referred"),
+)
+EXACT_LOCATION_LIMIT = 200
+
+
+def classify(text: str) -> tuple[tuple[str, ...], str]:
+    """The numbers to name and the category to log, for an emergency described in ``text``."""
+    for _, pattern, numbers, service_code in KINDS:
+        if pattern.search(text):
+            return numbers, service_code
+    return ("all",), "emergency_referred"
+
+
+class ActionHandleEmergency(Action):
+    def name(self) -> str:
+        return "action_handle_emergency"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        language = language_of(tracker)
+        text = str((tracker.latest_message or {}).get("text") or "")
+        numbers, service_code = classify(text)
+        separator = "、" if language != "en" else ", "
+        dispatcher.utter_message(response="msg_emergency", numbers=separator.join(
+            fragment(f"msg_emergency_numbers_{kind}", language) for kind in numbers))
+        channel, user_id = resident_of(tracker)
+        fields = {
+            "service_code": service_code, "description": text, "language": language,
+            "address_string": tracker.get_slot("appeal_location") or text[:500],
+            "channel": channel, "channel_user_id": user_id,
+            "attribute[people_at_risk]": "unknown", "attribute[exact_location]": text[:EXACT_LOCATION_LIMIT],
+        }
+        message_id = str((tracker.latest_message or {}).get("message_id") or text)
+        key = "assistant-emergency:" + hashlib.sha256(f"{tracker.sender_id}|{message_id}".encode()).hexdigest()[:32]
+        await file_or_queue(dispatcher, tracker, fields, key, filed_response="msg_emergency_logged")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *[SlotSet(n, None) for n in APPEAL_SLOTS]]

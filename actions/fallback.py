@@ -1,0 +1,73 @@
+"""When the assistant is unsure: ask back with the two likeliest intents, then offer a human.
+Also: answers for bad input, and callback requests."""
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.catalog_cache import fragment
+from actions.conversation import language_of, latest_entity
+from bot.input_check import MAX_MESSAGE_CHARS
+
+NOT_OFFERED = {"nlu_fallback", "bad_input", "affirm", "deny", "choose_category", "inform_attribute",
+               "correct_appeal", "EXTERNAL_appeal_filed", "out_of_scope"}
+PAYLOADS = {"switch_language": None}  # intents whose buttons would need entities: not offered either
+
+
+def _already_clarified(tracker: Tracker) -> bool:
+    """Whether the bot's previous action (before this user message) was a clarifying question."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") not in ("action_listen", None):
+            return event.get("name") == "action_clarify"
+    return False
+
+
+class ActionClarify(Action):
+    """First time: "did you mean A or B?" as buttons. Second time in a row: appeal or human."""
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        language = language_of(tracker)
+        if _already_clarified(tracker):
+            dispatcher.utter_message(response="msg_offer_human")
+            return []
+        ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+        options = [r["name"] for r in ranking if r.get("name") not in NOT_OFFERED and r.get("name") not in PAYLOADS][:2]
+        if len(options) < 2:
+            options = [o for o in (*options, "report_problem", "faq") if o][:2]
+            options = list(dict.fromkeys(options))[:2]
+        labels = [fragment(f"label_{name}", language) for name in options]
+        buttons = [{"title": label, "payload": f"/{name}" if name != "faq" else "/ask_question"}
+                   for name, label in zip(options, labels)]
+        dispatcher.utter_message(response="msg_ask_rephrase", option_1=labels[0], option_2=labels[-1],
+                                 buttons=buttons)
+        return []
+
+
+class ActionExplainBadInput(Action):
+    def name(self) -> str:
+        return "action_explain_bad_input"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        problem = latest_entity(tracker, "input_problem") or "unreadable"
+        dispatcher.utter_message(response=f"msg_bad_input_{problem}", max_chars=MAX_MESSAGE_CHARS)
+        return []
+
+
+class ActionRequestCallback(Action):
+    """Tells the resident how to reach a human operator (the 12345 phone line, 24 hours)."""
+
+    def name(self) -> str:
+        return "action_request_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="msg_human_callback_requested")
+        return []

@@ -1,0 +1,143 @@
+"""Starting, cancelling and filing appeals; announcing appeals the outbox filed later."""
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import deps
+from actions.appeal_outbox import QueuedAppeal
+from actions.conversation import (
+    APPEAL_SLOTS, appeal_key, is_descriptive, language_of, latest_entity, resident_of, text_of_last_intent,
+)
+from actions.hotline_client import FiledTicket, HotlineRejected, HotlineUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def reset_appeal() -> list[EventType]:
+    return [SlotSet(name, None) for name in APPEAL_SLOTS]
+
+
+def readable_time(iso: str | None) -> str:
+    """``2026-11-25T14:08:44+08:00`` -> ``2026-11-25 14:08`` (Beijing time, as the backend sends it)."""
+    if not iso:
+        return ""
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+class ActionStartAppeal(Action):
+    """Clears any old appeal and keeps what the resident already told us."""
+
+    def name(self) -> str:
+        return "action_start_appeal"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        events = reset_appeal()
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        text = str(message.get("text") or "")
+        if intent == "report_problem" and is_descriptive(text):
+            events.append(SlotSet("appeal_description", text))
+        elif intent == "inform_location":
+            events.append(SlotSet("appeal_location", text))
+        elif intent == "affirm":  # "yes, file an appeal" after an answer that did not help
+            question = text_of_last_intent(tracker, "faq")
+            if question:
+                events.append(SlotSet("appeal_description", question))
+        return events
+
+
+class ActionCancelAppeal(Action):
+    def name(self) -> str:
+        return "action_cancel_appeal"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_appeal_cancelled")
+        return [*reset_appeal(), SlotSet("requested_slot", None)]
+
+
+def appeal_fields(tracker: Tracker) -> dict[str, str]:
+    """The Open311 fields of the appeal in the slots."""
+    channel, user_id = resident_of(tracker)
+    fields = {
+        "service_code": tracker.get_slot("appeal_category") or "",
+        "description": tracker.get_slot("appeal_description") or "",
+        "address_string": tracker.get_slot("appeal_location") or "",
+        "language": language_of(tracker),
+        "channel": channel,
+        "channel_user_id": user_id,
+    }
+    for code, value in (tracker.get_slot("appeal_attributes") or {}).items():
+        fields[f"attribute[{code}]"] = str(value)
+    if tracker.get_slot("contact_consent") and tracker.get_slot("contact_phone"):
+        fields["phone"] = str(tracker.get_slot("contact_phone"))
+    return fields
+
+
+async def file_or_queue(dispatcher: CollectingDispatcher, tracker: Tracker, fields: dict[str, str], key: str,
+                        *, filed_response: str = "msg_ticket_filed") -> FiledTicket | None:
+    """File the appeal; if the backend is down, queue it durably and tell the resident so."""
+    language = fields["language"]
+    try:
+        ticket = await deps.hotline().file_request(fields, idempotency_key=key)
+    except HotlineUnavailable as exc:
+        outbox = deps.appeal_outbox()
+        queued = QueuedAppeal(idempotency_key=key, fields=fields, sender_id=tracker.sender_id,
+                              output_channel=tracker.get_latest_input_channel() or "rest", language=language)
+        try:
+            if outbox is None:
+                raise RuntimeError("no REDIS_URL: the appeal outbox is not available")
+            await outbox.put(queued)
+        except Exception:  # Redis down too: say so honestly; the resident can confirm again later
+            log.exception("could not queue appeal %s after backend failure %s", key, exc)
+            dispatcher.utter_message(response="msg_backend_error")
+            return None
+        log.warning("backend unavailable, appeal %s queued: %s", key, exc)
+        dispatcher.utter_message(response="msg_ticket_queued", reference=queued.reference)
+        return None
+    except HotlineRejected as exc:
+        log.error("backend refused appeal %s: %s", key, exc)
+        dispatcher.utter_message(response="msg_backend_error")
+        return None
+    try:
+        department = await deps.hotline().department_of(ticket.service_request_id, language) or ""
+    except (HotlineUnavailable, HotlineRejected):
+        department = ""
+    dispatcher.utter_message(response=filed_response, ticket_id=ticket.service_request_id,
+                             department=department, expected=readable_time(ticket.expected_datetime))
+    return ticket
+
+
+class ActionFileTicket(Action):
+    """Files the confirmed appeal with an Idempotency-Key from the conversation and the appeal."""
+
+    def name(self) -> str:
+        return "action_file_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot("appeal_confirmed") is not True:
+            return []
+        await file_or_queue(dispatcher, tracker, appeal_fields(tracker), appeal_key(tracker))
+        return reset_appeal()
+
+
+class ActionAnnounceQueuedTicket(Action):
+    """Triggered by the outbox worker (EXTERNAL_appeal_filed) once a queued appeal is filed."""
+
+    def name(self) -> str:
+        return "action_announce_queued_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        ticket_id: Any = latest_entity(tracker, "ticket_id")
+        if ticket_id:
+            dispatcher.utter_message(response="msg_queued_ticket_filed", ticket_id=ticket_id,
+                                     reference=latest_entity(tracker, "reference") or "")
+        return []

@@ -1,0 +1,41 @@
+"""Where is my appeal: the resident's own tickets, looked up by their channel identity only."""
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import deps
+from actions.catalog_cache import fragment
+from actions.conversation import language_of, resident_of
+from actions.filing import readable_time
+from actions.hotline_client import HotlineRejected, HotlineUnavailable
+
+MAX_LISTED = 5
+
+
+class ActionListMyTickets(Action):
+    """Lists this conversation's resident's tickets; there is no look-up by a ticket id typed in."""
+
+    def name(self) -> str:
+        return "action_list_my_tickets"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        language = language_of(tracker)
+        channel, user_id = resident_of(tracker)
+        try:
+            tickets = await deps.hotline().resident_tickets(channel, user_id, language)
+        except (HotlineUnavailable, HotlineRejected):
+            dispatcher.utter_message(response="msg_status_unavailable")
+            return []
+        if not tickets:
+            dispatcher.utter_message(response="msg_no_tickets")
+            return []
+        dispatcher.utter_message(response="msg_tickets_header", count=len(tickets))
+        for ticket in tickets[:MAX_LISTED]:
+            dispatcher.utter_message(
+                response="msg_ticket_line", ticket_id=ticket.service_request_id, category=ticket.service_name,
+                status=fragment(f"msg_status_{ticket.status}", language) or ticket.status,
+                updated=readable_time(ticket.updated_datetime), note=ticket.last_note or "",
+            )
+        return []
