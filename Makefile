@@ -2,19 +2,29 @@
 # Both set up what is missing first (system packages, the services virtual environment).
 
 PYTHON_SERVICES ?= python3.11
+PYTHON_ASSISTANT ?= $(shell pyenv root 2>/dev/null)/versions/3.10.13/bin/python3.10
 SERVICES_VENV := .venv-services
 SERVICES_PY := $(SERVICES_VENV)/bin/python
 SERVICES_STAMP := $(SERVICES_VENV)/.installed
+ASSISTANT_VENV := .venv-assistant
+ASSISTANT_PY := $(ASSISTANT_VENV)/bin/python
+ASSISTANT_STAMP := $(ASSISTANT_VENV)/.installed
+SERVICES_TESTS := tests/bot tests/hotline
+ASSISTANT_TESTS := tests/bot tests/translations tests/nlu tests/actions tests/dialogue
 
-.PHONY: run test setup system-packages services-venv bench clean
+.PHONY: run test setup system-packages services-venv assistant-venv model bench clean
 
-run: setup
+run: setup model
 	$(SERVICES_PY) -m tools.run_all
 
-test: setup
-	$(SERVICES_PY) -m pytest $(PYTEST_ARGS)
+test: setup model
+	$(SERVICES_PY) -m pytest $(SERVICES_TESTS) $(PYTEST_ARGS)
+	$(ASSISTANT_PY) -m pytest $(ASSISTANT_TESTS) $(PYTEST_ARGS)
 
-setup: system-packages services-venv
+setup: system-packages services-venv assistant-venv
+
+model: assistant-venv
+	$(ASSISTANT_PY) -m tools.train_model
 
 system-packages:
 	@tools/ensure_system_packages.sh
@@ -27,9 +37,17 @@ $(SERVICES_STAMP): requirements/services.txt requirements/services-test.txt
 	$(SERVICES_PY) -m pip install --quiet --disable-pip-version-check -r requirements/services-test.txt
 	touch $@
 
+assistant-venv: $(ASSISTANT_STAMP)
+
+$(ASSISTANT_STAMP): requirements/assistant.txt
+	@echo "creating $(ASSISTANT_VENV) (Python 3.10, Rasa 3.6; about 2 minutes and 2.7 GB the first time)"
+	test -x $(ASSISTANT_PY) || $(PYTHON_ASSISTANT) -m venv $(ASSISTANT_VENV)
+	$(ASSISTANT_PY) -m pip install --quiet --disable-pip-version-check -r requirements/assistant.txt
+	touch $@
+
 bench: setup
 	$(SERVICES_PY) -m bench.bench_suggest
 	$(SERVICES_PY) -m bench.bench_open311_post
 
 clean:
-	rm -rf $(SERVICES_VENV) var .pytest_cache
+	rm -rf $(SERVICES_VENV) $(ASSISTANT_VENV) var models .rasa .pytest_cache

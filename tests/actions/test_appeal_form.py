@@ -1,0 +1,94 @@
+import asyncio
+
+from actions.appeal_form import (
+    ActionAskAppealAttribute, ActionAskAppealCategory, ActionAskAppealConfirmed, ValidateAppealForm,
+)
+from tests.actions.conftest import run
+from tests.actions.fakes import FakeHotline, tracker
+
+DOMAIN_SLOTS = ["appeal_description", "appeal_location", "appeal_category", "appeal_attribute",
+                "contact_consent", "contact_phone", "appeal_confirmed"]
+
+
+def validate(slot: str, value: object, **tracker_args: object) -> tuple[dict, list]:  # type: ignore[type-arg]
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    method = getattr(ValidateAppealForm(), f"validate_{slot}")
+    result = method(value, dispatcher, tracker(**tracker_args), {})  # type: ignore[arg-type]
+    if asyncio.iscoroutine(result):
+        result = asyncio.run(result)
+    return result, dispatcher.messages
+
+
+def required(**slots: object) -> list[str]:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    return asyncio.run(ValidateAppealForm().required_slots(list(DOMAIN_SLOTS), CollectingDispatcher(),
+                                                           tracker(slots=slots), {}))
+
+
+def test_category_suggestions_become_buttons(hotline: FakeHotline) -> None:
+    messages, events = run(ActionAskAppealCategory(), tracker(slots={"appeal_description": "路灯坏了"}))
+    assert messages[0]["response"] == "msg_ask_appeal_category"
+    assert [b["payload"] for b in messages[0]["buttons"]][0] == '/choose_category{"appeal_category": "street_light_out"}'
+    assert events[0]["value"] == ["street_light_out", "traffic_signal_fault", "road_excavation_unrestored"]
+
+
+def test_category_question_still_asked_when_backend_is_down(hotline: FakeHotline) -> None:
+    hotline.down = True
+    messages, _ = run(ActionAskAppealCategory(), tracker(slots={"appeal_description": "路灯坏了"}))
+    assert messages[0]["response"] == "msg_ask_appeal_category" and messages[0]["buttons"] == []
+
+
+def test_category_from_button_ordinal_or_own_words(hotline: FakeHotline) -> None:
+    options = {"category_options": ["street_light_out", "traffic_signal_fault"]}
+    assert validate("appeal_category", "street_light_out")[0]["appeal_category"] == "street_light_out"
+    assert validate("appeal_category", "第二个", slots=options)[0]["appeal_category"] == "traffic_signal_fault"
+    assert validate("appeal_category", "the first one", slots=options)[0]["appeal_category"] == "street_light_out"
+    assert validate("appeal_category", "路灯的问题")[0]["appeal_category"] == "street_light_out"  # confident top-1
+    hotline.suggestions[0] = hotline.suggestions[0].__class__("street_light_out", "路灯不亮", 0.2)
+    assert validate("appeal_category", "说不清")[0]["appeal_category"] is None  # not confident: ask again
+
+
+def test_required_questions_of_the_category_then_contact(hotline: FakeHotline) -> None:
+    assert "appeal_attribute" in required(appeal_category="street_light_out")
+    assert "appeal_attribute" not in required(appeal_category="street_light_out", appeal_attributes={"recurring": "once"})
+    assert "appeal_attribute" not in required(appeal_category="traffic_signal_fault")
+    assert "contact_phone" not in required(contact_consent=False)
+    messages, _ = run(ActionAskAppealAttribute(), tracker(slots={"appeal_category": "street_light_out"}))
+    assert messages[0]["question"] == "这个问题是一次性的还是反复出现？" and len(messages[0]["buttons"]) == 2
+    result, _ = validate("appeal_attribute", "repeated", slots={"appeal_category": "street_light_out"})
+    assert result == {"appeal_attributes": {"recurring": "repeated"}, "appeal_attribute": None}
+    result, _ = validate("appeal_attribute", "第一个", slots={"appeal_category": "street_light_out"})
+    assert result["appeal_attributes"] == {"recurring": "once"}
+    result, _ = validate("appeal_attribute", "whatever", slots={"appeal_category": "street_light_out"})
+    assert result == {"appeal_attribute": None}
+
+
+def test_phone_description_and_location_checks() -> None:
+    assert validate("contact_phone", "138 0013 8000")[0] == {"contact_phone": "138 0013 8000"}
+    result, messages = validate("contact_phone", "call me maybe")
+    assert result == {"contact_phone": None} and messages[0]["response"] == "msg_invalid_phone"
+    assert validate("appeal_description", "x" * 2001)[0] == {"appeal_description": None}
+    assert validate("appeal_description", "  路灯坏了 ")[0] == {"appeal_description": "路灯坏了"}
+    assert validate("appeal_location", "")[0] == {"appeal_location": None}
+
+
+def test_a_correction_clears_the_named_field() -> None:
+    location = [{"entity": "field", "value": "location"}]
+    result, _ = validate("appeal_confirmed", False, intent="correct_appeal", entities=location)
+    assert result == {"appeal_location": None, "appeal_confirmed": None}
+    category = [{"entity": "field", "value": "category"}]
+    result, _ = validate("appeal_confirmed", False, intent="correct_appeal", entities=category)
+    assert result["appeal_category"] is None and result["appeal_attributes"] == {}
+    result, messages = validate("appeal_confirmed", False, intent="correct_appeal")
+    assert result == {"appeal_confirmed": None} and messages[0]["response"] == "msg_appeal_not_understood_field"
+    assert validate("appeal_confirmed", True)[0] == {"appeal_confirmed": True}
+
+
+def test_summary_names_the_category_and_says_no_callback(hotline: FakeHotline) -> None:
+    slots = {"appeal_description": "路灯坏了", "appeal_location": "三里屯", "appeal_category": "street_light_out",
+             "contact_consent": False}
+    messages, _ = run(ActionAskAppealConfirmed(), tracker(slots=slots))
+    assert messages[0]["category"] == "路灯不亮" and messages[0]["contact"] == "不需要回访"

@@ -1,0 +1,72 @@
+"""Queued appeals are filed once the backend is back, exactly once, and the resident is told."""
+
+import asyncio
+import json
+
+import httpx
+from redis.asyncio import Redis
+
+from actions.appeal_outbox import AppealOutbox, QueuedAppeal, backoff
+from actions.outbox_worker import OutboxWorker
+from actions.settings import ActionSettings
+from tests.actions.fakes import FakeHotline
+
+
+def appeal(key: str = "assistant:abc123def456") -> QueuedAppeal:
+    return QueuedAppeal(idempotency_key=key, fields={"service_code": "street_light_out", "description": "路灯坏了",
+                                                     "address_string": "三里屯", "language": "zh"},
+                        sender_id="resident-1", output_channel="socketio", language="zh")
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert [backoff(n) for n in (1, 2, 3)] == [5.0, 10.0, 20.0] and backoff(30) == 600.0
+
+
+def test_waits_while_down_then_files_once_and_notifies(redis_url: str) -> None:
+    told: list[dict] = []  # type: ignore[type-arg]
+
+    def rasa(request: httpx.Request) -> httpx.Response:
+        told.append({"path": request.url.path, "params": dict(request.url.params), "body": json.loads(request.content)})
+        return httpx.Response(200, json={})
+
+    async def scenario() -> tuple[int, int, int, int, int]:
+        redis = Redis.from_url(redis_url)
+        await redis.flushdb()
+        outbox = AppealOutbox(redis)
+        hotline = FakeHotline(down=True)
+        worker = OutboxWorker(outbox, hotline, ActionSettings(rasa_auth_token="t0ken"),  # type: ignore[arg-type]
+                              rasa=httpx.AsyncClient(base_url="http://rasa", transport=httpx.MockTransport(rasa)))
+        await outbox.put(appeal())
+        await outbox.put(appeal())  # the same appeal twice (a retry): still one entry
+        down_pass = await worker.run_once()
+        not_due_yet = len(await outbox.due())
+        hotline.down = False
+        await redis.zadd("assistant:appeal_queue", {appeal().idempotency_key: 0})  # make it due now
+        up_pass = await worker.run_once()
+        left = await outbox.size()
+        await redis.close()
+        return down_pass, not_due_yet, up_pass, left, len(hotline.filed)
+
+    # Down: nothing filed, retry scheduled later. Up: filed once, nothing left in the queue.
+    assert asyncio.run(scenario()) == (0, 0, 1, 0, 1)
+    assert told[0]["path"] == "/conversations/resident-1/trigger_intent"
+    assert told[0]["params"] == {"output_channel": "socketio", "token": "t0ken"}
+    assert told[0]["body"]["entities"]["ticket_id"] == "202611220000001"
+    assert told[0]["body"]["entities"]["reference"] == "Q-ABC123DE"
+
+
+def test_a_refused_appeal_is_kept_for_operators_not_retried(redis_url: str) -> None:
+    async def scenario() -> tuple[int, bool]:
+        redis = Redis.from_url(redis_url)
+        await redis.flushdb()
+        outbox = AppealOutbox(redis)
+        worker = OutboxWorker(outbox, FakeHotline(reject_with="service_code not found"),  # type: ignore[arg-type]
+                              ActionSettings(), rasa=httpx.AsyncClient(transport=httpx.MockTransport(
+                                  lambda r: httpx.Response(200))))
+        await outbox.put(appeal())
+        await worker.run_once()
+        size, kept = await outbox.size(), await redis.hexists("assistant:appeals:rejected", appeal().idempotency_key)
+        await redis.close()
+        return size, bool(kept)
+
+    assert asyncio.run(scenario()) == (0, True)

@@ -1,0 +1,73 @@
+from actions.emergency import ActionHandleEmergency, classify
+from actions.fallback import ActionClarify, ActionExplainBadInput
+from actions.hotline_client import ResidentTicket
+from actions.status import ActionListMyTickets
+from tests.actions.conftest import run
+from tests.actions.fakes import FakeHotline, tracker
+
+
+def test_lists_only_this_residents_tickets(hotline: FakeHotline) -> None:
+    hotline.tickets[("webchat", "resident-1")] = [
+        ResidentTicket("202611220000001", "路灯不亮", "in_progress", "2026-11-22T14:26:00+08:00", "已派单")]
+    hotline.tickets[("webchat", "resident-2")] = [
+        ResidentTicket("202611220000002", "噪声扰民", "open", None, None)]
+    messages, _ = run(ActionListMyTickets(), tracker(intent="check_status", text="我的诉求到哪了"))
+    assert [m["response"] for m in messages] == ["msg_tickets_header", "msg_ticket_line"]
+    line = messages[1]
+    assert line["ticket_id"] == "202611220000001" and line["status"] == "办理中" and line["note"] == "已派单"
+    assert "202611220000002" not in str(messages)
+    # Typing someone else's ticket number does not reveal it: the look-up is by identity only.
+    messages, _ = run(ActionListMyTickets(), tracker(sender="resident-3", text="202611220000002 进展?"))
+    assert [m["response"] for m in messages] == ["msg_no_tickets"]
+
+
+def test_status_when_backend_is_down(hotline: FakeHotline) -> None:
+    hotline.down = True
+    messages, _ = run(ActionListMyTickets(), tracker(intent="check_status"))
+    assert [m["response"] for m in messages] == ["msg_status_unavailable"]
+
+
+def test_emergency_kinds_and_numbers() -> None:
+    assert classify("厨房里有很浓的煤气味") == (("fire",), "gas_leak_smell")
+    assert classify("someone is stuck in the elevator") == (("fire",), "elevator_entrapment")
+    assert classify("楼下着火了") == (("fire",), "emergency_referred")
+    assert classify("有人在打人，还拿着刀") == (("police",), "emergency_referred")
+    assert classify("a man collapsed and is unconscious") == (("medical",), "emergency_referred")
+    assert classify("車の事故です") == (("traffic", "medical"), "emergency_referred")
+    assert classify("救命啊") == (("all",), "emergency_referred")
+
+
+def test_emergency_answers_first_then_logs_an_urgent_ticket(hotline: FakeHotline) -> None:
+    messages, events = run(ActionHandleEmergency(), tracker(intent="emergency", text="楼下着火了，好多烟"))
+    assert messages[0]["response"] == "msg_emergency" and messages[0]["numbers"] == "火警 119"
+    assert messages[1]["response"] == "msg_emergency_logged"
+    fields, key = hotline.filed[0]
+    assert fields["service_code"] == "emergency_referred" and fields["attribute[people_at_risk]"] == "unknown"
+    assert key.startswith("assistant-emergency:")
+    assert {"event": "active_loop", "name": None} in [{"event": e["event"], "name": e.get("name")} for e in events]
+
+
+def test_emergency_numbers_even_when_backend_is_down(hotline: FakeHotline) -> None:
+    hotline.down = True
+    messages, _ = run(ActionHandleEmergency(), tracker(intent="emergency", text="fire! help", slots={"language": "en"}))
+    assert messages[0]["response"] == "msg_emergency" and messages[0]["numbers"] == "Fire: 119"
+    assert messages[1]["response"] == "msg_backend_error"
+
+
+def test_clarify_offers_the_two_likeliest_intents_then_a_human() -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "check_status", "confidence": 0.3},
+               {"name": "report_problem", "confidence": 0.2}, {"name": "affirm", "confidence": 0.1}]
+    messages, _ = run(ActionClarify(), tracker(intent="nlu_fallback", ranking=ranking, slots={"language": "en"}))
+    assert messages[0]["response"] == "msg_ask_rephrase"
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/check_status", "/report_problem"]
+    assert messages[0]["option_1"] == "Check my appeal's progress"
+    asked = [{"event": "user", "text": "hmm"}, {"event": "action", "name": "action_clarify"},
+             {"event": "action", "name": "action_listen"}]
+    messages, _ = run(ActionClarify(), tracker(intent="nlu_fallback", ranking=ranking, events=asked))
+    assert messages[0]["response"] == "msg_offer_human"
+
+
+def test_bad_input_explained() -> None:
+    too_long = [{"entity": "input_problem", "value": "too_long"}]
+    messages, _ = run(ActionExplainBadInput(), tracker(intent="bad_input", entities=too_long))
+    assert messages[0]["response"] == "msg_bad_input_too_long" and messages[0]["max_chars"] == 2000
