@@ -9,10 +9,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import deps
-from actions.catalog_cache import fragment, required_attributes, service_names
+from actions.categories import required_attributes, service_names, suggest
 from actions.conversation import language_of, latest_entity
-from actions.hotline_client import HotlineError
+from actions.texts import fragment
 
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
@@ -50,10 +49,7 @@ class ValidateAppealForm(FormValidationAction):
         if not code:
             return None
         answered = tracker.get_slot("appeal_attributes") or {}
-        try:
-            wanted = await required_attributes(code, language_of(tracker))
-        except HotlineError:
-            return None  # the backend will say what is missing when we file
+        wanted = await required_attributes(code, language_of(tracker))
         return next((a for a in wanted if a["code"] not in answered), None)
 
     def validate_appeal_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -76,20 +72,14 @@ class ValidateAppealForm(FormValidationAction):
     async def validate_appeal_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
         text, language = str(value or "").strip(), language_of(tracker)
-        try:
-            known = await service_names(language)
-        except HotlineError:
-            known = {}
+        known = await service_names(language)
         if text in known:
             return {"appeal_category": text, "appeal_attributes": {}}
         options = tracker.get_slot("category_options") or []
         index = _ordinal(text) if len(text) <= 12 else None
         if index is not None and index < len(options):
             return {"appeal_category": options[index], "appeal_attributes": {}}
-        try:  # the resident named a category in their own words
-            best = (await deps.hotline().suggest(text, language, limit=1))[:1]
-        except HotlineError:
-            best = []
+        best = await suggest(text, language, limit=1)  # the resident named a category in their own words
         if best and best[0].confidence >= MIN_SUGGESTION_CONFIDENCE:
             return {"appeal_category": best[0].service_code, "appeal_attributes": {}}
         return {"appeal_category": None}
@@ -140,10 +130,7 @@ class ActionAskAppealCategory(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
-        try:
-            suggestions = await deps.hotline().suggest(tracker.get_slot("appeal_description") or "", language)
-        except HotlineError:
-            suggestions = []
+        suggestions = await suggest(tracker.get_slot("appeal_description") or "", language)
         buttons = [{"title": s.service_name, "payload": f'/choose_category{{"appeal_category": "{s.service_code}"}}'}
                    for s in suggestions]
         dispatcher.utter_message(response="msg_ask_appeal_category", buttons=buttons, suggestions_hint="")
@@ -176,10 +163,7 @@ class ActionAskAppealConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
         code = tracker.get_slot("appeal_category") or ""
-        try:
-            category = (await service_names(language)).get(code, code)
-        except HotlineError:
-            category = code
+        category = (await service_names(language)).get(code, code)
         phone = tracker.get_slot("contact_phone") if tracker.get_slot("contact_consent") else None
         contact = phone or fragment("text_no_contact", language)
         dispatcher.utter_message(response="msg_confirm_appeal", description=tracker.get_slot("appeal_description"),

@@ -8,7 +8,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.catalog_cache import fragment
+from actions.texts import fragment
 from actions.conversation import APPEAL_SLOTS, language_of, resident_of
 from actions.filing import file_or_queue
 

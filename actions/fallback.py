@@ -6,7 +6,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.catalog_cache import fragment
+from actions.texts import fragment
 from actions.conversation import language_of, latest_entity
 from bot.input_check import MAX_MESSAGE_CHARS
 

@@ -9,7 +9,7 @@ import time
 
 from bench.report import write_section
 from bot.taxonomy import Taxonomy, load_taxonomy
-from hotline.suggest import CategorySuggester
+from bot.suggest import CategorySuggester
 from hotline.suggest_eval import Accuracy, Ranker, evaluate, load_labelled
 
 

@@ -23,7 +23,7 @@ from hotline.limits import BodySizeLimit, RejectControlCharacters, error_format
 from hotline.open311.formats import render_error
 from hotline.open311.routes import router as open311_router
 from hotline.outbox import OutboxRelay, RelayThread
-from hotline.suggest import CategorySuggester
+from bot.suggest import CategorySuggester
 from hotline.tickets import TicketDesk
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from bot.taxonomy import Taxonomy
 from hotline.config import Settings
 from hotline.db import Database
 from hotline.lifecycle import Lifecycle
-from hotline.suggest import CategorySuggester
+from bot.suggest import CategorySuggester
 from hotline.tickets import TicketDesk
 
 

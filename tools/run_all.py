@@ -1,17 +1,21 @@
-"""``make run``: start what the system needs on development defaults, then the backend.
+"""``make run``: start the whole system on development defaults.
 
 Starts a local redis-server (data in var/redis) when nothing answers on REDIS_URL's port,
-then runs the hotline backend in the foreground. Later services join here.
+then the hotline backend (8000), the action server (5055), the appeal outbox worker and the
+Rasa server (5005) with the model ``make model`` trained. Logs go to var/log/. Ctrl-C stops all.
+Without Redis, Rasa keeps conversations in memory and appeals cannot be queued (a warning says so).
 """
 
 import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse
+
+from tools.stack import DEV_RASA_TOKEN, running_stack
+from tools.train_model import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,9 +53,34 @@ def ensure_redis(url: str) -> subprocess.Popen[bytes] | None:
 
 
 def main() -> int:
-    redis_process = ensure_redis(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    redis_process = ensure_redis(redis_url)
+    parsed = urlparse(redis_url)
+    redis_up = listening(parsed.hostname or "127.0.0.1", parsed.port or 6379)
+    if not redis_up:
+        print("WARNING: no Redis: conversations are kept in memory and lost on restart, and appeals "
+              "cannot wait in the outbox while the backend is down.")
+    model = model_path()
+    if not model.exists():
+        print("no trained model: run `make model` (make run does this for you)")
+        return 2
+    token = os.environ.get("RASA_AUTH_TOKEN", DEV_RASA_TOKEN)
+    print("starting backend, action server, outbox worker and Rasa (Rasa needs about a minute)...", flush=True)
     try:
-        return subprocess.call([sys.executable, "-m", "hotline"], cwd=ROOT)
+        with running_stack(model, log_dir=ROOT / "var" / "log", redis_url=redis_url if redis_up else None,
+                           database_url=os.environ.get("DATABASE_URL"), backend_port=int(os.environ.get("HOTLINE_PORT", 8000)),
+                           actions_port=5055, rasa_port=5005, rasa_token=token) as stack:
+            print(f"""
+ready:
+  web chat         {stack.webchat_url}
+  Rasa HTTP API    {stack.rasa_url}  (token: RASA_AUTH_TOKEN{' = ' + token if token == DEV_RASA_TOKEN else ''})
+  REST channel     {stack.rasa_url}/webhooks/rest/webhook
+  backend          {stack.backend_url}/open311/v2/services.json
+  operator console {stack.backend_url}/console/  (token: dev-operator-token)
+  logs             var/log/
+Ctrl-C stops everything.""", flush=True)
+            while True:
+                time.sleep(3600)
     except KeyboardInterrupt:
         return 0
     finally:

@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import catalog_cache, deps
+from actions import categories, deps
 from tests.actions.fakes import FakeHotline
 
 
@@ -17,9 +17,9 @@ def hotline(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHotline]:
     fake = FakeHotline()
     monkeypatch.setattr(deps, "hotline", lambda: fake)
     monkeypatch.setattr(deps, "appeal_outbox", lambda: None)
-    catalog_cache.clear()
+    categories.clear()
     yield fake
-    catalog_cache.clear()
+    categories.clear()
 
 
 def run(action: Action, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

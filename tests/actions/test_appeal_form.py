@@ -35,10 +35,13 @@ def test_category_suggestions_become_buttons(hotline: FakeHotline) -> None:
     assert events[0]["value"] == ["street_light_out", "traffic_signal_fault", "road_excavation_unrestored"]
 
 
-def test_category_question_still_asked_when_backend_is_down(hotline: FakeHotline) -> None:
+def test_backend_down_the_shipped_taxonomy_suggests_names_and_asks(hotline: FakeHotline) -> None:
     hotline.down = True
-    messages, _ = run(ActionAskAppealCategory(), tracker(slots={"appeal_description": "路灯坏了"}))
-    assert messages[0]["response"] == "msg_ask_appeal_category" and messages[0]["buttons"] == []
+    messages, events = run(ActionAskAppealCategory(), tracker(slots={"appeal_description": "小区门口的路灯坏了，晚上很黑"}))
+    assert messages[0]["response"] == "msg_ask_appeal_category" and len(messages[0]["buttons"]) == 3
+    assert "street_light_out" in events[0]["value"]
+    assert validate("appeal_category", "street_light_out")[0]["appeal_category"] == "street_light_out"
+    assert "appeal_attribute" in required(appeal_category="street_light_out")  # recurring, from bot/data
 
 
 def test_category_from_button_ordinal_or_own_words(hotline: FakeHotline) -> None:

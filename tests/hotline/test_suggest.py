@@ -1,7 +1,7 @@
 """Category suggestion quality on the labelled appeals (written for this project, not seen in training)."""
 
 from bot.taxonomy import load_taxonomy
-from hotline.suggest import CategorySuggester, features
+from bot.suggest import CategorySuggester, features
 from hotline.suggest_eval import evaluate, load_labelled
 
 

@@ -1,0 +1,122 @@
+"""The whole flow against the real backend, Redis, action server and Rasa server."""
+
+import json
+import re
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools.local_servers import redis_server, wait_for_port
+from tools.stack import ROOT, SERVICES_PY, Stack, running_stack
+
+pytestmark = pytest.mark.integration
+TICKET = re.compile(r"\b\d{15}\b")
+
+
+def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"content-type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)
+
+
+def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
+    answer: list[dict[str, Any]] = http("POST", f"{stack.rasa_url}/webhooks/rest/webhook",
+                                        {"sender": sender, "message": text})
+    return answer
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def first_payload(messages: list[dict[str, Any]]) -> str:
+    return next(b["payload"] for m in messages for b in m.get("buttons", []))
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def stack(model: Path, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    folder = tmp_path_factory.mktemp("stack")
+    with running_stack(model, log_dir=folder / "log", redis_url=redis_url,
+                       database_url=f"sqlite:///{folder / 'hotline.db'}") as running:
+        yield running
+
+
+def file_appeal(stack: Stack, sender: str) -> list[dict[str, Any]]:
+    say(stack, sender, "我要投诉：小区门口的路灯坏了一个星期，晚上很黑")
+    category = say(stack, sender, "朝阳区三里屯街道工体北路8号")
+    question = say(stack, sender, first_payload(category))
+    consent = say(stack, sender, first_payload(question)) if "/inform_attribute" in first_payload(question) else question
+    summary = say(stack, sender, "/deny") if "/affirm" in first_payload(consent) else consent
+    assert "三里屯" in texts(summary)
+    return say(stack, sender, "/affirm")
+
+
+def test_a_chinese_appeal_is_filed_routed_and_listed_for_its_resident_only(stack: Stack) -> None:
+    filed = file_appeal(stack, "resident-zh-1")
+    ticket_id = TICKET.search(texts(filed))
+    assert ticket_id, texts(filed)
+    detail = http("GET", f"{stack.backend_url}/api/tickets/{ticket_id.group()}",
+                  headers={"Authorization": "Bearer dev-operator-token"})
+    assert detail["original_text"] == "我要投诉：小区门口的路灯坏了一个星期，晚上很黑"
+    assert detail["subdistrict_code"] == "110105004" and detail["contact"]["channel"] == "rest"
+    assert detail["contact"]["channel_user_id"] == "resident-zh-1" and detail["language"] == "zh"
+    assert ticket_id.group() in texts(say(stack, "resident-zh-1", "我的诉求到哪了"))
+    assert ticket_id.group() not in texts(say(stack, "someone-else", "我的诉求到哪了"))
+    # Confirming again (a double tap) files nothing new: the form is over.
+    say(stack, "resident-zh-1", "/affirm")
+    listed = http("GET", f"{stack.backend_url}/api/tickets?q=%E8%B7%AF%E7%81%AF",
+                  headers={"Authorization": "Bearer dev-operator-token"})
+    assert listed["total"] == 1
+
+
+def test_english_policy_answer_and_japanese_emergency(stack: Stack) -> None:
+    answer = texts(say(stack, "resident-en-1", "How do I extend my visa before it expires?"))
+    assert "Exit-Entry" in answer and "https://" in answer
+    emergency = texts(say(stack, "resident-ja-1", "火事です！煙がすごい"))
+    assert "119" in emergency and TICKET.search(emergency)
+
+
+def test_backend_outage_queues_the_appeal_and_files_it_later(model: Path, redis_url: str, tmp_path: Path) -> None:
+    from tools.local_servers import free_port
+
+    port = free_port()
+    database = f"sqlite:///{tmp_path / 'late.db'}"
+    redis_url = redis_url.rsplit("/", 1)[0] + "/1"  # its own outbox and trackers, apart from the module's stack
+    with running_stack(model, log_dir=tmp_path / "log", redis_url=redis_url, backend_port=port,
+                       start_backend=False) as stack:
+        queued = texts(file_appeal(stack, "resident-outage"))
+        reference = re.search(r"Q-[0-9A-F]{8}", queued)
+        assert reference and not TICKET.search(queued), queued
+        backend = subprocess.Popen([str(SERVICES_PY), "-m", "hotline"], cwd=ROOT,
+                                   env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOTLINE_PORT": str(port),
+                                        "DATABASE_URL": database, "REDIS_URL": redis_url})
+        try:
+            wait_for_port(port, timeout=60)
+            deadline = time.monotonic() + 90
+            told = ""
+            while time.monotonic() < deadline and not TICKET.search(told):
+                time.sleep(1)
+                tracker = http("GET", f"{stack.rasa_url}/conversations/resident-outage/tracker?token={stack.rasa_token}")
+                # The queued message has no ticket id; the announcement after filing does.
+                told = "\n".join(e.get("text") or "" for e in tracker["events"] if e.get("event") == "bot")
+            ticket = TICKET.search(told)
+            assert ticket, "the queued appeal was not filed and announced"
+            tickets = http("GET", f"http://127.0.0.1:{port}/api/tickets",
+                           headers={"Authorization": "Bearer dev-operator-token"})
+            assert [t["service_request_id"] for t in tickets["tickets"]] == [ticket.group()]
+        finally:
+            backend.terminate()
+            backend.wait(timeout=20)

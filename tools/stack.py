@@ -1,0 +1,108 @@
+"""Start the whole system as child processes: backend, action server, outbox worker, Rasa.
+
+Used by ``make run`` (tools/run_all.py) and by integration tests. Each process gets its
+settings through the environment; logs go to files in ``log_dir``.
+"""
+
+import json
+import os
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tools.local_servers import free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES_PY = ROOT / ".venv-services" / "bin" / "python"
+ASSISTANT_PY = ROOT / ".venv-assistant" / "bin" / "python"
+DEV_RASA_TOKEN = "dev-rasa-token"
+
+
+@dataclass(frozen=True)
+class Stack:
+    backend_url: str
+    actions_url: str
+    rasa_url: str
+    rasa_token: str
+    redis_url: str | None
+
+    @property
+    def webchat_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/socketio/chat"
+
+
+def wait_for_rasa(url: str, token: str, timeout: float = 240.0) -> None:
+    """Wait until Rasa answers /status with a loaded model."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/status?token={token}", timeout=2) as response:
+                if json.load(response).get("model_file"):
+                    return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"Rasa at {url} did not load its model within {timeout:.0f} s")
+
+
+@contextmanager
+def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None, redis_url: str | None = None,
+                  backend_port: int | None = None, actions_port: int | None = None, rasa_port: int | None = None,
+                  rasa_token: str = DEV_RASA_TOKEN, backend_env: dict[str, str] | None = None,
+                  start_backend: bool = True) -> Iterator[Stack]:
+    """Start everything; ``start_backend=False`` leaves the backend's port empty (an outage)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    backend_port = backend_port or free_port()
+    actions_port = actions_port or free_port()
+    rasa_port = rasa_port or free_port()
+    stack = Stack(f"http://127.0.0.1:{backend_port}", f"http://127.0.0.1:{actions_port}",
+                  f"http://127.0.0.1:{rasa_port}", rasa_token, redis_url)
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONHOME"))}
+    base["PYTHONPATH"] = str(ROOT)
+    shared = {"HOTLINE_URL": stack.backend_url, "RASA_URL": stack.rasa_url, "RASA_AUTH_TOKEN": rasa_token,
+              "ACTION_SERVER_URL": f"{stack.actions_url}/webhook"}
+    if redis_url:
+        parsed = urlparse(redis_url)
+        shared.update(REDIS_URL=redis_url, REDIS_HOST=parsed.hostname or "127.0.0.1",
+                      REDIS_PORT=str(parsed.port or 6379), REDIS_DB=(parsed.path.strip("/") or "0"))
+    else:
+        base.pop("REDIS_URL", None)
+    commands = [
+        ("backend", [str(SERVICES_PY), "-m", "hotline"],
+         {"HOTLINE_PORT": str(backend_port), **({"DATABASE_URL": database_url} if database_url else {}),
+          **({"REDIS_URL": redis_url} if redis_url else {"REDIS_URL": "redis://127.0.0.1:1/0"}),
+          **(backend_env or {})}),
+        ("actions", [str(ASSISTANT_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)], {}),
+        ("rasa", [str(ASSISTANT_PY), "-m", "rasa", "run", "--model", str(model), "--enable-api",
+                  "--auth-token", rasa_token, "--port", str(rasa_port), "--cors", "*",
+                  "--endpoints", "endpoints.yml" if redis_url else "endpoints.memory.yml",
+                  "--credentials", "credentials.yml"], {}),
+    ]
+    if not start_backend:
+        commands.pop(0)
+    if redis_url:
+        commands.append(("outbox-worker", [str(ASSISTANT_PY), "-m", "actions.outbox_worker"], {}))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for name, command, extra in commands:
+            log = open(log_dir / f"{name}.log", "ab")
+            processes.append(subprocess.Popen(command, cwd=ROOT, env={**base, **shared, **extra},
+                                              stdout=log, stderr=subprocess.STDOUT))
+        if start_backend:
+            wait_for_port(backend_port, timeout=60)
+        wait_for_port(actions_port, timeout=120)
+        wait_for_rasa(stack.rasa_url, rasa_token)
+        yield stack
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
