@@ -15,10 +15,13 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.input_check import MAX_MESSAGE_CHARS, input_problem
+from bot.input_check import EMPTY, MAX_MESSAGE_CHARS, input_problem
 
 PROBLEM_KEY = "input_problem"
 BAD_INPUT = "bad_input"
+# Featurizers give no features for empty text, and Rasa's LogisticRegressionClassifier then
+# fails on a zero-width matrix; one placeholder character keeps the shapes right.
+EMPTY_PLACEHOLDER = "\u2205"
 
 
 class _Stateless(GraphComponent):
@@ -38,8 +41,11 @@ class InputTrimmer(_Stateless):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            message.set(PROBLEM_KEY, input_problem(text))
-            if len(text) > MAX_MESSAGE_CHARS:
+            problem = input_problem(text)
+            message.set(PROBLEM_KEY, problem)
+            if problem == EMPTY:
+                message.set(TEXT, EMPTY_PLACEHOLDER)
+            elif len(text) > MAX_MESSAGE_CHARS:
                 message.set(TEXT, text[:MAX_MESSAGE_CHARS])
         return messages
 

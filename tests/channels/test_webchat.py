@@ -11,6 +11,7 @@ import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
-def get(url: str) -> tuple[int, dict[str, str], bytes]:
+def get(url: str) -> tuple[int, Message, bytes]:
+    """Status, headers (case-insensitive) and body of a GET, errors included."""
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, error.headers, error.read()
 
 
 # ---------- HTTP: the page and its files ----------
@@ -103,7 +105,7 @@ async def _socket_session(stack: Stack, session_id: str | None, message: dict[st
     answers: list[dict[str, Any]] = []
     client.on("session_confirm", lambda data: confirmed.done() or confirmed.set_result(data))
     client.on("bot_uttered", answers.append)
-    await client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+    await client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])  # aiohttp 3.9 (Rasa's pin) is too old for the websocket client
     try:
         await client.emit("session_request", {"session_id": session_id})
         got = await asyncio.wait_for(confirmed, 30)

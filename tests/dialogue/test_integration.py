@@ -120,3 +120,21 @@ def test_backend_outage_queues_the_appeal_and_files_it_later(model: Path, redis_
         finally:
             backend.terminate()
             backend.wait(timeout=20)
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("", "msg_bad_input_empty"),
+    ("路" * 2500, "msg_bad_input_too_long"),
+    ("\ufffd\ufffd\x01\x02 ??", "msg_bad_input_unreadable"),
+])
+def test_bad_input_gets_a_helpful_answer(stack: Stack, message: str, expected: str) -> None:
+    from translations.catalog import load_catalog
+
+    answer = texts(say(stack, "resident-bad-input", message))
+    wanted = load_catalog().render(expected, "zh", {"max_chars": 2000})
+    assert wanted is not None and answer == wanted["text"]
+
+
+def test_mixed_script_message_is_understood(stack: Stack) -> None:
+    answer = texts(say(stack, "resident-mixed", "我想问一下visa延期怎么办"))
+    assert "出入境" in answer
