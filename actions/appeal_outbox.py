@@ -35,7 +35,7 @@ class QueuedAppeal:
 
 
 def backoff(attempts: int) -> float:
-    return min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** max(0, attempts - 1))
+    return float(min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** max(0, attempts - 1)))
 
 
 class AppealOutbox:

@@ -10,7 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 from actions import deps
-from actions.hotline_client import CategorySuggestion, HotlineError
+from actions.hotline_client import CategorySuggestion
+from bot.errors import HotlineError
 from bot.suggest import CategorySuggester
 from bot.taxonomy import Taxonomy, load_taxonomy
 

@@ -24,7 +24,7 @@ def _already_clarified(tracker: Tracker) -> bool:
                 return False
             seen_user = True
         elif seen_user and event.get("event") == "action" and event.get("name") not in ("action_listen", None):
-            return event.get("name") == "action_clarify"
+            return bool(event.get("name") == "action_clarify")
     return False
 
 
