@@ -2,7 +2,9 @@
 # Both set up what is missing first (system packages, the services virtual environment).
 
 PYTHON_SERVICES ?= python3.11
-PYTHON_ASSISTANT ?= $(shell pyenv root 2>/dev/null)/versions/3.10.13/bin/python3.10
+# Rasa 3.6 needs Python 3.10: pyenv's (3.10.13 on our machines), else any python3.10 on PATH.
+PYENV_ROOT_DIR := $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+PYTHON_ASSISTANT ?= $(firstword $(wildcard $(PYENV_ROOT_DIR)/versions/3.10.*/bin/python3.10) $(shell command -v python3.10 2>/dev/null))
 SERVICES_VENV := .venv-services
 SERVICES_PY := $(SERVICES_VENV)/bin/python
 SERVICES_STAMP := $(SERVICES_VENV)/.installed
