@@ -86,7 +86,7 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's socket.io blueprint plus ``GET /chat`` and ``GET /static/<name>``."""
-        blueprint = super().blueprint(on_new_message)
+        blueprint: Blueprint = super().blueprint(on_new_message)
         if self.sio is None:  # the parent's blueprint() sets it
             raise RuntimeError("socket.io server missing after SocketIOInput.blueprint()")
         self._guard_sessions(self.sio)

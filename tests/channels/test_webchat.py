@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 import socketio
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import (Browser, ConsoleMessage, Error, Locator, Page, ViewportSize, expect,
+                                 sync_playwright)
 
 from tools.local_servers import redis_server
 from tools.stack import ROOT, Stack, running_stack
@@ -28,7 +29,7 @@ TICKET = re.compile(r"\d{15}")
 TIMEOUT_MS = 30_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-VIEWPORT = {"width": 420, "height": 860}
+VIEWPORT: ViewportSize = {"width": 420, "height": 860}
 SCREENSHOTS = ROOT / "docs"
 
 
@@ -100,12 +101,18 @@ def test_rasa_channels_still_answer(stack: Stack) -> None:
 async def _socket_session(stack: Stack, session_id: str | None, message: dict[str, Any] | None = None,
                           wait: float = 15.0) -> tuple[str, list[dict[str, Any]]]:
     """Connects, asks for a session, optionally sends a message; returns the session and answers."""
+    # Long-polling: the websocket transport of python-engineio needs a newer aiohttp than Rasa pins.
     client = socketio.AsyncClient(reconnection=False)
     confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     answers: list[dict[str, Any]] = []
-    client.on("session_confirm", lambda data: confirmed.done() or confirmed.set_result(data))
+
+    def on_confirm(data: str) -> None:
+        if not confirmed.done():
+            confirmed.set_result(data)
+
+    client.on("session_confirm", on_confirm)
     client.on("bot_uttered", answers.append)
-    await client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])  # aiohttp 3.9 (Rasa's pin) is too old for the websocket client
+    await client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
     try:
         await client.emit("session_request", {"session_id": session_id})
         got = await asyncio.wait_for(confirmed, 30)
@@ -116,7 +123,8 @@ async def _socket_session(stack: Stack, session_id: str | None, message: dict[st
                 await asyncio.sleep(0.1)
         return got, answers
     finally:
-        await client.disconnect()
+        # abort: do not sit out the pending long-poll (up to the 25 s ping interval)
+        await client.eio.disconnect(abort=True)
 
 
 def test_session_ids_are_kept_or_replaced_by_server_issued_ones(stack: Stack) -> None:
@@ -158,8 +166,15 @@ class Chat:
         self.page, self.url = page, url
         self.errors: list[str] = []
         page.set_default_timeout(TIMEOUT_MS)
-        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", self._on_console)
+        page.on("pageerror", self._on_error)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _on_error(self, error: Error) -> None:
+        self.errors.append(str(error))
 
     def open(self) -> None:
         self.page.goto(self.url)
@@ -200,7 +215,12 @@ class Chat:
 
     def screenshot(self, name: str) -> None:
         expect(self.page.locator("#typing")).to_be_hidden()
-        self.page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+        self.page.locator("#input").blur()
+        # The header and the composer are sticky: a viewport as tall as the page puts them at its ends.
+        height = self.page.evaluate("document.documentElement.scrollHeight")
+        self.page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, VIEWPORT["height"])})
+        self.page.screenshot(path=str(SCREENSHOTS / name), full_page=True, animations="disabled")
+        self.page.set_viewport_size(VIEWPORT)
 
     def session_id(self) -> str | None:
         value: str | None = self.page.evaluate("localStorage.getItem('hotline12345.session')")
