@@ -47,9 +47,9 @@ ASSISTANT_PY = ROOT / ".venv-assistant" / "bin" / "python"
 TRAINING_INPUTS = ("domain.yml", "data", "nlu", "translations", "bot")
 DEFAULT_TRAINING_WARNING_S = 20 * 60
 PARSE_SEQUENTIAL = 200
-PARSE_CONCURRENT = 400
-CONVERSATIONS_SEQUENTIAL = 15  # 90 turns, one conversation at a time
-CONVERSATIONS_CONCURRENT = 60  # 360 turns, ten conversations at a time
+PARSE_CONCURRENT = 1000
+CONVERSATIONS_SEQUENTIAL = 30  # 180 turns, one conversation at a time
+CONVERSATIONS_CONCURRENT = 120  # 720 turns, ten conversations at a time
 CONCURRENCY = 10
 
 # (text, the intent we expect) per turn; one script per language.
@@ -124,6 +124,7 @@ class Result:
     reply_language_ok: int = 0
     nlu: dict[str, Any] = field(default_factory=dict)
     loadavg: list[str] = field(default_factory=list)
+    training_notes: list[str] = field(default_factory=list)
 
 
 # --- training -------------------------------------------------------------------------------------------
@@ -162,6 +163,13 @@ def train_full(result: Result, workdir: Path) -> Path:
     if process.returncode != 0:
         raise RuntimeError(f"rasa train failed for {result.name}; see {log_path}")
     model = copy / "models" / f"{result.name}.tar.gz"
+    text = log_path.read_text(encoding="utf-8", errors="replace")
+    for policy in ("TEDPolicy", "UnexpecTEDIntentPolicy"):
+        if f"Skipping training of `{policy}` as no data was provided" in text:
+            result.training_notes.append(f"{policy} skipped training: no stories (data/ has rules only)")
+    if "ConvergenceWarning" in text:
+        result.training_notes.append(f"scikit-learn ConvergenceWarning x{text.count('ConvergenceWarning')} "
+                                     "(lbfgs hit max_iter)")
     result.model_mb = model.stat().st_size / 1e6
     log(f"[{result.name}] trained in {result.train_seconds:.0f} s ({result.model_mb:.1f} MB)")
     if result.train_seconds > DEFAULT_TRAINING_WARNING_S:
@@ -364,7 +372,7 @@ def table(ours: Result, base: Result) -> str:
         ("held-out intent macro F1, all", f"{nlu(ours, 'macro_f1'):.3f}", f"{nlu(base, 'macro_f1'):.3f}",
          _ratio(nlu(ours, 'macro_f1'), nlu(base, 'macro_f1'))),
     ]
-    for language in ("zh", "en", "ja"):
+    for language in ("zh+en+ja", "zh", "en", "ja"):
         rows.append((f"  macro F1, {language}", f"{nlu(ours, 'macro_f1', language):.3f}",
                      f"{nlu(base, 'macro_f1', language):.3f}",
                      _ratio(nlu(ours, 'macro_f1', language), nlu(base, 'macro_f1', language))))
@@ -389,14 +397,26 @@ def table(ours: Result, base: Result) -> str:
 
 def verdict(ours: Result, base: Result) -> str:
     speed = ours.turns_conc.rate / base.turns_conc.rate if base.turns_conc.rate else float("nan")
-    f1_ours, f1_base = ours.nlu["languages"]["all"]["macro_f1"], base.nlu["languages"]["all"]["macro_f1"]
+    rows = {key: (ours.nlu["languages"][key]["macro_f1"], base.nlu["languages"][key]["macro_f1"])
+            for key in ("all", "zh+en+ja", "zh", "en", "ja")}
     speed_met = speed >= 3.0
-    f1_met = f1_ours >= f1_base
+    f1_met = all(a >= b for a, b in rows.values())
     status = "MET" if speed_met and f1_met else "NOT MET"
+    f1_text = ", ".join(f"{key} {a:.3f} vs {b:.3f}" for key, (a, b) in rows.items())
     return (f"Goal (>= 3x the default's turns/s at 10 concurrent conversations, no loss in intent F1): **{status}**. "
             f"Turns/s at 10 conversations: {ours.turns_conc.rate:.1f} vs {base.turns_conc.rate:.1f} = {speed:.2f}x "
-            f"({'met' if speed_met else 'not met'}); held-out macro F1 {f1_ours:.3f} vs {f1_base:.3f} "
-            f"({'no loss' if f1_met else f'a loss of {f1_base - f1_ours:.3f}'}).")
+            f"({'met' if speed_met else 'not met'}). Held-out macro F1 ({f1_text}): "
+            f"{'no loss in any row' if f1_met else 'lower in ' + ', '.join(k for k, (a, b) in rows.items() if a < b)}.")
+
+
+def _shared_note(ours: Result, base: Result) -> str:
+    shared_ours, shared_base = ours.nlu["languages"].get("shared"), base.nlu["languages"].get("shared")
+    if not shared_ours or not shared_base:
+        return ""
+    return (f"The `all` F1 row includes nlu/shared's `bad_input` ({shared_ours['n']} test examples: ours "
+            f"{shared_ours['intent_accuracy']:.0%} right through nlu.input_guard, the default "
+            f"{shared_base['intent_accuracy']:.0%}); as one class of a macro average it moves `all` by about "
+            f"1/{ours.nlu['languages']['all']['n_intents']} on two examples, so read the zh+en+ja rows too.")
 
 
 def report(ours: Result, base: Result, split: Split, default_config: str, started: float) -> str:
@@ -408,6 +428,7 @@ def report(ours: Result, base: Result, split: Split, default_config: str, starte
                 problems.append(f"{result.name} {attr}: {latencies.errors} HTTP errors, {latencies.empty} empty replies")
         if result.path_misses:
             problems.append(f"{result.name}, turns with another intent: " + "; ".join(result.path_misses))
+        problems.extend(f"{result.name} training: {note}" for note in result.training_notes)
         if result.train_seconds > DEFAULT_TRAINING_WARNING_S:
             problems.append(f"{result.name} training took {result.train_seconds / 60:.0f} min (over 20 min; "
                             "nothing was reduced)")
@@ -443,6 +464,8 @@ def report(ours: Result, base: Result, split: Split, default_config: str, starte
         table(ours, base),
         "",
         verdict(ours, base),
+        "",
+        _shared_note(ours, base),
     ]
     if problems:
         lines += ["", "Seen during the run: " + " ".join(f"{p}." for p in problems)]

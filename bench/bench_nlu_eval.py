@@ -43,6 +43,9 @@ MIN_TEST = 2
 FALLBACK = "nlu_fallback"
 RETRIEVAL_INTENT = "faq"
 LANGUAGES = ("zh", "en", "ja", "shared")
+# Score rows: each language, the three written languages together, and everything.
+ROWS = {"zh": {"zh"}, "en": {"en"}, "ja": {"ja"}, "shared": {"shared"}, "zh+en+ja": {"zh", "en", "ja"},
+        "all": set(LANGUAGES)}
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,10 @@ def parse_texts(model: Path, texts: list[str], label: str = "", every: int = 50)
 
 
 def _selected_topic(parse: dict[str, Any]) -> str | None:
-    selector = (parse.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+    """The selected ``faq/<topic>``, looked up as Rasa's ``utter_faq`` does: under the retrieval intent's
+    key, else under "default" (a ResponseSelector without ``retrieval_intent`` set)."""
+    selectors = parse.get("response_selector") or {}
+    selector = selectors.get(RETRIEVAL_INTENT) or selectors.get("default") or {}
     return (selector.get("response") or {}).get("intent_response_key")
 
 
@@ -223,8 +229,8 @@ def score(test: list[Example], parses: list[dict[str, Any]]) -> dict[str, Any]:
             errors.append({"language": example.language, "text": example.text, "expected": example.label,
                            "predicted": topic if predicted == RETRIEVAL_INTENT else predicted,
                            "confidence": round(float((parse.get("intent") or {}).get("confidence") or 0.0), 3)})
-    for language in (*LANGUAGES, "all"):
-        pairs = [(e, p) for e, p in zip(test, parses) if language in ("all", e.language)]
+    for language, members in ROWS.items():
+        pairs = [(e, p) for e, p in zip(test, parses) if e.language in members]
         if not pairs:
             continue
         truth = [e.intent for e, _ in pairs]

@@ -9,7 +9,6 @@ model) takes minutes, and parses in well under a millisecond.
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.linear_model import LogisticRegression
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,19 +20,13 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_RESPONSES_KEY, RESPONSE_SELECTOR_RETRIEVAL_INTENTS, RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.sparse import sentence_features
+
 RANKING_LENGTH = 5
-
-
-def _features(messages: list[Message]) -> csr_matrix:
-    rows = []
-    for message in messages:
-        sparse = message.get_sparse_features(attribute=TEXT)[1]
-        rows.append(csr_matrix(sparse.features) if sparse is not None else csr_matrix((1, 0)))
-    return vstack(rows) if rows else csr_matrix((0, 0))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -46,7 +39,7 @@ class FaqSelector(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"retrieval_intent": "faq", "max_iter": 300, "C": 10.0, "random_state": 42}
+        return {"retrieval_intent": "faq", "max_iter": 1000, "C": 1000.0, "random_state": 42, "normalise": True}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -66,7 +59,7 @@ class FaqSelector(GraphComponent):
         if len({m.get(INTENT_RESPONSE_KEY) for m in examples}) >= 2:
             self.classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
                                                  random_state=self.config["random_state"], class_weight="balanced")
-            self.classifier.fit(_features(examples), [m.get(INTENT_RESPONSE_KEY) for m in examples])
+            self.classifier.fit(sentence_features(examples, normalise=self.config["normalise"]), [m.get(INTENT_RESPONSE_KEY) for m in examples])
         self.persist()
         return self.resource
 
@@ -74,7 +67,7 @@ class FaqSelector(GraphComponent):
         intent = self.config["retrieval_intent"]
         if self.classifier is None:
             return messages
-        probabilities = self.classifier.predict_proba(_features(messages))
+        probabilities = self.classifier.predict_proba(sentence_features(messages, normalise=self.config["normalise"]))
         labels = self.classifier.classes_
         for message, row in zip(messages, probabilities):
             order = np.argsort(-row)[:RANKING_LENGTH]
