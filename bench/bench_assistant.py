@@ -80,7 +80,7 @@ def default_config_text() -> str:
                           for c in config["pipeline"]]
     header = ("# Rasa 3.6's default pipeline and policies (default_config.yml), JiebaTokenizer in place of\n"
               "# WhitespaceTokenizer (which refuses zh). Written by bench/bench_assistant.py.\n")
-    return header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    return header + str(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
 
 @dataclass
