@@ -270,11 +270,12 @@ def table(rows: dict[str, dict[str, Any]]) -> str:
 
 
 def evaluate_config(config: Path, split: Split, workdir: Path, name: str,
-                    log: Callable[[str], None] = print) -> dict[str, Any]:
+                    log: Callable[[str], None] = print, domain: Path = DOMAIN) -> dict[str, Any]:
     """Train ``config`` on the split's train part (cold cache), parse the test part, score it."""
     data_dir = write_training_data(split, workdir / f"{name}-data")
     log(f"[{name}] training NLU on {len(split.train)} examples with {config.name} (cold cache)...")
-    model, train_seconds = train_nlu_model(config, data_dir, workdir / "models", name, cache_dir=workdir / f"{name}-cache")
+    model, train_seconds = train_nlu_model(config, data_dir, workdir / "models", name,
+                                           cache_dir=workdir / f"{name}-cache", domain=domain)
     log(f"[{name}] trained in {train_seconds:.1f} s; parsing {len(split.test)} held-out examples...")
     parses, ms_per_parse = parse_texts(model, [e.text for e in split.test], label=f"[{name}]")
     result = score(split.test, parses)
