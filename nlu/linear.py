@@ -1,0 +1,94 @@
+"""A logistic regression over the featurizers' sparse sentence features, as a Rasa component.
+
+The shared base of nlu/intent_classifier.py and nlu/faq_selector.py: features log-scaled and
+L2-normalised (long and short messages weigh alike), ``C`` configurable, the fitted model
+stored with skops in Rasa's model storage.
+"""
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_matrix, vstack
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+MODEL_FILE = "logistic_regression.skops"
+
+
+def sentence_features(messages: list[Message], *, normalise: bool = True) -> csr_matrix:
+    rows = []
+    for message in messages:
+        sparse = message.get_sparse_features(attribute=TEXT)[1]
+        rows.append(csr_matrix(sparse.features) if sparse is not None else csr_matrix((1, 0)))
+    matrix = vstack(rows).tocsr() if rows else csr_matrix((0, 0))
+    if not normalise:
+        return matrix
+    matrix.data = np.log1p(matrix.data)
+    normalised: csr_matrix = normalize(matrix, norm="l2", copy=False)
+    return normalised
+
+
+class LinearComponent(GraphComponent):
+    """Subclasses choose the examples and labels (``fit``) and write the results (``process``)."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"C": 1000.0, "max_iter": 1000, "random_state": 42, "normalise": True}
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self.model_storage = model_storage
+        self.resource = resource
+        self.classifier: LogisticRegression | None = None
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LinearComponent":
+        return cls(config, model_storage, resource)
+
+    def features(self, messages: list[Message]) -> csr_matrix:
+        return sentence_features(messages, normalise=self.config["normalise"])
+
+    def fit(self, examples: list[Message], labels: list[str]) -> Resource:
+        """Fit on ``examples`` and store the model."""
+        self.classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
+                                             random_state=self.config["random_state"], class_weight="balanced")
+        self.classifier.fit(self.features(examples), labels)
+        import skops.io as sio
+
+        with self.model_storage.write_to(self.resource) as folder:
+            sio.dump(self.classifier, folder / MODEL_FILE)
+        return self.resource
+
+    def predict(self, messages: list[Message]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]] | None:
+        """(probabilities per message, the labels in column order), or None before training."""
+        if self.classifier is None or not messages:
+            return None
+        return self.classifier.predict_proba(self.features(messages)), self.classifier.classes_
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "LinearComponent":
+        import skops.io as sio
+
+        component = cls(config, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as folder:
+                path = folder / MODEL_FILE
+                if path.exists():  # our own artefact, written by fit()
+                    component.classifier = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+        except ValueError:
+            pass  # nothing was trained
+        return component
