@@ -29,6 +29,16 @@ def _ordinal(text: str) -> int | None:
     return None
 
 
+async def next_required_attribute(tracker: Tracker) -> dict[str, Any] | None:
+    """The chosen category's first required question not answered yet, if any."""
+    code = tracker.get_slot("appeal_category")
+    if not code:
+        return None
+    answered = tracker.get_slot("appeal_attributes") or {}
+    wanted = await required_attributes(code, language_of(tracker))
+    return next((a for a in wanted if a["code"] not in answered), None)
+
+
 class ValidateAppealForm(FormValidationAction):
     """Checks each answer; a correction clears the field it names so the form asks again."""
 
@@ -40,17 +50,9 @@ class ValidateAppealForm(FormValidationAction):
         slots = list(domain_slots)
         if tracker.get_slot("contact_consent") is False:
             slots.remove("contact_phone")
-        if not await self._unanswered_attribute(tracker):
+        if not await next_required_attribute(tracker):
             slots.remove("appeal_attribute")
         return slots
-
-    async def _unanswered_attribute(self, tracker: Tracker) -> dict[str, Any] | None:
-        code = tracker.get_slot("appeal_category")
-        if not code:
-            return None
-        answered = tracker.get_slot("appeal_attributes") or {}
-        wanted = await required_attributes(code, language_of(tracker))
-        return next((a for a in wanted if a["code"] not in answered), None)
 
     def validate_appeal_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
@@ -86,7 +88,7 @@ class ValidateAppealForm(FormValidationAction):
 
     async def validate_appeal_attribute(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> dict[str, Any]:
-        attribute = await self._unanswered_attribute(tracker)
+        attribute = await next_required_attribute(tracker)
         if attribute is None:
             return {"appeal_attribute": None}
         text = str(value or "").strip()
@@ -144,7 +146,7 @@ class ActionAskAppealAttribute(Action):
         return "action_ask_appeal_attribute"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        attribute = await ValidateAppealForm()._unanswered_attribute(tracker)
+        attribute = await next_required_attribute(tracker)
         if attribute is None:
             return []
         buttons = [{"title": v["name"], "payload": f'/inform_attribute{{"appeal_attribute": "{v["key"]}"}}'}

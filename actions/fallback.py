@@ -10,9 +10,10 @@ from actions.texts import fragment
 from actions.conversation import language_of, latest_entity
 from bot.input_check import MAX_MESSAGE_CHARS
 
+# Intents not worth a button: answers to questions, internal ones, and ones needing entities.
 NOT_OFFERED = {"nlu_fallback", "bad_input", "affirm", "deny", "choose_category", "inform_attribute",
-               "correct_appeal", "EXTERNAL_appeal_filed", "out_of_scope"}
-PAYLOADS = {"switch_language": None}  # intents whose buttons would need entities: not offered either
+               "correct_appeal", "EXTERNAL_appeal_filed", "out_of_scope", "switch_language"}
+DEFAULT_OPTIONS = ("report_problem", "faq")
 
 
 def _already_clarified(tracker: Tracker) -> bool:
@@ -40,10 +41,8 @@ class ActionClarify(Action):
             dispatcher.utter_message(response="msg_offer_human")
             return []
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        options = [r["name"] for r in ranking if r.get("name") not in NOT_OFFERED and r.get("name") not in PAYLOADS][:2]
-        if len(options) < 2:
-            options = [o for o in (*options, "report_problem", "faq") if o][:2]
-            options = list(dict.fromkeys(options))[:2]
+        likely = [r["name"] for r in ranking if r.get("name") not in NOT_OFFERED]
+        options = list(dict.fromkeys([*likely, *DEFAULT_OPTIONS]))[:2]  # always two distinct choices
         labels = [fragment(f"label_{name}", language) for name in options]
         buttons = [{"title": label, "payload": f"/{name}" if name != "faq" else "/ask_question"}
                    for name, label in zip(options, labels)]

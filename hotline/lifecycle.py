@@ -20,7 +20,6 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     S.REOPENED: frozenset({S.ACCEPTED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED}),
 }
 RATEABLE = frozenset({S.RESOLVED, S.CLOSED})
-CLOSED_STATES = frozenset({S.RESOLVED, S.CLOSED})
 CYCLE_STARTS = frozenset({S.OPEN.value, S.REOPENED.value})
 
 

@@ -71,3 +71,10 @@ def test_bad_input_explained() -> None:
     too_long = [{"entity": "input_problem", "value": "too_long"}]
     messages, _ = run(ActionExplainBadInput(), tracker(intent="bad_input", entities=too_long))
     assert messages[0]["response"] == "msg_bad_input_too_long" and messages[0]["max_chars"] == 2000
+
+
+def test_clarify_always_offers_two_distinct_choices() -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "report_problem", "confidence": 0.3},
+               {"name": "affirm", "confidence": 0.2}]
+    messages, _ = run(ActionClarify(), tracker(intent="nlu_fallback", ranking=ranking))
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/report_problem", "/ask_question"]

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hotline.config import DEV_API_KEY
+from hotline.models import Status
 from tools.samples import required_answers
 from tests.hotline.helpers import (
     file_request, open311_error, plain_leaf, taxonomy_of, urgent_leaf, xml,
@@ -131,7 +132,7 @@ def test_get_requests_filters(client: TestClient, fmt: str) -> None:
     first, second = plain_leaf(taxonomy), urgent_leaf(taxonomy)
     id_a = file_request(client, service_code=first.code).json()[0]["service_request_id"]
     id_b = file_request(client, service_code=second.code, description="燃气泄漏").json()[0]["service_request_id"]
-    client.app.state.backend.lifecycle.update(id_b, status=__import__("hotline.models").models.Status.RESOLVED,
+    client.app.state.backend.lifecycle.update(id_b, status=Status.RESOLVED,
                                               note="已修复", note_language="zh", actor="operator:test")
 
     def ids(**params: str) -> set[str]:
@@ -171,8 +172,6 @@ def test_get_one_request_and_token(client: TestClient, fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_service_request_updates(client: TestClient, fmt: str) -> None:
-    from hotline.models import Status
-
     request_id = file_request(client).json()[0]["service_request_id"]
     lifecycle = client.app.state.backend.lifecycle
     lifecycle.update(request_id, status=Status.IN_PROGRESS, note="已派单，联系13812345678",
