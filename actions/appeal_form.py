@@ -1,7 +1,6 @@
 """The appeal form: what happened, where, which category (with the backend's suggestions),
 the category's required questions, optional contact with consent, and a confirmation."""
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,12 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.categories import required_attributes, service_names, suggest
-from actions.conversation import language_of, latest_entity
+from actions.answers import checked_phone, checked_text
+from actions.conversation import language_of, latest_entity, shared_location
 from actions.texts import fragment
 
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
-PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
 FIELDS = {"description": "appeal_description", "location": "appeal_location", "category": "appeal_category"}
 ORDINALS = (("1", "一", "first", "最初", "一番", "一つ"), ("2", "二", "second", "二番", "二つ"),
             ("3", "三", "third", "三番", "三つ"))
@@ -56,12 +55,13 @@ class ValidateAppealForm(FormValidationAction):
 
     def validate_appeal_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
-        text = str(value or "").strip()
-        if len(text) < 2 or len(text) > MAX_DESCRIPTION:
-            dispatcher.utter_message(response="msg_bad_input_too_long" if text else "msg_bad_input_empty",
-                                     max_chars=MAX_DESCRIPTION)
-            return {"appeal_description": None}
-        return {"appeal_description": text}
+        return {"appeal_description": checked_text(value, dispatcher, max_chars=MAX_DESCRIPTION)}
+
+    async def extract_appeal_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        """A shared location fills (or replaces) the place, at any step of the form."""
+        shared = shared_location(tracker)
+        return {"appeal_location": shared[2]} if shared else {}
 
     def validate_appeal_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
@@ -69,7 +69,11 @@ class ValidateAppealForm(FormValidationAction):
         if not text or len(text) > MAX_LOCATION:
             dispatcher.utter_message(response="msg_bad_input_too_long", max_chars=MAX_LOCATION)
             return {"appeal_location": None}
-        return {"appeal_location": text}
+        shared = shared_location(tracker)
+        if shared:
+            return {"appeal_location": text, "appeal_latitude": shared[0], "appeal_longitude": shared[1]}
+        # Typed in words: coordinates shared earlier no longer describe this place.
+        return {"appeal_location": text, "appeal_latitude": None, "appeal_longitude": None}
 
     async def validate_appeal_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
@@ -104,11 +108,7 @@ class ValidateAppealForm(FormValidationAction):
 
     def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
-        text = str(value or "").strip()
-        if not PHONE.match(text):
-            dispatcher.utter_message(response="msg_invalid_phone")
-            return {"contact_phone": None}
-        return {"contact_phone": text}
+        return {"contact_phone": checked_phone(value, dispatcher)}
 
     def validate_appeal_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:

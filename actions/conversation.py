@@ -11,9 +11,10 @@ from bot.lang import Lang
 # Rasa input channel names -> the channel names the backend stores.
 CHANNELS = {"socketio": "webchat", "rest": "rest", "telegram": "telegram", "wechat": "wechat", "webchat": "webchat"}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-APPEAL_SLOTS = ("appeal_description", "appeal_location", "appeal_category", "appeal_attribute",
-                "appeal_attributes", "category_options", "contact_consent", "contact_phone",
-                "appeal_confirmed", "correction_field")
+APPEAL_SLOTS = ("appeal_description", "appeal_location", "appeal_latitude", "appeal_longitude",
+                "appeal_media_url", "appeal_category", "appeal_attribute", "appeal_attributes",
+                "category_options", "contact_consent", "contact_phone", "appeal_confirmed", "correction_field")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
 
 
 def language_of(tracker: Tracker) -> str:
@@ -26,19 +27,26 @@ def resident_of(tracker: Tracker) -> tuple[str, str]:
     return CHANNELS.get(channel, channel), tracker.sender_id
 
 
-def appeal_key(tracker: Tracker) -> str:
+def appeal_key(tracker: Tracker, form: str = "appeal_form") -> str:
     """An Idempotency-Key for the current appeal: the conversation plus when its form started.
 
     Filing the same appeal twice (a retry, the outbox) sends the same key; a new appeal in the
-    same conversation starts the form again and so gets a new key.
+    same conversation starts the form again and so gets a new key. ``form`` names the form
+    that collected it (the appeal form, or the call-back form).
     """
     started = next(
         (e.get("timestamp") for e in reversed(tracker.events)
-         if e.get("event") == "active_loop" and e.get("name") == "appeal_form"),
+         if e.get("event") == "active_loop" and e.get("name") == form),
         None,
     )
-    digest = hashlib.sha256(f"{tracker.sender_id}|{started}".encode()).hexdigest()
+    scope = tracker.sender_id if form == "appeal_form" else f"{tracker.sender_id}|{form}"  # appeal keys as before
+    digest = hashlib.sha256(f"{scope}|{started}".encode()).hexdigest()
     return f"assistant:{digest[:32]}"
+
+
+def is_phone_number(text: str) -> bool:
+    """Whether ``text`` looks like a phone number (digits, spaces, brackets, dashes, a leading +)."""
+    return bool(_PHONE.match(text)) and sum(ch.isdigit() for ch in text) >= 5
 
 
 def is_descriptive(text: str) -> bool:
@@ -50,6 +58,29 @@ def is_descriptive(text: str) -> bool:
 
 def latest_entity(tracker: Tracker, name: str) -> Any:
     return next(tracker.get_latest_entity_values(name), None)
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def shared_location(tracker: Tracker) -> tuple[float, float, str] | None:
+    """(latitude, longitude, readable text) of a location the latest message shared, if any.
+
+    Channels send a shared location as ``/share_location{"latitude": .., "longitude": ..,
+    "location_label": ..}``; the label (an address, when the platform gives one) is optional.
+    """
+    if latest_intent(tracker) != "share_location":
+        return None
+    try:
+        latitude = float(latest_entity(tracker, "latitude"))
+        longitude = float(latest_entity(tracker, "longitude"))
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    label = str(latest_entity(tracker, "location_label") or "").strip()[:500]
+    return latitude, longitude, label or f"{latitude:.5f}, {longitude:.5f}"
 
 
 def text_of_last_intent(tracker: Tracker, intent: str) -> str | None:

@@ -1,5 +1,5 @@
 """When the assistant is unsure: ask back with the two likeliest intents, then offer a human.
-Also: answers for bad input, and callback requests."""
+Also: answers for bad input. The call-back itself is actions/callback.py."""
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -12,7 +12,8 @@ from bot.input_check import MAX_MESSAGE_CHARS
 
 # Intents not worth a button: answers to questions, internal ones, and ones needing entities.
 NOT_OFFERED = {"nlu_fallback", "bad_input", "affirm", "deny", "choose_category", "inform_attribute",
-               "correct_appeal", "EXTERNAL_appeal_filed", "out_of_scope", "switch_language"}
+               "correct_appeal", "EXTERNAL_appeal_filed", "out_of_scope", "switch_language", "inform_phone",
+               "share_location", "share_media", "unsupported_message"}
 DEFAULT_OPTIONS = ("report_problem", "faq")
 
 
@@ -58,15 +59,4 @@ class ActionExplainBadInput(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         problem = latest_entity(tracker, "input_problem") or "unreadable"
         dispatcher.utter_message(response=f"msg_bad_input_{problem}", max_chars=MAX_MESSAGE_CHARS)
-        return []
-
-
-class ActionRequestCallback(Action):
-    """Tells the resident how to reach a human operator (the 12345 phone line, 24 hours)."""
-
-    def name(self) -> str:
-        return "action_request_callback"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="msg_human_callback_requested")
         return []

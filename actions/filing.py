@@ -1,6 +1,7 @@
 """Starting, cancelling and filing appeals; announcing appeals the outbox filed later."""
 
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +13,13 @@ from rasa_sdk.types import DomainDict
 from actions import deps
 from actions.appeal_outbox import QueuedAppeal
 from actions.conversation import (
-    APPEAL_SLOTS, appeal_key, is_descriptive, language_of, latest_entity, resident_of, text_of_last_intent,
+    APPEAL_SLOTS, appeal_key, is_descriptive, language_of, latest_entity, latest_intent, resident_of, shared_location,
+    text_of_last_intent,
 )
 from actions.hotline_client import FiledTicket, HotlineRejected, HotlineUnavailable
 
 log = logging.getLogger(__name__)
+MEDIA_URL = re.compile(r"^https?://\S{1,990}$")  # what the backend accepts as Open311 media_url
 
 
 def reset_appeal() -> list[EventType]:
@@ -34,20 +37,26 @@ def readable_time(iso: str | None) -> str:
 
 
 class ActionStartAppeal(Action):
-    """Clears any old appeal and keeps what the resident already told us."""
+    """Clears any old appeal and keeps what the resident already told us (text, place or photo)."""
 
     def name(self) -> str:
         return "action_start_appeal"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         events = reset_appeal()
-        message = tracker.latest_message or {}
-        intent = (message.get("intent") or {}).get("name")
-        text = str(message.get("text") or "")
+        intent = latest_intent(tracker)
+        text = str((tracker.latest_message or {}).get("text") or "")
+        shared = shared_location(tracker)
         if intent == "report_problem" and is_descriptive(text):
             events.append(SlotSet("appeal_description", text))
         elif intent == "inform_location":
             events.append(SlotSet("appeal_location", text))
+        elif shared:
+            events += [SlotSet("appeal_location", shared[2]), SlotSet("appeal_latitude", shared[0]),
+                       SlotSet("appeal_longitude", shared[1])]
+        elif intent == "share_media" and latest_entity(tracker, "media_url"):
+            events.append(SlotSet("appeal_media_url", str(latest_entity(tracker, "media_url"))))
+            dispatcher.utter_message(response="utter_media_attached")
         elif intent == "affirm":  # "yes, file an appeal" after an answer that did not help
             question = text_of_last_intent(tracker, "faq")
             if question:
@@ -79,6 +88,12 @@ def appeal_fields(tracker: Tracker) -> dict[str, str]:
         fields[f"attribute[{code}]"] = str(value)
     if tracker.get_slot("contact_consent") and tracker.get_slot("contact_phone"):
         fields["phone"] = str(tracker.get_slot("contact_phone"))
+    latitude, longitude = tracker.get_slot("appeal_latitude"), tracker.get_slot("appeal_longitude")
+    if latitude is not None and longitude is not None:
+        fields["lat"], fields["long"] = f"{float(latitude):.6f}", f"{float(longitude):.6f}"
+    media_url = tracker.get_slot("appeal_media_url")
+    if media_url and MEDIA_URL.match(str(media_url)):
+        fields["media_url"] = str(media_url)
     return fields
 
 

@@ -63,6 +63,7 @@ class Category:
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     attributes: tuple[Attribute, ...] = ()
+    needs_location: bool = True  # False for requests about the resident, not a place (an operator call-back)
 
     @property
     def is_leaf(self) -> bool:
@@ -154,6 +155,7 @@ def taxonomy_from_dict(data: Mapping[str, Any]) -> Taxonomy:
             keywords={lang: tuple(words) for lang, words in node.get("keywords", {}).items()},
             examples={lang: tuple(texts) for lang, texts in node.get("examples", {}).items()},
             attributes=attributes.get(top, ()),
+            needs_location=bool(node.get("needs_location", True)),
         )
 
     for top_node in data["categories"]:

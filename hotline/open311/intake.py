@@ -128,7 +128,7 @@ def parse_new_request(fields: Fields, taxonomy: Taxonomy) -> NewRequest:
     if (lat is None) != (lon is None):
         raise BadRequest("lat and long go together")
     address = _text(fields, "address_string", MAX_ADDRESS)
-    if lat is None and address is None:
+    if lat is None and address is None and category.needs_location:
         raise BadRequest("a location is required: lat and long, or address_string")
     language = _one(fields, "language") or Lang.ZH.value
     try:

@@ -85,3 +85,36 @@ def test_start_keeps_a_descriptive_first_message_and_the_faq_question() -> None:
 def test_readable_time() -> None:
     assert readable_time("2026-11-25T14:08:44+08:00") == "2026-11-25 14:08"
     assert readable_time(None) == "" and readable_time("soon") == "soon"
+
+
+SHARED = [{"entity": "latitude", "value": 39.9334}, {"entity": "longitude", "value": 116.4543},
+          {"entity": "location_label", "value": "朝阳区三里屯路19号"}]
+
+
+def test_a_shared_location_starts_an_appeal_with_its_place_and_coordinates() -> None:
+    _, events = run(ActionStartAppeal(), tracker(text="/share_location", intent="share_location", entities=SHARED))
+    assert events[-3:] == [SlotSet("appeal_location", "朝阳区三里屯路19号"), SlotSet("appeal_latitude", 39.9334),
+                           SlotSet("appeal_longitude", 116.4543)]
+    unlabelled = [e for e in SHARED if e["entity"] != "location_label"]
+    _, events = run(ActionStartAppeal(), tracker(intent="share_location", entities=unlabelled))
+    assert events[-3] == SlotSet("appeal_location", "39.93340, 116.45430")
+    out_of_range = [{"entity": "latitude", "value": 123}, {"entity": "longitude", "value": 1}]
+    _, events = run(ActionStartAppeal(), tracker(intent="share_location", entities=out_of_range))
+    assert all(e["value"] is None for e in events)  # only the reset
+
+
+def test_a_photo_starts_an_appeal_with_the_photo_attached() -> None:
+    photo = [{"entity": "media_url", "value": "https://mmbiz.qpic.cn/photo.jpg"}]
+    messages, events = run(ActionStartAppeal(), tracker(intent="share_media", entities=photo))
+    assert events[-1] == SlotSet("appeal_media_url", "https://mmbiz.qpic.cn/photo.jpg")
+    assert [m["response"] for m in messages] == ["utter_media_attached"]
+
+
+def test_coordinates_and_photo_go_to_the_backend() -> None:
+    slots = {**CONFIRMED, "appeal_latitude": 39.9334, "appeal_longitude": 116.4543,
+             "appeal_media_url": "https://mmbiz.qpic.cn/photo.jpg"}
+    fields = appeal_fields(tracker(slots=slots))
+    assert (fields["lat"], fields["long"], fields["media_url"]) == ("39.933400", "116.454300",
+                                                                   "https://mmbiz.qpic.cn/photo.jpg")
+    not_a_url = appeal_fields(tracker(slots={**slots, "appeal_media_url": "javascript:alert(1)"}))
+    assert "media_url" not in not_a_url

@@ -138,3 +138,51 @@ def test_bad_input_gets_a_helpful_answer(stack: Stack, message: str, expected: s
 def test_mixed_script_message_is_understood(stack: Stack) -> None:
     answer = texts(say(stack, "resident-mixed", "我想问一下visa延期怎么办"))
     assert "出入境" in answer
+
+
+def ticket_detail(stack: Stack, ticket_id: str) -> Any:
+    return http("GET", f"{stack.backend_url}/api/tickets/{ticket_id}",
+                headers={"Authorization": "Bearer dev-operator-token"})
+
+
+def test_an_operator_call_back_is_filed_with_what_the_resident_asked(stack: Stack) -> None:
+    sender = "resident-en-callback"
+    say(stack, sender, "My pension payment is missing this month, what happened?")
+    asked = say(stack, sender, "I want to talk to a real person")
+    assert "phone number" in texts(asked), texts(asked)  # the topic came from the conversation
+    assert "doesn't look right" in texts(say(stack, sender, "call me tomorrow"))
+    filed = say(stack, sender, "+86 138 1234 5678")
+    ticket_id = TICKET.search(texts(filed))
+    assert ticket_id, texts(filed)
+    detail = ticket_detail(stack, ticket_id.group())
+    assert detail["service_code"] == "operator_callback" and "pension" in detail["original_text"]
+    assert detail["contact"]["phone"] == "+86 138 1234 5678" and detail["language"] == "en"
+
+
+def test_a_call_back_asks_what_about_when_nothing_came_before_and_can_be_cancelled(stack: Stack) -> None:
+    asked = say(stack, "resident-zh-callback", "转人工")
+    assert "什么事情" in texts(asked), texts(asked)
+    assert "没有登记回电" in texts(say(stack, "resident-zh-callback", "取消"))
+
+
+def test_an_appeal_from_a_shared_location_and_a_photo_keeps_both(stack: Stack) -> None:
+    sender = "resident-ja-location"
+    say(stack, sender, "日本語で")
+    started = say(stack, sender, '/share_location{"latitude": 39.9334, "longitude": 116.4543}')
+    assert started, "the appeal form should ask what happened"
+    assert "添付" in texts(say(stack, sender, '/share_media{"media_url": "https://example.org/pavement.jpg"}'))
+    category = say(stack, sender, "家の前の歩道が陥没していて、ずっと直されていません")
+    assert "/choose_category" in str(category), texts(category)
+    reply = say(stack, sender, first_payload(category))
+    for _ in range(3):  # the category's questions (first choice), then "no call, thanks", then the summary
+        payloads = [b["payload"] for m in reply for b in m.get("buttons", [])]
+        if "39.93340" in texts(reply) or not payloads:
+            break
+        reply = say(stack, sender, "/deny" if "/deny" in payloads else payloads[0])
+    assert "39.93340, 116.45430" in texts(reply), texts(reply)
+    ticket_id = TICKET.search(texts(say(stack, sender, "/affirm")))
+    assert ticket_id
+    detail = ticket_detail(stack, ticket_id.group())
+    assert (round(detail["lat"], 4), round(detail["long"], 4)) == (39.9334, 116.4543)
+    assert detail["media_url"] == "https://example.org/pavement.jpg"
+    assert detail["subdistrict_code"]  # routed by the nearest centroid

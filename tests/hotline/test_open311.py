@@ -103,6 +103,14 @@ def test_coordinates_alone_route_to_the_nearest_subdistrict(client: TestClient) 
     assert detail["district"] in ("东城区", "西城区") and detail["subdistrict"]
 
 
+def test_an_operator_call_back_needs_no_location_but_a_place_problem_does(client: TestClient) -> None:
+    answer = file_request(client, service_code="operator_callback", address_string="", phone="13812345678")
+    assert answer.status_code == 201, answer.text
+    detail = client.get(f"/open311/v2/requests/{answer.json()[0]['service_request_id']}.json").json()[0]
+    assert detail["service_code"] == "operator_callback" and detail["subdistrict"] in (None, "")
+    assert file_request(client, address_string="").status_code == 400
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_post_needs_a_valid_api_key(client: TestClient, fmt: str) -> None:
     response = file_request(client, fmt, api_key="wrong")

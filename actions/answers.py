@@ -1,0 +1,24 @@
+"""Checks of free-text answers that several forms share; a bad answer gets a helpful message."""
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import is_phone_number
+
+
+def checked_text(value: object, dispatcher: CollectingDispatcher, *, max_chars: int, min_chars: int = 2) -> str | None:
+    """The trimmed answer, or None (and a message saying why) when it is empty, too short or too long."""
+    text = str(value or "").strip()
+    if len(text) < min_chars or len(text) > max_chars:
+        dispatcher.utter_message(response="msg_bad_input_too_long" if text else "msg_bad_input_empty",
+                                 max_chars=max_chars)
+        return None
+    return text
+
+
+def checked_phone(value: object, dispatcher: CollectingDispatcher) -> str | None:
+    """The phone number, or None (and a message) when it does not look like one."""
+    text = str(value or "").strip()
+    if not is_phone_number(text):
+        dispatcher.utter_message(response="msg_invalid_phone")
+        return None
+    return text
