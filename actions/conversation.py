@@ -2,10 +2,13 @@
 
 import hashlib
 import re
+from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions.texts import fragment
+from bot.gazetteer import Gazetteer, load_gazetteer
 from bot.lang import Lang
 
 # Rasa input channel names -> the channel names the backend stores.
@@ -80,7 +83,26 @@ def shared_location(tracker: Tracker) -> tuple[float, float, str] | None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
     label = str(latest_entity(tracker, "location_label") or "").strip()[:500]
-    return latitude, longitude, label or f"{latitude:.5f}, {longitude:.5f}"
+    return latitude, longitude, label or described_point(latitude, longitude, language_of(tracker))
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> Gazetteer:
+    return load_gazetteer()
+
+
+def described_point(latitude: float, longitude: float, language: str) -> str:
+    """Coordinates a resident can check: ``39.93340, 116.45430 (near Sanlitun Subdistrict, Chaoyang)``."""
+    point = f"{latitude:.5f}, {longitude:.5f}"
+    place = _gazetteer().nearest(latitude, longitude)
+    if place is None or place.subdistrict is None:
+        return point
+    if language == "en":
+        name = f"{place.subdistrict.name_en}, {place.district.name_en}"
+    else:
+        name = f"{place.district.name_zh}{place.subdistrict.name_zh}"
+    near = fragment("text_near_place", language, place=name)
+    return f"{point} ({near})" if language == "en" else f"{point}（{near}）"
 
 
 def text_of_last_intent(tracker: Tracker, intent: str) -> str | None:

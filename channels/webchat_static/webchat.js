@@ -24,19 +24,22 @@
       htmlLang: "zh-CN", title: "12345 市民服务热线", placeholder: "请输入您的问题…", send: "发送",
       inputLabel: "输入消息", newChat: "新对话", messages: "对话", languages: "语言",
       connecting: "正在连接…", online: "在线", offline: "连接中断，正在重连…", typing: "正在输入…",
-      name: "中文"
+      name: "中文", shareLocation: "发送我的位置", sharedLocation: "我的位置",
+      locationFailed: "没能获取您的位置，请直接输入地址。"
     },
     en: {
       htmlLang: "en", title: "12345 Citizen Service Hotline", placeholder: "Type your question…", send: "Send",
       inputLabel: "Message", newChat: "New chat", messages: "Conversation", languages: "Language",
       connecting: "Connecting…", online: "Online", offline: "Disconnected, reconnecting…", typing: "Typing…",
-      name: "English"
+      name: "English", shareLocation: "Send my location", sharedLocation: "My location",
+      locationFailed: "Your location could not be read. Please type the address instead."
     },
     ja: {
       htmlLang: "ja", title: "12345 市民サービスホットライン", placeholder: "ご質問を入力してください…", send: "送信",
       inputLabel: "メッセージ", newChat: "新しい会話", messages: "会話", languages: "言語",
       connecting: "接続中…", online: "オンライン", offline: "接続が切れました。再接続中…", typing: "入力中…",
-      name: "日本語"
+      name: "日本語", shareLocation: "現在地を送る", sharedLocation: "現在地",
+      locationFailed: "現在地を取得できませんでした。住所を入力してください。"
     }
   };
   var SWITCH_LANGUAGE = /^\/switch_language\s*(\{[\s\S]*\})\s*$/;
@@ -68,7 +71,7 @@
 
   function init() {
     ["chat", "messages", "typing", "typing-bubble", "composer", "input", "send", "counter", "status", "status-text",
-     "languages", "new-chat", "input-label"].forEach(function (id) { elements[id] = byId(id); });
+     "languages", "new-chat", "input-label", "share-location"].forEach(function (id) { elements[id] = byId(id); });
 
     elements.composer.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -87,6 +90,11 @@
       if (button) { chooseLanguage(button.getAttribute("data-lang")); }
     });
     elements["new-chat"].addEventListener("click", newChat);
+    if (navigator.geolocation && window.isSecureContext !== false) {
+      elements["share-location"].addEventListener("click", shareLocation);
+    } else {
+      elements["share-location"].hidden = true;  // browsers only locate pages on https or localhost
+    }
 
     applyLanguage(language);
     updateComposer();
@@ -171,6 +179,22 @@
     addEntry({ who: "user", text: shown });
     emit(message);
     showTyping();
+  }
+
+  // The position goes to the bot as a payload, like WeChat and Telegram locations do.
+  function shareLocation() {
+    var button = elements["share-location"];
+    button.disabled = true;
+    navigator.geolocation.getCurrentPosition(function (position) {
+      button.disabled = false;
+      var latitude = Math.round(position.coords.latitude * 1e6) / 1e6;
+      var longitude = Math.round(position.coords.longitude * 1e6) / 1e6;
+      sendUser("/share_location" + JSON.stringify({ latitude: latitude, longitude: longitude }),
+               LABELS[language].sharedLocation + " (" + latitude.toFixed(5) + ", " + longitude.toFixed(5) + ")");
+    }, function () {
+      button.disabled = false;
+      addEntry({ who: "bot", text: LABELS[language].locationFailed, buttons: [] });
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
 
   function switchPayload(code) {
@@ -322,6 +346,8 @@
     elements.messages.setAttribute("aria-label", labels.messages);
     elements.languages.setAttribute("aria-label", labels.languages);
     elements["typing-bubble"].setAttribute("aria-label", labels.typing);
+    elements["share-location"].title = labels.shareLocation;
+    elements["share-location"].setAttribute("aria-label", labels.shareLocation);
     Array.prototype.forEach.call(elements.languages.querySelectorAll("button[data-lang]"), function (button) {
       var active = button.getAttribute("data-lang") === code;
       button.classList.toggle("active", active);

@@ -103,9 +103,12 @@ def test_a_shared_location_fills_the_place_and_typing_one_clears_the_coordinates
     shared = [{"entity": "latitude", "value": 39.9334}, {"entity": "longitude", "value": 116.4543}]
     sharing = tracker(intent="share_location", entities=shared, slots={"requested_slot": "appeal_description"})
     extracted = asyncio.run(ValidateAppealForm().extract_appeal_location(CollectingDispatcher(), sharing, {}))
-    assert extracted == {"appeal_location": "39.93340, 116.45430"}
+    assert extracted == {"appeal_location": "39.93340, 116.45430（朝阳区三里屯街道附近）"}
     assert validate("appeal_location", "39.93340, 116.45430", intent="share_location", entities=shared)[0] == {
         "appeal_location": "39.93340, 116.45430", "appeal_latitude": 39.9334, "appeal_longitude": 116.4543}
+    english = tracker(intent="share_location", entities=shared, slots={"language": "en"})
+    assert asyncio.run(ValidateAppealForm().extract_appeal_location(CollectingDispatcher(), english, {})) == {
+        "appeal_location": "39.93340, 116.45430 (near Sanlitun Subdistrict, Chaoyang District)"}
     typed = validate("appeal_location", "三里屯", intent="inform_location")[0]
     assert typed == {"appeal_location": "三里屯", "appeal_latitude": None, "appeal_longitude": None}
     assert asyncio.run(ValidateAppealForm().extract_appeal_location(CollectingDispatcher(), tracker(), {})) == {}

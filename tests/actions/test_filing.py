@@ -97,7 +97,7 @@ def test_a_shared_location_starts_an_appeal_with_its_place_and_coordinates() -> 
                            SlotSet("appeal_longitude", 116.4543)]
     unlabelled = [e for e in SHARED if e["entity"] != "location_label"]
     _, events = run(ActionStartAppeal(), tracker(intent="share_location", entities=unlabelled))
-    assert events[-3] == SlotSet("appeal_location", "39.93340, 116.45430")
+    assert events[-3] == SlotSet("appeal_location", "39.93340, 116.45430（朝阳区三里屯街道附近）")
     out_of_range = [{"entity": "latitude", "value": 123}, {"entity": "longitude", "value": 1}]
     _, events = run(ActionStartAppeal(), tracker(intent="share_location", entities=out_of_range))
     assert all(e["value"] is None for e in events)  # only the reset

@@ -6,6 +6,7 @@ Run with the assistant venv: ``.venv-assistant/bin/python -m pytest tests/channe
 """
 
 import asyncio
+import json
 import re
 import shutil
 import urllib.error
@@ -281,6 +282,41 @@ def test_conversation_in_chromium(stack: Stack, browser: Browser) -> None:
         chat.say("我的诉求到哪了")
         chat.answer_with(ticket_id)
         assert chat.answers.filter(has_text="您好").count() == 0
+        assert chat.errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_an_appeal_located_with_the_browsers_position(stack: Stack, browser: Browser) -> None:
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", permissions=["geolocation"],
+                                  geolocation={"latitude": 39.9334, "longitude": 116.4543})
+    try:
+        chat = Chat(context.new_page(), stack.webchat_url)
+        chat.open()
+        chat.answer_with("12345")
+        chat.say("小区门口的路灯坏了一个星期，晚上很黑")
+        chat.answer_with(re.compile("哪里|地址|地点"))
+        chat.page.locator("#share-location").click()
+        expect(chat.page.locator(".msg.user").last).to_have_text("我的位置 (39.93340, 116.45430)")
+        expect(chat.buttons.first).to_be_visible()  # located: on to the category
+        chat.click(chat.buttons.first)
+        expect(chat.buttons.first).to_be_visible()
+        while chat.page.locator("button.reply:not([disabled])[data-payload='/deny']").count() == 0:
+            chat.click(chat.buttons.first)  # the category's questions, first choice
+            expect(chat.buttons.first).to_be_visible()
+        chat.click(chat.page.locator("button.reply:not([disabled])[data-payload='/deny']"))
+        chat.answer_with("39.93340, 116.45430（朝阳区")  # the summary shows the shared place and where it is
+        chat.screenshot("webchat-zh-location.png")
+        chat.click(chat.page.locator("button.reply:not([disabled])[data-payload='/affirm']"))
+        match = TICKET.search(chat.answer_with(TICKET).inner_text())
+        assert match
+        request = urllib.request.Request(f"{stack.backend_url}/api/tickets/{match.group()}",
+                                         headers={"Authorization": "Bearer dev-operator-token"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            ticket = json.load(response)
+        assert (round(ticket["lat"], 4), round(ticket["long"], 4)) == (39.9334, 116.4543)
+        assert ticket["subdistrict_code"]
         assert chat.errors == []
     finally:
         context.close()
