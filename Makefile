@@ -50,6 +50,7 @@ $(ASSISTANT_STAMP): requirements/assistant.txt
 bench: setup
 	$(SERVICES_PY) -m bench.bench_suggest
 	$(SERVICES_PY) -m bench.bench_open311_post
+	$(ASSISTANT_PY) -m bench.bench_wechat
 
 clean:
 	rm -rf $(SERVICES_VENV) $(ASSISTANT_VENV) var models .rasa .pytest_cache

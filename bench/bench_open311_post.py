@@ -10,23 +10,21 @@ Prints a table and writes it to docs/benchmarks.md.
 import asyncio
 import os
 import platform
-import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import httpx
 import psycopg
 
+from bench.load import Result, load, serving, table
 from bench.report import write_section
 from bot.taxonomy import Category, load_taxonomy
 from hotline.config import DEV_API_KEY, ROOT
-from tools.local_servers import free_port, postgres_server, wait_for_port
+from tools.local_servers import free_port, postgres_server
 from tools.samples import required_answers
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
@@ -36,63 +34,14 @@ DESCRIPTIONS = ["小区门口路灯坏了一个星期，晚上很黑", "The stre
 ADDRESSES = ["北京市朝阳区三里屯街道工体北路8号", "海淀区中关村街道", "Sanlitun, Chaoyang District", "西城区金融街"]
 
 
-@dataclass
-class Result:
-    label: str
-    count: int
-    seconds: float
-    latencies_ms: list[float]
-    errors: int
-
-    @property
-    def rate(self) -> float:
-        return self.count / self.seconds
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
 @contextmanager
 def backend_server(database_url: str) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "HOTLINE_PORT": str(port),
            "REDIS_URL": "redis://127.0.0.1:1/0", "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "hotline.app:app_from_env", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env,
-    )
-    try:
-        wait_for_port(port, timeout=60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-async def load(label: str, count: int, send: Callable[[int], Awaitable[bool]]) -> Result:
-    latencies: list[float] = []
-    errors = 0
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for n in range(count):
-        queue.put_nowait(n)
-    done = 0
-
-    async def worker() -> None:
-        nonlocal errors, done
-        while not queue.empty():
-            n = queue.get_nowait()
-            started = time.perf_counter()
-            ok = await send(n)
-            latencies.append((time.perf_counter() - started) * 1000)
-            errors += 0 if ok else 1
-            done += 1
-            if done % max(1, count // 10) == 0:
-                print(f"  {label}: {done}/{count}", flush=True)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return Result(label, count, time.perf_counter() - started, latencies, errors)
+    with serving([sys.executable, "-m", "uvicorn", "--factory", "hotline.app:app_from_env", "--port", str(port),
+                  "--log-level", "warning", "--no-access-log"], port, cwd=ROOT, env=env) as url:
+        yield url
 
 
 async def measure(base_url: str, database: str, categories: list[Category]) -> list[Result]:
@@ -110,19 +59,11 @@ async def measure(base_url: str, database: str, categories: list[Category]) -> l
             }, headers={"Idempotency-Key": f"bench-{database}-{n}"})
             return response.status_code == 201
 
-        await load(f"{database} warm-up", 100, health)
-        baseline = await load(f"{database} GET /health", REQUESTS, health)
-        posts = await load(f"{database} POST requests.json", REQUESTS, post)
+        await load(f"{database} warm-up", 100, health, concurrency=CONCURRENCY, progress=True)
+        baseline = await load(f"{database} GET /health", REQUESTS, health, concurrency=CONCURRENCY, progress=True)
+        posts = await load(f"{database} POST requests.json", REQUESTS, post, concurrency=CONCURRENCY, progress=True)
     baseline.label, posts.label = f"{database}: GET /health (baseline)", f"{database}: POST /requests.json"
     return [baseline, posts]
-
-
-def table(results: list[Result]) -> str:
-    lines = ["| what | requests | errors | requests/s | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|---|---|"]
-    for r in results:
-        lines.append(f"| {r.label} | {r.count} | {r.errors} | {r.rate:.0f} | {statistics.median(r.latencies_ms):.1f} "
-                     f"| {r.percentile(95):.1f} | {r.percentile(99):.1f} |")
-    return "\n".join(lines)
 
 
 def main() -> int:

@@ -36,6 +36,19 @@ class Stack:
         return f"{self.rasa_url}/webhooks/socketio/chat"
 
 
+def write_credentials(folder: Path, env: dict[str, str]) -> Path:
+    """credentials.yml, plus the WeChat channel when WECHAT_TOKEN and WECHAT_APP_ID are set in ``env``.
+
+    The WeChat section carries no secrets: the channel reads them from the environment.
+    """
+    text = (ROOT / "credentials.yml").read_text(encoding="utf-8")
+    if env.get("WECHAT_TOKEN") and env.get("WECHAT_APP_ID"):
+        text = text.rstrip() + "\n\n# WECHAT_TOKEN and WECHAT_APP_ID are set\nchannels.wechat.WeChatInput:\n"
+    path = folder / "credentials.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def wait_for_rasa(url: str, token: str, timeout: float = 240.0) -> None:
     """Wait until Rasa answers /status with a loaded model."""
     deadline = time.monotonic() + timeout
@@ -81,7 +94,7 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
         ("rasa", [str(ASSISTANT_PY), "-m", "rasa", "run", "--model", str(model), "--enable-api",
                   "--auth-token", rasa_token, "--port", str(rasa_port), "--cors", "*",
                   "--endpoints", "endpoints.yml" if redis_url else "endpoints.memory.yml",
-                  "--credentials", "credentials.yml"], {}),
+                  "--credentials", str(write_credentials(log_dir, {**base, **shared}))], {}),
     ]
     if not start_backend:
         commands.pop(0)

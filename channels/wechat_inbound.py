@@ -1,0 +1,124 @@
+"""What a WeChat message or event says to Rasa: one translator per type, in a registry.
+
+A translator returns the user text for Rasa, or ``None`` for events that need no answer
+(unsubscribe, menu links, template delivery reports). Message types without a translator get
+``/unsupported_message`` (a polite answer in the resident's language); unknown events are ignored.
+
+Typed text that starts with ``/`` loses the slash: residents cannot forge intents or entities
+(``/share_location{...}``, ``/EXTERNAL_appeal_filed``); only the connector writes payloads.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+UNSUPPORTED = "/unsupported_message"
+# Menu CLICK EventKey -> intent; anything else is unsupported.
+MENU_INTENTS = {
+    "check_status": "/check_status",
+    "report_problem": "/report_problem",
+    "ask_question": "/ask_question",
+}
+Translator = Callable[[dict[str, Any]], str | None]
+_TRANSLATORS: dict[str, Translator] = {}
+
+
+def translates(kind: str) -> Callable[[Translator], Translator]:
+    """Register a translator for a ``MsgType`` or, for events, ``event:<Event>`` (lower case)."""
+    def register(function: Translator) -> Translator:
+        _TRANSLATORS[kind] = function
+        return function
+    return register
+
+
+def payload(intent: str, entities: dict[str, Any]) -> str:
+    """A Rasa intent payload: ``/intent{"entity": value}`` (JSON keeps Chinese as it is)."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(', ', ': '))}"
+
+
+def _text(field: Any) -> str:
+    return field.strip() if isinstance(field, str) else ""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One resident's message or event, as the connector handles it."""
+
+    sender: str          # the resident's openid (FromUserName)
+    account: str         # our official account (ToUserName)
+    kind: str            # "text", "location", "event:click", ...
+    dedupe_key: str      # MsgId; for events FromUserName + CreateTime (+ the event)
+    text: str | None     # for Rasa; None: no turn, just acknowledge
+    typed: bool          # the resident typed it (button numbers apply)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {"wechat": {"msg_id": self.dedupe_key, "msg_type": self.kind}}
+
+
+@translates("text")
+def _typed(message: dict[str, Any]) -> str | None:
+    return _text(message.get("Content")).lstrip("/") or UNSUPPORTED
+
+
+@translates("location")
+def _location(message: dict[str, Any]) -> str | None:
+    try:
+        latitude, longitude = float(message["Location_X"]), float(message["Location_Y"])
+    except (KeyError, TypeError, ValueError):
+        return UNSUPPORTED
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return UNSUPPORTED
+    entities: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+    label = _text(message.get("Label"))
+    if label:
+        entities["location_label"] = label
+    return payload("share_location", entities)
+
+
+@translates("image")
+def _image(message: dict[str, Any]) -> str | None:
+    url = _text(message.get("PicUrl"))
+    return payload("share_media", {"media_url": url}) if url.startswith(("https://", "http://")) else UNSUPPORTED
+
+
+@translates("voice")
+def _voice(message: dict[str, Any]) -> str | None:
+    return _text(message.get("Recognition")).lstrip("/") or UNSUPPORTED
+
+
+@translates("event:subscribe")
+def _subscribe(message: dict[str, Any]) -> str | None:
+    return "/greet"
+
+
+@translates("event:click")
+def _click(message: dict[str, Any]) -> str | None:
+    return MENU_INTENTS.get(_text(message.get("EventKey")), UNSUPPORTED)
+
+
+def _unsupported(message: dict[str, Any]) -> str | None:
+    return UNSUPPORTED
+
+
+def translate(message: dict[str, Any]) -> Inbound:
+    """The message's sender, dedupe key and text for Rasa.
+
+    Raises:
+        ValueError: sender or message type missing (the webhook answers 400).
+    """
+    sender, msg_type = _text(message.get("FromUserName")), _text(message.get("MsgType")).lower()
+    if not sender or not msg_type:
+        raise ValueError("FromUserName and MsgType are required")
+    if msg_type == "event":
+        kind = f"event:{_text(message.get('Event')).lower()}"
+        dedupe_key = f"{sender}:{_text(message.get('CreateTime'))}:{kind}"  # two events in one second differ
+        translator = _TRANSLATORS.get(kind)
+        text = translator(message) if translator else None
+    else:
+        kind = msg_type
+        dedupe_key = _text(message.get("MsgId")) or f"{sender}:{_text(message.get('CreateTime'))}"
+        text = _TRANSLATORS.get(kind, _unsupported)(message)
+    return Inbound(sender=sender, account=_text(message.get("ToUserName")), kind=kind, dedupe_key=dedupe_key,
+                   text=text, typed=kind in ("text", "voice"))
