@@ -12,7 +12,7 @@ ASSISTANT_VENV := .venv-assistant
 ASSISTANT_PY := $(ASSISTANT_VENV)/bin/python
 ASSISTANT_STAMP := $(ASSISTANT_VENV)/.installed
 SERVICES_TESTS := tests/bot tests/hotline
-ASSISTANT_TESTS := tests/bot tests/translations tests/nlu tests/actions tests/dialogue tests/channels
+ASSISTANT_TESTS := tests/bot tests/translations tests/nlu tests/actions tests/dialogue tests/channels tests/tools
 
 .PHONY: run test setup system-packages services-venv assistant-venv model bench clean
 

@@ -212,7 +212,7 @@ def rasa_pid(model: Path) -> int | None:
             args = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"rasa" in args and b"run" in args and str(model).encode() in args:
+        if (b"rasa" in args or b"tools.rasa_run" in args) and b"run" in args and str(model).encode() in args:
             return int(entry.name)
     return None
 

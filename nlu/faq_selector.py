@@ -42,12 +42,14 @@ class FaqSelector(LinearComponent):
         return self.fit(examples, [m.get(INTENT_RESPONSE_KEY) for m in examples])
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Selects a topic for the messages whose intent is the retrieval intent; others need none."""
         intent = self.config["retrieval_intent"]
-        predicted = self.predict(messages)
+        messages_with_intent = [m for m in messages if (m.get(INTENT) or {}).get("name") == intent]
+        predicted = self.predict(messages_with_intent)
         if predicted is None:
             return messages
         probabilities, labels = predicted
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages_with_intent, probabilities):
             order = np.argsort(-row)[:RANKING_LENGTH]
             best = str(labels[order[0]])
             ranking = [{"id": None, PREDICTED_CONFIDENCE_KEY: float(row[i]), INTENT_RESPONSE_KEY: str(labels[i])}

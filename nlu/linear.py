@@ -52,6 +52,8 @@ class LinearComponent(GraphComponent):
         self.model_storage = model_storage
         self.resource = resource
         self.classifier: LogisticRegression | None = None
+        self._weights: npt.NDArray[np.float64] | None = None  # coef_.T, C-contiguous
+        self._bias: npt.NDArray[np.float64] | None = None
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -66,17 +68,37 @@ class LinearComponent(GraphComponent):
         self.classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
                                              random_state=self.config["random_state"], class_weight="balanced")
         self.classifier.fit(self.features(examples), labels)
+        self._prepare()
         import skops.io as sio
 
         with self.model_storage.write_to(self.resource) as folder:
             sio.dump(self.classifier, folder / MODEL_FILE)
         return self.resource
 
+    def _prepare(self) -> None:
+        """Keep the weights as one C-contiguous (features x labels) array for prediction.
+
+        ``predict_proba`` multiplies the sparse features by ``coef_.T``, a Fortran-ordered view,
+        which scipy copies into C order on every call (features x labels floats: megabytes per
+        message). The same softmax over a prepared copy gives the same probabilities.
+        """
+        assert self.classifier is not None
+        multinomial = len(self.classifier.classes_) > 2
+        self._weights = np.ascontiguousarray(self.classifier.coef_.T) if multinomial else None
+        self._bias = np.asarray(self.classifier.intercept_, dtype=np.float64) if multinomial else None
+
     def predict(self, messages: list[Message]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]] | None:
         """(probabilities per message, the labels in column order), or None before training."""
         if self.classifier is None or not messages:
             return None
-        return self.classifier.predict_proba(self.features(messages)), self.classifier.classes_
+        features = self.features(messages)
+        if self._weights is None or self._bias is None:  # two labels: a binary model
+            return self.classifier.predict_proba(features), self.classifier.classes_
+        scores = np.asarray(features @ self._weights) + self._bias
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores, self.classifier.classes_
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -89,6 +111,7 @@ class LinearComponent(GraphComponent):
                 path = folder / MODEL_FILE
                 if path.exists():  # our own artefact, written by fit()
                     component.classifier = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+                    component._prepare()
         except ValueError:
             pass  # nothing was trained
         return component

@@ -91,7 +91,7 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
           **({"REDIS_URL": redis_url} if redis_url else {"REDIS_URL": "redis://127.0.0.1:1/0"}),
           **(backend_env or {})}),
         ("actions", [str(ASSISTANT_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)], {}),
-        ("rasa", [str(ASSISTANT_PY), "-m", "rasa", "run", "--model", str(model), "--enable-api",
+        ("rasa", [str(ASSISTANT_PY), "-m", "tools.rasa_run", "run", "--model", str(model), "--enable-api",
                   "--auth-token", rasa_token, "--port", str(rasa_port), "--cors", "*",
                   "--endpoints", "endpoints.yml" if redis_url else "endpoints.memory.yml",
                   "--credentials", str(write_credentials(log_dir, {**base, **shared}))], {}),

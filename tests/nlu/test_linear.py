@@ -1,0 +1,50 @@
+"""The prepared-weights prediction gives sklearn's own probabilities."""
+
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix, random as sparse_random
+from sklearn.linear_model import LogisticRegression
+
+from nlu.linear import LinearComponent
+
+
+class Features(LinearComponent):
+    """The component with its features given directly (the featurizers are Rasa's, not ours)."""
+
+    matrix: csr_matrix
+
+    def features(self, messages: list[Any]) -> csr_matrix:
+        return self.matrix[: len(messages)]
+
+
+def fitted(labels: int) -> tuple[Features, csr_matrix]:
+    rng = np.random.default_rng(7)
+    matrix = csr_matrix(sparse_random(120, 300, density=0.05, random_state=7, format="csr"))
+    component = Features({}, None, None)  # type: ignore[arg-type]
+    component.classifier = LogisticRegression(C=1000, max_iter=1000).fit(matrix, rng.integers(0, labels, 120))
+    component._prepare()
+    component.matrix = matrix
+    return component, matrix
+
+
+def test_many_labels_match_predict_proba() -> None:
+    component, matrix = fitted(labels=6)
+    predicted = component.predict([object()] * 40)
+    assert predicted is not None
+    probabilities, classes = predicted
+    assert np.allclose(probabilities, component.classifier.predict_proba(matrix[:40]), atol=1e-10)  # type: ignore[union-attr]
+    assert list(classes) == list(range(6)) and component._weights is not None
+    assert component._weights.flags["C_CONTIGUOUS"]
+
+
+def test_two_labels_use_the_binary_model() -> None:
+    component, matrix = fitted(labels=2)
+    predicted = component.predict([object()] * 10)
+    assert predicted is not None and component._weights is None
+    assert np.allclose(predicted[0], component.classifier.predict_proba(matrix[:10]))  # type: ignore[union-attr]
+
+
+def test_nothing_before_training_or_without_messages() -> None:
+    assert Features({}, None, None).predict([object()]) is None  # type: ignore[arg-type]
+    assert fitted(labels=3)[0].predict([]) is None
