@@ -44,7 +44,7 @@ from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSISTANT_PY = ROOT / ".venv-assistant" / "bin" / "python"
-TRAINING_INPUTS = ("domain.yml", "data", "nlu", "translations", "bot")
+TRAINING_INPUTS = ("domain.yml", "data", "nlu", "policies", "translations", "bot")
 DEFAULT_TRAINING_WARNING_S = 20 * 60
 PARSE_SEQUENTIAL = 200
 PARSE_CONCURRENT = 1000

@@ -1,0 +1,1 @@
+"""Dialogue policies (Rasa graph components) of the assistant."""

@@ -1,0 +1,89 @@
+"""Rasa's RulePolicy, with the same predictions at a cost that does not grow with the conversation.
+
+Rasa 3.6's RulePolicy rebuilds the state of every earlier turn on each prediction (two or three
+predictions per message), parses each rule's JSON key again for every turn it looks at, and
+keeps looking after no rule is left. A rule can only look back as many turns as it has states,
+so the turns older than the longest rule never change which rules match. This policy:
+
+- builds the states of the last ``longest rule + 1`` turns only (slots and the active loop are
+  still replayed from the whole conversation, so each of those states is exactly Rasa's);
+- parses each rule key once;
+- stops matching when no rule is left or the longest rule is used up.
+
+Everything else (training, contradiction checks, loops, fallbacks) is Rasa's own code.
+"""
+
+import json
+from typing import Any
+
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.trackers import DialogueStateTracker
+
+
+def recent_states(tracker: DialogueStateTracker, domain: Domain, keep: int) -> list[State]:
+    """The last ``keep`` of ``tracker.past_states(domain)``, without building the older ones."""
+    applied = tracker.applied_events()
+    total = 1 + sum(isinstance(event, ActionExecuted) for event in applied)
+    first = max(0, total - keep)
+    states: list[State] = []
+    for index, (prior, _) in enumerate(tracker.generate_all_prior_trackers()):
+        if index >= first:
+            states.append(domain.get_active_state(prior))
+    return states
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class RecentRulePolicy(RulePolicy):
+    """RulePolicy that looks back only as far as its longest rule (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reversed_rules: dict[str, list[State]] = {}
+        self._longest: tuple[tuple[int, int], int] = ((-1, -1), 0)  # (lookup sizes, longest rule)
+
+    def _longest_rule(self) -> int:
+        rules, unhappy = self.lookup.get(RULES, {}), self.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})
+        sizes = (len(rules), len(unhappy))
+        if self._longest[0] != sizes:  # the lookup grows while training, then stays
+            longest = max((len(self._reversed_rule_states(key)) for key in [*rules, *unhappy]), default=0)
+            self._longest = (sizes, longest)
+        return self._longest[1]
+
+    def _reversed_rule_states(self, rule_key: str) -> list[State]:
+        reversed_states = self._reversed_rules.get(rule_key)
+        if reversed_states is None:
+            reversed_states = self._reversed_rules[rule_key] = list(reversed(json.loads(rule_key)))
+        return reversed_states
+
+    def _prediction_states(self, tracker: DialogueStateTracker, domain: Domain,
+                           use_text_for_last_user_input: bool = False,
+                           rule_only_data: dict[str, Any] | None = None) -> list[State]:
+        # RulePolicy's own call keeps rule-only turns and action_unlikely_intent, and has no
+        # max_history: what is left of the featurizer's work is choosing text or intent.
+        states = recent_states(tracker, domain, keep=self._longest_rule() + 1)
+        self.featurizer._choose_last_user_input([states], use_text_for_last_user_input)
+        return states
+
+    def _is_rule_applicable(self, rule_key: str, turn_index: int, conversation_state: State) -> bool:
+        reversed_rule_states = self._reversed_rule_states(rule_key)
+        if turn_index >= len(reversed_rule_states):
+            return True
+        current_previous_action = conversation_state.get("prev_action")
+        rule_previous_action = reversed_rule_states[turn_index].get("prev_action")
+        if not rule_previous_action and not current_previous_action:
+            return True
+        if not rule_previous_action or not current_previous_action:
+            return False
+        return bool(self._does_rule_match_state(reversed_rule_states[turn_index], conversation_state))
+
+    def _get_possible_keys(self, lookup: dict[str, str], states: list[State]) -> set[str]:
+        possible_keys = set(lookup.keys())
+        longest = self._longest_rule()
+        for index, state in enumerate(reversed(states)):
+            if not possible_keys or index >= longest:
+                break  # nothing left, or every rule left is satisfied by the turns seen
+            possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, index, state)}
+        return possible_keys
