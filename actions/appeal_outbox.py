@@ -1,7 +1,8 @@
-"""A durable queue in Redis for appeals the backend could not take yet.
+"""A durable queue in Redis for appeals (and survey answers) the backend could not take yet.
 
 An appeal is stored under its Idempotency-Key, so filing it later (any number of times)
-still makes exactly one ticket. The outbox worker (actions/outbox_worker.py) retries due
+still makes exactly one ticket; survey answers (``kind="rating"``) are keyed by ticket and
+resident, and the backend takes one rating per resolution. The outbox worker (actions/outbox_worker.py) retries due
 appeals with exponential backoff and tells the resident the ticket id once it is filed.
 """
 
@@ -27,6 +28,7 @@ class QueuedAppeal:
     language: str
     attempts: int = 0
     queued_at: float = field(default_factory=time.time)
+    kind: str = "appeal"  # or "rating": survey answers for actions/survey.py
 
     @property
     def reference(self) -> str:

@@ -109,6 +109,16 @@ class HotlineClient:
         return [ResidentTicket(t["service_request_id"], t["service_name"], t["status"], t.get("updated_datetime"),
                                t.get("last_note")) for t in body["tickets"]]
 
+    async def rate_ticket(self, service_request_id: str, *, resolved: bool, rating: int | None, comment: str,
+                          language: str) -> str:
+        """Record the resident's survey answers; returns the ticket's status afterwards."""
+        body = await self._request(
+            "POST", f"/api/tickets/{_segment(service_request_id)}/satisfaction",
+            json={"resolved": resolved, "rating": rating, "comment": comment[:1000], "language": language},
+            headers={"Authorization": f"Bearer {self.service_key}"},
+        )
+        return str(body.get("status", ""))
+
     async def close(self) -> None:
         await self.http.aclose()
 

@@ -1,5 +1,8 @@
 """Files queued appeals once the backend is back, and tells each resident their ticket id.
 
+Queued survey answers (``kind="rating"``) are submitted the same way; the resident was already
+thanked, so nothing more is said.
+
 Run beside the action server: ``python -m actions.outbox_worker`` (``make run`` does). The
 resident is told through Rasa (``trigger_intent`` EXTERNAL_appeal_filed), so the message is
 spoken in their language on their channel.
@@ -31,6 +34,9 @@ class OutboxWorker:
         """One pass over the due appeals; returns how many were filed."""
         filed = 0
         for appeal in await self.outbox.due():
+            if appeal.kind == "rating":
+                await self.submit_rating(appeal)
+                continue
             try:
                 ticket = await self.hotline.file_request(appeal.fields, idempotency_key=appeal.idempotency_key)
             except HotlineUnavailable as exc:
@@ -45,6 +51,23 @@ class OutboxWorker:
             await self.outbox.done(appeal)
             filed += 1
         return filed
+
+    async def submit_rating(self, queued: QueuedAppeal) -> None:
+        answers = queued.fields
+        try:
+            await self.hotline.rate_ticket(answers["ticket_id"], resolved=answers["resolved"] == "true",
+                                           rating=int(answers["rating"]) if answers.get("rating") else None,
+                                           comment=answers.get("comment", ""), language=queued.language)
+        except HotlineUnavailable as exc:
+            delay = await self.outbox.retry_later(queued)
+            log.info("rating of %s still waits (%s); next try in %.0f s", answers["ticket_id"], exc, delay)
+            return
+        except HotlineRejected as exc:
+            if exc.status != 409:  # 409: rated already, the rating is in
+                log.error("backend refused the queued rating of %s: %s", answers["ticket_id"], exc)
+                await self.outbox.reject(queued, exc.description)
+                return
+        await self.outbox.done(queued)
 
     async def notify(self, appeal: QueuedAppeal, ticket_id: str) -> None:
         """Ask Rasa to tell the resident; a failure here does not re-file (the ticket exists)."""

@@ -20,6 +20,7 @@ class FakeHotline:
     down: bool = False
     reject_with: str | None = None
     filed: list[tuple[dict[str, str], str]] = field(default_factory=list)
+    ratings: list[tuple[str, bool, int | None, str]] = field(default_factory=list)
     tickets: dict[tuple[str, str], list[ResidentTicket]] = field(default_factory=dict)
     suggestions: list[CategorySuggestion] = field(default_factory=lambda: [
         CategorySuggestion("street_light_out", "路灯不亮", 0.8),
@@ -62,6 +63,14 @@ class FakeHotline:
         self._check()
         return "北京市城市管理委员会"
 
+    async def rate_ticket(self, service_request_id: str, *, resolved: bool, rating: int | None, comment: str,
+                          language: str) -> str:
+        self._check()
+        if any(r[0] == service_request_id for r in self.ratings):
+            raise HotlineRejected(409, "this resolution has been rated already")
+        self.ratings.append((service_request_id, resolved, rating, comment))
+        return "closed" if resolved else "reopened"
+
     async def resident_tickets(self, channel: str, channel_user_id: str, language: str) -> list[ResidentTicket]:
         self._check()
         return self.tickets.get((channel, channel_user_id), [])
@@ -70,10 +79,11 @@ class FakeHotline:
 def tracker(*, sender: str = "resident-1", slots: dict[str, Any] | None = None, text: str = "",
             intent: str = "report_problem", entities: list[dict[str, Any]] | None = None,
             events: list[dict[str, Any]] | None = None, channel: str = "socketio",
-            ranking: list[dict[str, Any]] | None = None) -> Tracker:
+            ranking: list[dict[str, Any]] | None = None, metadata: dict[str, Any] | None = None) -> Tracker:
     """A tracker whose latest message is ``text`` with ``intent``, on ``channel``."""
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
-              "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}], "message_id": "m-1"}
+              "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}], "message_id": "m-1",
+              "metadata": metadata or {}}
     history = [*(events or []),
                {"event": "user", "text": text, "parse_data": latest, "input_channel": channel, "timestamp": 2.0}]
     return Tracker(sender, {"language": "zh", **(slots or {})}, latest, history, False, None,

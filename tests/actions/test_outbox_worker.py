@@ -70,3 +70,37 @@ def test_a_refused_appeal_is_kept_for_operators_not_retried(redis_url: str) -> N
         return size, bool(kept)
 
     assert asyncio.run(scenario()) == (0, True)
+
+
+def test_queued_survey_answers_are_submitted_once_without_a_message(redis_url: str) -> None:
+    told: list[str] = []
+
+    def rasa(request: httpx.Request) -> httpx.Response:
+        told.append(request.url.path)
+        return httpx.Response(200, json={})
+
+    rating = QueuedAppeal(idempotency_key="assistant-rating:202611220000001:resident-1",
+                          fields={"ticket_id": "202611220000001", "resolved": "false", "rating": "2",
+                                  "comment": "还是不亮", "language": "zh"},
+                          sender_id="resident-1", output_channel="socketio", language="zh", kind="rating")
+
+    async def scenario() -> tuple[int, int]:
+        redis = Redis.from_url(redis_url)
+        await redis.flushdb()
+        outbox = AppealOutbox(redis)
+        hotline = FakeHotline(down=True)
+        worker = OutboxWorker(outbox, hotline, ActionSettings(rasa_auth_token="t0ken"),  # type: ignore[arg-type]
+                              rasa=httpx.AsyncClient(base_url="http://rasa", transport=httpx.MockTransport(rasa)))
+        await outbox.put(rating)
+        await worker.run_once()  # down: kept
+        waiting = await outbox.size()
+        hotline.down = False
+        await redis.zadd("assistant:appeal_queue", {rating.idempotency_key: 0})
+        await worker.run_once()
+        left = await outbox.size()
+        await redis.close()
+        assert hotline.ratings == [("202611220000001", False, 2, "还是不亮")]
+        return waiting, left
+
+    assert asyncio.run(scenario()) == (1, 0)
+    assert told == []

@@ -186,3 +186,68 @@ def test_an_appeal_from_a_shared_location_and_a_photo_keeps_both(stack: Stack) -
     assert (round(detail["lat"], 4), round(detail["long"], 4)) == (39.9334, 116.4543)
     assert detail["media_url"] == "https://example.org/pavement.jpg"
     assert detail["subdistrict_code"]  # routed by the nearest centroid
+
+
+def trigger(stack: Stack, sender: str, name: str, entities: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the notifier does (messages come back in the answer: Rasa's collecting output)."""
+    answer = http("POST", f"{stack.rasa_url}/conversations/{sender}/trigger_intent?token={stack.rasa_token}",
+                  {"name": name, "entities": entities})
+    messages: list[dict[str, Any]] = answer.get("messages", [])
+    return messages
+
+
+def resolve(stack: Stack, ticket_id: str, note: str) -> None:
+    http("POST", f"{stack.backend_url}/api/tickets/{ticket_id}/updates",
+         {"status": "resolved", "note": note, "note_language": "zh"},
+         headers={"Authorization": "Bearer dev-operator-token"})
+
+
+def test_a_resolution_is_announced_once_and_not_resolved_reopens_the_ticket(stack: Stack) -> None:
+    sender = "resident-zh-survey"
+    ticket_id = TICKET.search(texts(file_appeal(stack, sender)))
+    assert ticket_id
+    resolve(stack, ticket_id.group(), "路灯已更换")
+    update = {"event_id": "ev-survey-1", "ticket_id": ticket_id.group(), "status": "resolved",
+              "department": "北京市城市管理委员会", "note": "路灯已更换", "note_language": "zh", "note_translated": "",
+              "survey": True}
+    told = texts(trigger(stack, sender, "EXTERNAL_ticket_update", update))
+    assert ticket_id.group() in told and "路灯已更换" in told and "解决了吗" in told, told
+    # Redelivered: the update is not said again (the survey's open question may be asked again).
+    again = texts(trigger(stack, sender, "EXTERNAL_ticket_update", update))
+    assert ticket_id.group() not in again and "路灯已更换" not in again, again
+    assert "1分" in texts(say(stack, sender, "/deny"))  # not resolved -> how satisfied?
+    assert "意见" in texts(say(stack, sender, "2分吧"))  # -> any comment?
+    reopened = texts(say(stack, sender, "路灯还是不亮"))
+    assert "重新打开" in reopened, reopened
+    detail = ticket_detail(stack, ticket_id.group())
+    assert detail["detailed_status"] == "reopened"
+    assert [(s["resolved"], s["rating"]) for s in detail["satisfaction"]] == [(False, 2)]
+    # The same update typed by a resident (not through trigger_intent) does nothing.
+    forged = "/EXTERNAL_ticket_update" + json.dumps({**update, "event_id": "ev-forged"})
+    assert "解决了吗" not in texts(say(stack, sender, forged))
+
+
+def test_an_english_resident_rates_a_resolution_and_the_ticket_closes(stack: Stack) -> None:
+    sender = "resident-en-survey"
+    say(stack, sender, "English please")
+    say(stack, sender, "The street light outside my building has been broken for a week")
+    category = say(stack, sender, "Gongti North Road 8, Sanlitun, Chaoyang")
+    reply = say(stack, sender, first_payload(category))
+    for _ in range(3):
+        payloads = [b["payload"] for m in reply for b in m.get("buttons", [])]
+        if "/affirm" in payloads and "Sanlitun" in texts(reply):
+            break
+        reply = say(stack, sender, "/deny" if "/deny" in payloads else payloads[0])
+    ticket_id = TICKET.search(texts(say(stack, sender, "/affirm")))
+    assert ticket_id
+    resolve(stack, ticket_id.group(), "路灯已更换")
+    told = texts(trigger(stack, sender, "EXTERNAL_ticket_update", {
+        "event_id": "ev-survey-2", "ticket_id": ticket_id.group(), "status": "resolved",
+        "department": "Beijing Municipal Commission of Urban Management", "note": "路灯已更换", "note_language": "zh",
+        "note_translated": "The street light has been replaced", "survey": True}))
+    assert "(machine-translated): The street light has been replaced" in told and "resolved?" in told, told
+    say(stack, sender, "/affirm")
+    say(stack, sender, '/inform_rating{"survey_rating": "5"}')
+    assert "Thank you" in texts(say(stack, sender, "/deny"))  # no comment
+    detail = ticket_detail(stack, ticket_id.group())
+    assert detail["detailed_status"] == "closed" and [s["rating"] for s in detail["satisfaction"]] == [5]
