@@ -10,7 +10,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.categories import required_attributes, service_names, suggest
 from actions.answers import checked_phone, checked_text
-from actions.conversation import language_of, latest_entity, shared_location
+from actions.conversation import language_of, latest_entity, shared_location, written_language
+from actions.other_language import note_other_language
 from actions.texts import fragment
 
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
@@ -55,7 +56,11 @@ class ValidateAppealForm(FormValidationAction):
 
     def validate_appeal_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
-        return {"appeal_description": checked_text(value, dispatcher, max_chars=MAX_DESCRIPTION)}
+        text = checked_text(value, dispatcher, max_chars=MAX_DESCRIPTION)
+        # Written in a language we do not serve: the ticket says which (the backend flags it).
+        noted = {event["name"]: event["value"] for event in note_other_language(dispatcher, tracker)}
+        written = {"appeal_written_language": written_language(tracker)} if text else {}
+        return {"appeal_description": text, **written, **noted}
 
     async def extract_appeal_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
@@ -133,6 +138,10 @@ class ActionAskAppealCategory(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
         suggestions = await suggest(tracker.get_slot("appeal_description") or "", language)
+        if not suggestions and tracker.get_slot("requested_slot") == "appeal_category":
+            # Nothing from the description (a language we do not serve, say): the resident's own
+            # words for the category, not confident enough to take, still give choices.
+            suggestions = await suggest(str((tracker.latest_message or {}).get("text") or ""), language)
         buttons = [{"title": s.service_name, "payload": f'/choose_category{{"appeal_category": "{s.service_code}"}}'}
                    for s in suggestions]
         dispatcher.utter_message(response="msg_ask_appeal_category", buttons=buttons, suggestions_hint="")

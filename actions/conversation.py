@@ -13,8 +13,9 @@ from bot.lang import Lang
 
 # Rasa input channel names -> the channel names the backend stores.
 CHANNELS = {"socketio": "webchat", "rest": "rest", "telegram": "telegram", "wechat": "wechat", "webchat": "webchat"}
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-APPEAL_SLOTS = ("appeal_description", "appeal_location", "appeal_latitude", "appeal_longitude",
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, Han, Hangul syllables
+SERVED_LANGUAGES = {lang.value for lang in Lang}
+APPEAL_SLOTS = ("appeal_description", "appeal_written_language", "appeal_location", "appeal_latitude", "appeal_longitude",
                 "appeal_media_url", "appeal_category", "appeal_attribute", "appeal_attributes",
                 "category_options", "contact_consent", "contact_phone", "appeal_confirmed", "correction_field")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
@@ -55,12 +56,25 @@ def is_phone_number(text: str) -> bool:
 def is_descriptive(text: str) -> bool:
     """Whether a message says what happened, not just "I want to complain"."""
     cjk = len(_CJK.findall(text))
-    words = len(re.findall(r"[A-Za-z]+", text))
+    words = len(re.findall(r"[^\W\d_]+", text))  # words in any alphabet (Latin, Cyrillic...)
     return cjk >= 8 or words >= 6
 
 
 def latest_entity(tracker: Tracker, name: str) -> Any:
     return next(tracker.get_latest_entity_values(name), None)
+
+
+def written_language(tracker: Tracker) -> str | None:
+    """The latest message's language when we do not serve it (``ko``, ``ru``...), else None.
+
+    nlu/language.py answers such messages in English and keeps the written language's code in
+    the ``written_language`` attribute of its ``detected_language`` entity.
+    """
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        code = entity.get("written_language") if entity.get("entity") == "detected_language" else None
+        if isinstance(code, str) and code and code not in SERVED_LANGUAGES:
+            return code
+    return None
 
 
 def latest_intent(tracker: Tracker) -> str | None:

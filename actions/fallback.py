@@ -8,6 +8,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.texts import fragment
 from actions.conversation import language_of, latest_entity
+from actions.other_language import note_other_language
 from bot.input_check import MAX_MESSAGE_CHARS
 
 # Intents not worth a button: answers to questions, internal ones, and ones needing entities.
@@ -38,9 +39,10 @@ class ActionClarify(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
+        noted = note_other_language(dispatcher, tracker)
         if _already_clarified(tracker):
             dispatcher.utter_message(response="msg_offer_human")
-            return []
+            return noted
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         likely = [r["name"] for r in ranking if r.get("name") not in NOT_OFFERED]
         options = list(dict.fromkeys([*likely, *DEFAULT_OPTIONS]))[:2]  # always two distinct choices
@@ -49,7 +51,7 @@ class ActionClarify(Action):
                    for name, label in zip(options, labels)]
         dispatcher.utter_message(response="msg_ask_rephrase", option_1=labels[0], option_2=labels[-1],
                                  buttons=buttons)
-        return []
+        return noted
 
 
 class ActionExplainBadInput(Action):

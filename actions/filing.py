@@ -14,8 +14,9 @@ from actions import deps
 from actions.appeal_outbox import QueuedAppeal
 from actions.conversation import (
     APPEAL_SLOTS, appeal_key, is_descriptive, language_of, latest_entity, latest_intent, resident_of, shared_location,
-    text_of_last_intent,
+    text_of_last_intent, written_language,
 )
+from actions.other_language import note_other_language
 from actions.hotline_client import FiledTicket, HotlineRejected, HotlineUnavailable
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,10 @@ class ActionStartAppeal(Action):
         intent = latest_intent(tracker)
         text = str((tracker.latest_message or {}).get("text") or "")
         shared = shared_location(tracker)
+        events += note_other_language(dispatcher, tracker)
         if intent == "report_problem" and is_descriptive(text):
             events.append(SlotSet("appeal_description", text))
+            events.append(SlotSet("appeal_written_language", written_language(tracker)))
         elif intent == "inform_location":
             events.append(SlotSet("appeal_location", text))
         elif shared:
@@ -80,7 +83,7 @@ def appeal_fields(tracker: Tracker) -> dict[str, str]:
         "service_code": tracker.get_slot("appeal_category") or "",
         "description": tracker.get_slot("appeal_description") or "",
         "address_string": tracker.get_slot("appeal_location") or "",
-        "language": language_of(tracker),
+        "language": tracker.get_slot("appeal_written_language") or language_of(tracker),
         "channel": channel,
         "channel_user_id": user_id,
     }

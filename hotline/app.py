@@ -13,6 +13,7 @@ from bot.errors import InvalidText
 from bot.gazetteer import load_gazetteer
 from bot.taxonomy import load_taxonomy
 from hotline.api.routes import router as api_router
+from hotline.api.translation import router as translation_router
 from hotline.config import Settings
 from hotline.console.routes import router as console_router
 from hotline.db import Database, migrate
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
     app.state.backend = backend
     app.include_router(open311_router)
     app.include_router(api_router)
+    app.include_router(translation_router)
     app.include_router(console_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectControlCharacters)

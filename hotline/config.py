@@ -30,6 +30,7 @@ class Settings:
     relay_interval_seconds: float = 0.5
     max_body_bytes: int = 64 * 1024
     data_dir: Path = field(default=ROOT / "bot" / "data")
+    argos_packages_dir: Path = field(default=ROOT / "var" / "argos-packages")
 
     @property
     def development(self) -> bool:
@@ -69,6 +70,7 @@ class Settings:
             f"  HOTLINE_API_KEYS={','.join(sorted(show(k) for k in self.api_keys))}",
             f"  HOTLINE_OPERATOR_TOKEN={show(self.operator_token)}",
             f"  HOTLINE_SERVICE_KEY={show(self.service_key)}",
+            f"  ARGOS_PACKAGES_DIR={self.argos_packages_dir}",
         ])
 
 
@@ -85,6 +87,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_keys=keys or defaults.api_keys,
         operator_token=env.get("HOTLINE_OPERATOR_TOKEN", defaults.operator_token),
         service_key=env.get("HOTLINE_SERVICE_KEY", defaults.service_key),
+        argos_packages_dir=Path(env.get("ARGOS_PACKAGES_DIR") or defaults.argos_packages_dir),
     )
 
 

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -61,8 +61,14 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     description: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8))
+    # Machine translation for operators (hotline/translation): the original stays in description.
+    source_language: Mapped[str | None] = mapped_column(String(8))  # what the text is written in (any ISO code)
     translation: Mapped[str | None] = mapped_column(Text)
     translation_language: Mapped[str | None] = mapped_column(String(8))
+    machine_translated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    translated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    needs_multilingual_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                                              index=True)
     address_string: Mapped[str | None] = mapped_column(String(500))
     lat: Mapped[float | None]
     long: Mapped[float | None]
@@ -154,4 +160,16 @@ class StaffMember(Base):
     role: Mapped[str] = mapped_column(String(16))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TranslationCacheEntry(Base):
+    """One machine-translated text, keyed by the model, the language pair and the source text."""
+
+    __tablename__ = "translation_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of model, pair and text
+    source_language: Mapped[str] = mapped_column(String(8))
+    target_language: Mapped[str] = mapped_column(String(8))
+    translation: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -34,6 +34,7 @@ class NewRequest:
     service_code: str
     description: str
     language: str
+    source_language: str | None = None  # set when the text is in a language we do not serve
     lat: float | None = None
     long: float | None = None
     address_string: str | None = None
@@ -50,7 +51,10 @@ class NewRequest:
 
     def fingerprint(self) -> str:
         """A digest of the request, to tell a retry from a different request under the same key."""
-        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        fields = asdict(self)
+        if fields["source_language"] is None:  # added later: keep the digests of earlier requests
+            del fields["source_language"]
+        canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -128,7 +132,8 @@ class TicketDesk:
         ticket = Ticket(
             service_request_id=f"pending-{token}"[:32], token=token, idempotency_key=idempotency_key,
             request_fingerprint=fingerprint, service_code=request.service_code, status=Status.OPEN.value,
-            description=request.description, language=request.language, address_string=request.address_string,
+            description=request.description, language=request.language,
+            source_language=request.source_language, address_string=request.address_string,
             lat=request.lat, long=request.long, attributes=request.attributes, media_url=request.media_url,
             department=routing.department, district_code=routing.district_code,
             subdistrict_code=routing.subdistrict_code, priority=routing.priority,

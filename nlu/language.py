@@ -2,7 +2,9 @@
 
 Adds a ``detected_language`` entity when the text alone tells (see translations.detect);
 the ``language`` slot takes it unless the resident asked for a language explicitly
-(the ``language`` entity of ``switch_language``, mapped first in domain.yml).
+(the ``language`` entity of ``switch_language``, mapped first in domain.yml). Text in a language
+we do not serve (Korean, Russian, ...) is tagged ``en`` (answered in English) and the entity's
+``written_language`` keeps the real code, for actions that add a note and flag the ticket.
 """
 
 from typing import Any
@@ -36,7 +38,8 @@ class LanguageDetector(GraphComponent):
             if found is None:
                 continue
             entity = {"entity": ENTITY, "value": found.language.value, "start": 0, "end": len(text),
-                      "confidence": 1.0, "extractor": self.__class__.__name__, "processors": [found.reason]}
+                      "confidence": found.confidence, "written_language": found.code,
+                      "extractor": self.__class__.__name__, "processors": [found.reason]}
             message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)
         return messages
 

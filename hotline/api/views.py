@@ -18,6 +18,9 @@ def ticket_summary(ticket: Ticket, backend: Backend, principal: Principal, lang:
         district_code=ticket.district_code,
         subdistrict_code=ticket.subdistrict_code,
         language=ticket.language,
+        source_language=ticket.source_language,
+        machine_translated=ticket.machine_translated,
+        needs_multilingual_operator=ticket.needs_multilingual_operator,
         response_due=w3c(ticket.response_due),
         resolution_due=w3c(ticket.resolution_due),
     )
@@ -33,6 +36,7 @@ def ticket_detail(ticket: Ticket, backend: Backend, principal: Principal, lang: 
     view["original_text"] = ticket.description if show else redact(ticket.description)
     view["translation"] = (ticket.translation if show else redact(ticket.translation)) if ticket.translation else None
     view["translation_language"] = ticket.translation_language
+    view["translated_at"] = w3c(ticket.translated_at)
     view["attributes"] = ticket.attributes
     view["contact"] = {f: getattr(ticket, f) for f in PERSONAL_FIELDS} if show else None
     view["timeline"] = [

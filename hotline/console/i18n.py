@@ -104,6 +104,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "lang_zh": ("中文", "Chinese"),
     "lang_en": ("英文", "English"),
     "lang_ja": ("日文", "Japanese"),
+    "lang_ko": ("韩文", "Korean"),
+    "lang_ru": ("俄文", "Russian"),
+    "lang_fr": ("法文", "French"),
+    "lang_de": ("德文", "German"),
+    "lang_es": ("西班牙文", "Spanish"),
+    "filter_multilingual": ("仅看需多语种坐席", "Needs multilingual operator only"),
+    "needs_multilingual": ("需多语种坐席", "Needs multilingual operator"),
+    "needs_multilingual_hint": ("该诉求为{lang}，暂无可用的机器翻译模型，请转交能阅读{lang}的坐席处理。",
+                                "This appeal is in {lang} and no machine translation model is installed for it: "
+                                "pass it to an operator who reads {lang}."),
+    "machine_translated": ("机器翻译", "Machine translated"),
+    "translation_note": ("机器翻译仅供参考，以原文为准。", "Machine translation, for reference: the original text prevails."),
+    "translation_pending": ("机器翻译进行中，请稍后刷新。", "Machine translation in progress; reload in a moment."),
     "contact_channel": ("渠道", "Channel"),
     "contact_channel_user_id": ("渠道用户", "Channel user"),
     "contact_email": ("电子邮箱", "E-mail"),
@@ -131,6 +144,12 @@ def translator(lang: str) -> Translator:
         return text.format(**values) if values else text
 
     return t
+
+
+def language_name(t: Translator, code: str | None) -> str:
+    """A language's name in the console's language; the bare code for languages without one."""
+    key = f"lang_{code}"
+    return t(key) if key in TEXT else (code or "—")
 
 
 def other_lang(lang: str) -> str:

@@ -17,7 +17,8 @@ from bot.errors import InvalidText
 from bot.lang import LANGS
 from bot.text import clean_text
 from hotline.api.views import ticket_detail, ticket_summary
-from hotline.console.i18n import Translator, category_path, other_lang, pick_lang, short_time, translator
+from hotline.console.i18n import (Translator, category_path, language_name, other_lang, pick_lang, short_time,
+                                  translator)
 from hotline.deps import Backend, BackendDep
 from hotline.errors import BackendError, Conflict, NotFound
 from hotline.lifecycle import ALLOWED
@@ -82,7 +83,9 @@ def page(request: Request, name: str, context: dict[str, Any], *, status_code: i
     """Render ``name`` in the request's language, with the switcher link, user bar and security headers."""
     lang = lang_of(request)
     here_url = URL(here or request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    context = {"lang": lang, "t": translator(lang), "principal": staff[1] if staff else None,
+    t = translator(lang)
+    context = {"lang": lang, "t": t, "langname": lambda code: language_name(t, code),
+               "principal": staff[1] if staff else None,
                "csrf": csrf_token(staff[0]) if staff else "",
                "switch_url": str(here_url.include_query_params(lang=other_lang(lang))), **context}
     response = templates.TemplateResponse(request, name, context, status_code=status_code, headers=HEADERS)
@@ -140,7 +143,8 @@ def queue_filter(request: Request, backend: Backend) -> tuple[dict[str, str], in
         q = ""
     chosen = {"status": status if status in STATUSES else "",
               "department": department if department in backend.taxonomy.departments else "",
-              "district": district if district in backend.gazetteer.districts else "", "q": q}
+              "district": district if district in backend.gazetteer.districts else "", "q": q,
+              "multilingual": "1" if params.get("multilingual") == "1" else ""}
     page_no = params.get("page", "1")
     return chosen, max(1, min(int(page_no), 100_000)) if page_no.isdigit() else 1
 
@@ -154,6 +158,7 @@ def queue(request: Request, backend: BackendDep) -> Response:
     chosen, page_no = queue_filter(request, backend)
     f = TicketFilter(statuses=(chosen["status"],) if chosen["status"] else (), department=chosen["department"] or None,
                      district_code=chosen["district"] or None, text=chosen["q"] or None,
+                     needs_multilingual_operator=True if chosen["multilingual"] else None,
                      limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
     total = count_tickets(backend.db, f)
     rows = [{**ticket_summary(t, backend, staff[1], lang), "overdue": overdue(t)} for t in find_tickets(backend.db, f)]
@@ -184,8 +189,15 @@ def render_detail(request: Request, backend: Backend, staff: Staff, service_requ
         "can_update": staff[1].role in WRITERS, "error": error, "saved": request.query_params.get("saved") == "1",
         "next_statuses": [s.value for s in Status if s in ALLOWED[Status(ticket.status)]],
         "note_langs": [lg.value for lg in LANGS], "form": form or {"note_language": lang},
+        "translation_pending": translation_pending(ticket),
         "action": f"{here}/updates",
     }, status_code=status_code, here=here, staff=staff)
+
+
+def translation_pending(ticket: Ticket) -> bool:
+    """Not in Chinese (as far as the backend knows yet) and the translation worker has not finished."""
+    written = ticket.source_language or ticket.language
+    return written != "zh" and ticket.translation is None and not ticket.needs_multilingual_operator
 
 
 @router.get("/tickets/{service_request_id}")

@@ -18,6 +18,7 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
 _CHANNEL = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([A-Za-z0-9_]+)\]$")
+_OTHER_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
@@ -101,6 +102,21 @@ def _attributes(fields: Fields, category: Category) -> dict[str, AttributeValue]
     return {code: value for code, value in values.items() if value is not None}
 
 
+def _language(raw: str) -> tuple[str, str | None]:
+    """The reply language and, for languages we do not serve (``ko``, ``ru-RU``), the written one.
+
+    Residents writing in another language are answered in English; the ticket keeps their
+    language so it can be flagged for a multilingual operator.
+    """
+    try:
+        return Lang.parse(raw).value, None
+    except ValueError:
+        primary = raw.strip().replace("_", "-").split("-")[0].lower()
+        if not _OTHER_LANGUAGE.match(primary):
+            raise BadRequest("language must be an ISO 639 code such as zh, en, ja or ko") from None
+        return Lang.EN.value, primary
+
+
 def parse_datetime(raw: str, field: str) -> datetime:
     """A W3C/ISO 8601 datetime with a timezone (``Z`` or an offset)."""
     try:
@@ -130,11 +146,7 @@ def parse_new_request(fields: Fields, taxonomy: Taxonomy) -> NewRequest:
     address = _text(fields, "address_string", MAX_ADDRESS)
     if lat is None and address is None and category.needs_location:
         raise BadRequest("a location is required: lat and long, or address_string")
-    language = _one(fields, "language") or Lang.ZH.value
-    try:
-        language = Lang.parse(language).value
-    except ValueError as exc:
-        raise BadRequest("language must be zh, en or ja") from exc
+    language, source_language = _language(_one(fields, "language") or Lang.ZH.value)
     email, phone = _one(fields, "email"), _one(fields, "phone")
     if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
         raise BadRequest("email is not a valid address")
@@ -152,7 +164,7 @@ def parse_new_request(fields: Fields, taxonomy: Taxonomy) -> NewRequest:
     return NewRequest(
         service_code=service_code,
         description=_text(fields, "description", MAX_DESCRIPTION, required=True) or "",
-        language=language, lat=lat, long=lon, address_string=address,
+        language=language, source_language=source_language, lat=lat, long=lon, address_string=address,
         attributes=_attributes(fields, category), media_url=media_url, email=email, phone=phone,
         first_name=_text(fields, "first_name", 100), last_name=_text(fields, "last_name", 100),
         device_id=_text(fields, "device_id", 128), account_id=_text(fields, "account_id", 128),

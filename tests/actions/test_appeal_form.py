@@ -29,7 +29,7 @@ def required(**slots: object) -> list[str]:
 
 
 def test_category_suggestions_become_buttons(hotline: FakeHotline) -> None:
-    messages, events = run(ActionAskAppealCategory(), tracker(slots={"appeal_description": "路灯坏了"}))
+    messages, events = run(ActionAskAppealCategory(), tracker(slots={"appeal_description": "路灯坏了", "appeal_written_language": None}))
     assert messages[0]["response"] == "msg_ask_appeal_category"
     assert [b["payload"] for b in messages[0]["buttons"]][0] == '/choose_category{"appeal_category": "street_light_out"}'
     assert events[0]["value"] == ["street_light_out", "traffic_signal_fault", "road_excavation_unrestored"]
@@ -74,7 +74,7 @@ def test_phone_description_and_location_checks() -> None:
     result, messages = validate("contact_phone", "call me maybe")
     assert result == {"contact_phone": None} and messages[0]["response"] == "msg_invalid_phone"
     assert validate("appeal_description", "x" * 2001)[0] == {"appeal_description": None}
-    assert validate("appeal_description", "  路灯坏了 ")[0] == {"appeal_description": "路灯坏了"}
+    assert validate("appeal_description", "  路灯坏了 ")[0] == {"appeal_description": "路灯坏了", "appeal_written_language": None}
     assert validate("appeal_location", "")[0] == {"appeal_location": None}
 
 

@@ -118,3 +118,19 @@ def test_coordinates_and_photo_go_to_the_backend() -> None:
                                                                    "https://mmbiz.qpic.cn/photo.jpg")
     not_a_url = appeal_fields(tracker(slots={**slots, "appeal_media_url": "javascript:alert(1)"}))
     assert "media_url" not in not_a_url
+
+
+KOREAN = [{"entity": "detected_language", "value": "en", "written_language": "ko"}]
+
+
+def test_an_appeal_in_an_unserved_language_is_noted_once_and_filed_with_that_language() -> None:
+    text = "아파트 앞 가로등이 일주일째 고장났어요"
+    messages, events = run(ActionStartAppeal(), tracker(text=text, intent="report_problem", entities=KOREAN,
+                                                       slots={"language": "en"}))
+    assert [m["response"] for m in messages] == ["msg_other_language_note"]
+    assert SlotSet("other_language_noted", True) in events and SlotSet("appeal_written_language", "ko") in events
+    told_before = tracker(text=text, intent="report_problem", entities=KOREAN, slots={"other_language_noted": True})
+    assert run(ActionStartAppeal(), told_before)[0] == []
+    fields = appeal_fields(tracker(slots={**CONFIRMED, "appeal_written_language": "ko", "language": "en"}))
+    assert fields["language"] == "ko"
+    assert appeal_fields(tracker(slots={**CONFIRMED, "language": "en"}))["language"] == "en"

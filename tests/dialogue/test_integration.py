@@ -251,3 +251,26 @@ def test_an_english_resident_rates_a_resolution_and_the_ticket_closes(stack: Sta
     assert "Thank you" in texts(say(stack, sender, "/deny"))  # no comment
     detail = ticket_detail(stack, ticket_id.group())
     assert detail["detailed_status"] == "closed" and [s["rating"] for s in detail["satisfaction"]] == [5]
+
+
+def test_a_korean_resident_is_answered_in_english_and_the_appeal_keeps_its_language(stack: Stack) -> None:
+    sender = "resident-ko-1"
+    first = texts(say(stack, sender, "안녕하세요, 아파트 앞 가로등이 일주일째 고장났어요"))
+    assert "can't answer in your language" in first, first
+    asked = texts(say(stack, sender, "/report_problem"))
+    assert "can't answer in your language" not in asked  # said once
+    category = say(stack, sender, "아파트 앞 가로등이 일주일째 고장났어요. 밤에 너무 어두워요") if "happen" in asked else []
+    if not category or "/choose_category" not in str(category):
+        category = say(stack, sender, "Gongti North Road 8, Sanlitun, Chaoyang")
+    # Korean words match no category name: with no suggestion to press, the resident names it.
+    reply = say(stack, sender, first_payload(category) if "/choose_category" in str(category) else "street light")
+    for _ in range(5):
+        payloads = [b["payload"] for m in reply for b in m.get("buttons", [])]
+        if "/affirm" in payloads and "Sanlitun" in texts(reply):
+            break
+        reply = say(stack, sender, "/deny" if "/deny" in payloads else payloads[0])
+    ticket_id = TICKET.search(texts(say(stack, sender, "/affirm")))
+    assert ticket_id
+    detail = ticket_detail(stack, ticket_id.group())
+    assert detail["source_language"] == "ko" and detail["language"] == "en"
+    assert "가로등" in detail["original_text"]

@@ -69,3 +69,40 @@ def client(settings: Settings) -> Iterator[TestClient]:
     app = create_app(settings, run_relay=False)
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def argos_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Throwaway XDG homes for argostranslate (it makes folders there when imported)."""
+    import os
+
+    home = tmp_path_factory.mktemp("argos-home")
+    saved = {k: os.environ.get(k) for k in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "ARGOS_PACKAGES_DIR")}
+    os.environ.update(XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
+                      XDG_CACHE_HOME=str(home / "cache"))
+    yield home
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def argos_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny real .argosmodel files (en<->zh, ja<->en; no zh<->ja), built offline."""
+    from tools.tiny_argos import build_packages
+
+    folder = tmp_path_factory.mktemp("argos-models")
+    build_packages(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def argos_packages(argos_home: Path, argos_models: Path) -> Path:
+    """ARGOS_PACKAGES_DIR with the tiny packages installed by argostranslate's own installer."""
+    from hotline.translation.engine import install_packages
+
+    packages_dir = argos_home / "packages"
+    assert len(install_packages(argos_models, packages_dir)) == 4
+    return packages_dir

@@ -236,12 +236,17 @@ def live_server(app_factory: Callable[..., FastAPI], sqlite_url: str) -> Iterato
         thread.join(timeout=10)
 
 
-@pytest.mark.integration
-@pytest.mark.browser
-def test_console_in_chromium(live_server: tuple[str, FastAPI]) -> None:
+def chromium_or_skip() -> str:
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.skip("no `chromium` binary on PATH (Debian package chromium)")
+    return chromium
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+def test_console_in_chromium(live_server: tuple[str, FastAPI]) -> None:
+    chromium = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     base, app = live_server

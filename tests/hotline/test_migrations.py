@@ -18,3 +18,36 @@ def test_migrations_match_the_models(database_url: str) -> None:
     db.dispose()
     assert drift == []
     assert {"tickets", "ticket_updates", "satisfaction", "outbox", "staff", "alembic_version"} <= tables
+
+
+def test_a_filled_database_of_the_first_release_upgrades_keeping_its_tickets(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from hotline.db import ROOT
+
+    db = Database(database_url)
+    config = Config(str(ROOT / "hotline" / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "hotline" / "migrations"))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+        command.upgrade(config, "0001")
+    row = {"service_request_id": "202611010000001", "token": "t" * 32, "request_fingerprint": "f" * 64,
+           "service_code": "street_light_out", "status": "open", "description": "路灯坏了", "language": "zh",
+           "attributes": "{}", "department": "city_management_commission", "priority": "normal",
+           "response_due": "2026-11-02 08:00:00+00:00", "resolution_due": "2026-11-08 08:00:00+00:00",
+           "requested_at": "2026-11-01 08:00:00+00:00", "updated_at": "2026-11-01 08:00:00+00:00"}
+    with db.engine.begin() as connection:
+        connection.execute(text(f"INSERT INTO tickets ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"),
+                           row)
+        ticket_id = connection.execute(text("SELECT id FROM tickets")).scalar_one()
+        connection.execute(text("INSERT INTO ticket_updates (ticket_id, status, note, note_language, actor, created_at) "
+                                "VALUES (:t, 'open', '', 'zh', 'test', '2026-11-01 08:00:00+00:00')"), {"t": ticket_id})
+    migrate(db.engine)
+    with db.engine.connect() as connection:
+        kept = connection.execute(text("SELECT description, needs_multilingual_operator FROM tickets")).one()
+        updates = connection.execute(text("SELECT count(*) FROM ticket_updates")).scalar_one()
+    db.dispose()
+    assert (kept[0], bool(kept[1]), updates) == ("路灯坏了", False, 1)

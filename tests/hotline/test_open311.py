@@ -231,7 +231,7 @@ def test_public_answers_reveal_no_personal_data(client: TestClient) -> None:
         ({"address_string": "", "lat": "", "long": ""}, "location"),
         ({"description": ""}, "description"),
         ({"description": "长" * 4001}, "description"),
-        ({"language": "fr"}, "language"),
+        ({"language": "français"}, "language"),  # a language we do not serve (fr, ko) is accepted
         ({"email": "not-an-email"}, "email"),
         ({"media_url": "javascript:alert(1)"}, "media_url"),
         ({"channel": "wechat"}, "channel"),
