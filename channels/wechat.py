@@ -46,6 +46,7 @@ from channels.wechat_output import Delivery, WeChatOutput
 from channels.wechat_render import button_number, pack
 from channels.wechat_settings import WeChatSettings, load_wechat_settings, wechat_enabled
 from channels.wechat_store import MemoryStore, RedisStore, StoreUnavailable, WeChatStore
+from channels.webhook_body import BodyTooLarge, read_body
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.05
@@ -103,8 +104,10 @@ class WeChatInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             started = asyncio.get_running_loop().time()
             try:
-                body = await _read_body(request, self.settings.max_body_bytes)
+                body = await read_body(request, self.settings.max_body_bytes)
                 inbound = translate(self.envelope.open(_query(request), body))
+            except BodyTooLarge:
+                return response.text("body too large", status=413)
             except Refused as refused:
                 logger.warning("WeChat call refused (%s): %s", refused.status, refused.reason)
                 return response.text(refused.reason, status=refused.status)
@@ -175,21 +178,6 @@ class WeChatInput(InputChannel):
                 await self.delivery.send(inbound.sender, piece)
             except (WeChatApiError, StoreUnavailable) as error:
                 logger.error("WeChat answer not delivered: %s", error)
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The streamed body, refused (413) as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise Refused(413, "body too large")
-    if request.stream is None:  # not a streamed route (Sanic read it already)
-        return request.body or b""
-    body = b""
-    while (chunk := await request.stream.read()) is not None:
-        body += chunk
-        if len(body) > limit:
-            raise Refused(413, "body too large")
-    return body
 
 
 def _query(request: Request) -> dict[str, str]:

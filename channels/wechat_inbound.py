@@ -8,12 +8,12 @@ Typed text that starts with ``/`` loses the slash: residents cannot forge intent
 (``/share_location{...}``, ``/EXTERNAL_appeal_filed``); only the connector writes payloads.
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-UNSUPPORTED = "/unsupported_message"
+from channels.payloads import UNSUPPORTED as UNSUPPORTED
+from channels.payloads import share_location, share_media, typed
 # Menu CLICK EventKey -> intent; anything else is unsupported.
 MENU_INTENTS = {
     "check_status": "/check_status",
@@ -30,11 +30,6 @@ def translates(kind: str) -> Callable[[Translator], Translator]:
         _TRANSLATORS[kind] = function
         return function
     return register
-
-
-def payload(intent: str, entities: dict[str, Any]) -> str:
-    """A Rasa intent payload: ``/intent{"entity": value}`` (JSON keeps Chinese as it is)."""
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(', ', ': '))}"
 
 
 def _text(field: Any) -> str:
@@ -59,7 +54,7 @@ class Inbound:
 
 @translates("text")
 def _typed(message: dict[str, Any]) -> str | None:
-    return _text(message.get("Content")).lstrip("/") or UNSUPPORTED
+    return typed(message.get("Content")) or UNSUPPORTED
 
 
 @translates("location")
@@ -68,24 +63,17 @@ def _location(message: dict[str, Any]) -> str | None:
         latitude, longitude = float(message["Location_X"]), float(message["Location_Y"])
     except (KeyError, TypeError, ValueError):
         return UNSUPPORTED
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return UNSUPPORTED
-    entities: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
-    label = _text(message.get("Label"))
-    if label:
-        entities["location_label"] = label
-    return payload("share_location", entities)
+    return share_location(latitude, longitude, _text(message.get("Label")))
 
 
 @translates("image")
 def _image(message: dict[str, Any]) -> str | None:
-    url = _text(message.get("PicUrl"))
-    return payload("share_media", {"media_url": url}) if url.startswith(("https://", "http://")) else UNSUPPORTED
+    return share_media(_text(message.get("PicUrl")))
 
 
 @translates("voice")
 def _voice(message: dict[str, Any]) -> str | None:
-    return _text(message.get("Recognition")).lstrip("/") or UNSUPPORTED
+    return typed(message.get("Recognition")) or UNSUPPORTED
 
 
 @translates("event:subscribe")

@@ -6,13 +6,13 @@ than the limit is cut at a character boundary. Several bot messages of one turn 
 as few pieces as fit, separated by a blank line, so a turn usually arrives as one message.
 """
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from channels import text_pieces
+
 MAX_TEXT_BYTES = 2048
 TEMPLATE_FIELD_CHARS = 20  # a template message's "thing" field: at most 20 characters
-_SENTENCE = re.compile(r"(?<=[。！？!?；;…\n])|(?<=\.)(?=\s)")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
@@ -36,48 +36,14 @@ def button_number(text: str) -> int | None:
     return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 3 else None
 
 
-def _cut(text: str, limit: int) -> list[str]:
-    """Cut a sentence longer than ``limit`` bytes at character boundaries."""
-    pieces, current = [], ""
-    for char in text:
-        if utf8_len(current + char) > limit:
-            pieces.append(current)
-            current = ""
-        current += char
-    return pieces + ([current] if current else [])
-
-
 def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
     """Pieces of at most ``limit`` UTF-8 bytes, broken after sentence ends where possible."""
-    text = text.strip()
-    if utf8_len(text) <= limit:
-        return [text] if text else []
-    pieces, current = [], ""
-    for sentence in (s for s in _SENTENCE.split(text) if s):
-        if utf8_len(current + sentence) <= limit:
-            current += sentence
-            continue
-        if current.strip():
-            pieces.append(current.strip())
-        if utf8_len(sentence) > limit:
-            *whole, current = _cut(sentence, limit)
-            pieces.extend(p for p in whole if p.strip())
-        else:
-            current = sentence
-    if current.strip():
-        pieces.append(current.strip())
-    return pieces
+    return text_pieces.split_text(text, limit, utf8_len)
 
 
 def pack(texts: Iterable[str], limit: int = MAX_TEXT_BYTES, separator: str = "\n\n") -> list[str]:
     """Split each text, then join consecutive pieces while they fit in one message."""
-    packed: list[str] = []
-    for piece in (p for text in texts for p in split_text(text, limit)):
-        if packed and utf8_len(packed[-1] + separator + piece) <= limit:
-            packed[-1] += separator + piece
-        else:
-            packed.append(piece)
-    return packed
+    return text_pieces.pack(texts, limit, utf8_len, separator)
 
 
 def shorten(text: str, limit: int = TEMPLATE_FIELD_CHARS) -> str:

@@ -11,13 +11,12 @@ retry never starts a second turn. ``RedisStore`` is shared by all workers; ``Mem
 a single process without Redis (development with endpoints.memory.yml).
 """
 
-import asyncio
 import json
 import time
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from channels.redis_access import LoopRedis
+from channels.redis_access import StoreUnavailable as StoreUnavailable
 
 RECORD_SECONDS = 3600          # WeChat retries within ~15 s; an hour is plenty
 BUTTONS_SECONDS = 24 * 3600
@@ -44,10 +43,6 @@ return {state or 'missing', redis.call('HGET', KEYS[1], 'reply') or ''}
 """
 
 
-class StoreUnavailable(RuntimeError):
-    """Redis cannot be reached: the connector cannot dedupe."""
-
-
 class WeChatStore(Protocol):
     async def claim(self, key: str) -> bool: ...
     async def finish(self, key: str, reply: str) -> bool: ...
@@ -63,23 +58,11 @@ class RedisStore:
     """The store in Redis, shared by every worker; errors become ``StoreUnavailable``."""
 
     def __init__(self, url: str, *, app_id: str, timeout: float = 1.0) -> None:
-        self.url, self.prefix, self.timeout = url, f"wechat:{app_id}", timeout
-        self._client: aioredis.Redis | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _redis(self) -> aioredis.Redis:
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:  # a client belongs to one event loop
-            self._client = aioredis.Redis.from_url(self.url, socket_timeout=self.timeout,
-                                                   socket_connect_timeout=self.timeout, decode_responses=True)
-            self._loop = loop
-        return self._client
+        self.prefix = f"wechat:{app_id}"
+        self._redis = LoopRedis(url, timeout=timeout)
 
     async def _run(self, command: str, *args: Any) -> Any:
-        try:
-            return await getattr(self._redis(), command)(*args)
-        except (RedisError, OSError) as error:
-            raise StoreUnavailable(f"redis: {error}") from error
+        return await self._redis.run(command, *args)
 
     async def claim(self, key: str) -> bool:
         return bool(await self._run("eval", _CLAIM, 1, f"{self.prefix}:msg:{key}", RECORD_SECONDS))

@@ -1,11 +1,13 @@
-"""Shared fixtures of the channel tests: a real redis-server and the fake WeChat API."""
+"""Shared fixtures of the channel tests: a real redis-server, the fake WeChat API, the trained model."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.channels.fake_wechat import FakeWeChat
 from tools.local_servers import redis_server
+from tools.train_model import model_path, train
 
 
 @pytest.fixture(scope="module")
@@ -18,3 +20,10 @@ def redis_url() -> Iterator[str]:
 def fake_wechat() -> Iterator[FakeWeChat]:
     with FakeWeChat().running() as fake:
         yield fake
+
+
+@pytest.fixture(scope="module")
+def model() -> Path:
+    """The model for the current training data (trained first when the data changed)."""
+    path = model_path()
+    return path if path.exists() else train()

@@ -12,10 +12,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from tests.channels.http_thread import serving_in_thread
 from tools.local_servers import free_port
 
 CUSTOM = "message/custom/send"
@@ -121,15 +122,8 @@ class FakeWeChat:
 
     @contextmanager
     def running(self) -> Iterator["FakeWeChat"]:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        try:
+        with serving_in_thread(self.port, self._handler()):
             yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
 
 
 # ---------- what WeChat sends to our webhook ----------

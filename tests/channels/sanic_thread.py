@@ -12,12 +12,16 @@ from tools.local_servers import free_port, wait_for_port
 
 
 @contextmanager
-def serving(app: Sanic) -> Iterator[str]:
-    """Yields the app's base URL; stops the server afterwards."""
+def serving(app: Sanic, *, lifecycle: bool = False) -> Iterator[str]:
+    """Yields the app's base URL; stops the server afterwards.
+
+    ``lifecycle``: also run the server's start and stop listeners (a channel's background tasks).
+    """
     Sanic.test_mode = True  # else Sanic rewrites its response class at every start-up, which works only once
     port = free_port()
     loop = asyncio.new_event_loop()
     server: Any = None
+    started = threading.Event()
 
     def run() -> None:
         nonlocal server
@@ -27,16 +31,26 @@ def serving(app: Sanic) -> Iterator[str]:
             nonlocal server
             server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
             await server.startup()
+            if lifecycle:
+                await server.before_start()
+                await server.after_start()
 
         loop.run_until_complete(start())
+        started.set()
         loop.run_forever()
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     wait_for_port(port)
+    started.wait(timeout=30)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        if lifecycle and server is not None:
+            async def stop() -> None:
+                await server.before_stop()
+                await server.after_stop()
+            asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
         loop.call_soon_threadsafe(lambda: server is not None and server.close())
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)

@@ -10,13 +10,13 @@ import concurrent.futures
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 import xmltodict
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel
 from sanic import Sanic
 from wechatpy.crypto import WeChatCrypto
 
@@ -25,6 +25,7 @@ from channels.wechat_settings import WeChatSettings
 from channels.wechat_store import RedisStore
 from tests.channels.fake_wechat import CUSTOM, FakeWeChat, message_xml, webhook_call
 from tests.channels.sanic_thread import serving
+from tests.channels.stub_bot import RecordingBot
 from tools.local_servers import free_port
 
 pytestmark = pytest.mark.integration  # a real Sanic server and redis-server
@@ -33,13 +34,8 @@ DEADLINE = 1.0
 LONG = "您的诉求已经转交朝阳区三里屯街道办事处处理。" * 40  # 2,640 bytes
 
 
-@dataclass
-class StubBot:
-    turns: list[UserMessage] = field(default_factory=list)
-
-    async def __call__(self, message: UserMessage) -> None:
-        self.turns.append(message)
-        text, out, sender = message.text or "", message.output_channel, message.sender_id or ""
+class StubBot(RecordingBot):
+    async def answer(self, text: str, out: OutputChannel, sender: str) -> None:
         if text.startswith("slow"):
             await asyncio.sleep(DEADLINE + 0.5)
         if text == "buttons":
@@ -48,11 +44,8 @@ class StubBot:
         elif text == "long":
             await out.send_text_message(sender, LONG)
         else:
-            await out.send_text_message(sender, f"收到：{text}")
+            await super().answer(text, out, sender)
             await out.send_text_message(sender, "还有别的吗？")
-
-    def texts_of(self, sender: str) -> list[str]:
-        return [m.text or "" for m in self.turns if m.sender_id == sender]
 
 
 @dataclass

@@ -28,7 +28,6 @@ from wechatpy.crypto import WeChatCrypto
 from tests.channels.fake_wechat import CUSTOM, TEMPLATE, FakeWeChat, message_xml, webhook_call
 from tools.local_servers import free_port
 from tools.stack import Stack, running_stack
-from tools.train_model import model_path, train
 
 pytestmark = pytest.mark.integration
 TOKEN, APP_ID, AES_KEY = "hotline-wechat-token", "wx5e1f2d3c4b5a6978", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -45,12 +44,6 @@ def wechat_env(fake: FakeWeChat) -> dict[str, str]:
 def fake() -> Iterator[FakeWeChat]:
     with FakeWeChat().running() as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def model() -> Path:
-    path = model_path()
-    return path if path.exists() else train()
 
 
 @pytest.fixture(scope="module")
