@@ -14,7 +14,7 @@ ASSISTANT_STAMP := $(ASSISTANT_VENV)/.installed
 SERVICES_TESTS := tests/bot tests/hotline
 ASSISTANT_TESTS := tests/bot tests/translations tests/nlu tests/actions tests/dialogue tests/channels tests/tools
 
-.PHONY: run test setup system-packages services-venv assistant-venv model bench clean
+.PHONY: run test setup system-packages services-venv assistant-venv model models bench clean
 
 run: setup model
 	$(SERVICES_PY) -m tools.run_all
@@ -27,6 +27,12 @@ setup: system-packages services-venv assistant-venv
 
 model: assistant-venv
 	$(ASSISTANT_PY) -m tools.train_model
+
+# Machine-translation models, offline: every .argosmodel in ARGOS_MODELS_DIR goes into ARGOS_PACKAGES_DIR
+# (default var/argos-packages) through argostranslate's own installer. No network call.
+models: services-venv
+	@test -n "$(ARGOS_MODELS_DIR)" || { echo "usage: make models ARGOS_MODELS_DIR=<folder of .argosmodel files>"; exit 2; }
+	$(SERVICES_PY) -m hotline.translation.install "$(ARGOS_MODELS_DIR)"
 
 system-packages:
 	@tools/ensure_system_packages.sh
@@ -50,7 +56,10 @@ $(ASSISTANT_STAMP): requirements/assistant.txt
 bench: setup
 	$(SERVICES_PY) -m bench.bench_suggest
 	$(SERVICES_PY) -m bench.bench_open311_post
+	$(SERVICES_PY) -m bench.bench_notifier
 	$(ASSISTANT_PY) -m bench.bench_wechat
+	$(ASSISTANT_PY) -m bench.bench_detect
+	$(ASSISTANT_PY) -m bench.bench_telegram
 
 clean:
 	rm -rf $(SERVICES_VENV) $(ASSISTANT_VENV) var models .rasa .pytest_cache

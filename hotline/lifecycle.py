@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from hotline.db import Database
 from hotline.errors import BadRequest, Conflict
-from hotline.events import TICKET_RATED, TICKET_STATUS_CHANGED, record_event
+from hotline.events import CAUSE_RATING, CAUSE_UPDATE, TICKET_RATED, TICKET_STATUS_CHANGED, record_event
 from hotline.models import Satisfaction, Status, Ticket, TicketUpdate
 from hotline.tickets import Clock, load_ticket, utcnow
 
@@ -80,11 +80,12 @@ class Lifecycle:
             follow_up = S.REOPENED if not rating.resolved else (S.CLOSED if current is S.RESOLVED else None)
             if follow_up is not None:
                 note = rating.comment if not rating.resolved else ""
-                self._apply(session, ticket, status=follow_up, note=note, note_language=language, actor=actor)
+                self._apply(session, ticket, status=follow_up, note=note, note_language=language, actor=actor,
+                            cause=CAUSE_RATING)
         return ticket
 
     def _apply(self, session: Session, ticket: Ticket, *, status: Status | None, note: str,
-               note_language: str, actor: str) -> None:
+               note_language: str, actor: str, cause: str = CAUSE_UPDATE) -> None:
         now = self.clock()
         previous = Status(ticket.status)
         if status is not None and status is not previous and not can_move(previous, status):
@@ -96,6 +97,6 @@ class Lifecycle:
         if new is not previous:
             ticket.status = new.value
             record_event(session, TICKET_STATUS_CHANGED, ticket, at=now, previous_status=previous.value,
-                         note=note, note_language=note_language)
+                         note=note, note_language=note_language, actor=actor, cause=cause)
         session.flush()
 

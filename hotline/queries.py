@@ -22,13 +22,15 @@ class TicketFilter:
     district_code: str | None = None
     subdistrict_code: str | None = None
     text: str | None = None
+    needs_multilingual_operator: bool | None = None
     start: datetime | None = None
     end: datetime | None = None
     limit: int = 1000
     offset: int = 0
 
 
-def _filtered(f: TicketFilter) -> Select[Ticket]:
+def filtered(f: TicketFilter) -> Select[Ticket]:
+    """The tickets ``f`` selects, as a query to build on (no order, limit or offset)."""
     query = select(Ticket)
     if f.service_request_ids:
         query = query.where(Ticket.service_request_id.in_(f.service_request_ids))
@@ -50,6 +52,8 @@ def _filtered(f: TicketFilter) -> Select[Ticket]:
         pattern = f"%{f.text}%"
         query = query.where(or_(Ticket.description.ilike(pattern), Ticket.service_request_id.ilike(pattern),
                                 Ticket.address_string.ilike(pattern)))
+    if f.needs_multilingual_operator is not None:
+        query = query.where(Ticket.needs_multilingual_operator.is_(f.needs_multilingual_operator))
     if f.start:
         query = query.where(Ticket.requested_at >= f.start)
     if f.end:
@@ -60,7 +64,7 @@ def _filtered(f: TicketFilter) -> Select[Ticket]:
 def find_tickets(db: Database, f: TicketFilter) -> list[Ticket]:
     """Tickets matching ``f``, newest first."""
     query = (
-        _filtered(f)
+        filtered(f)
         .options(selectinload(Ticket.updates))
         .order_by(Ticket.requested_at.desc(), Ticket.id.desc())
         .limit(f.limit)
@@ -72,7 +76,7 @@ def find_tickets(db: Database, f: TicketFilter) -> list[Ticket]:
 
 def count_tickets(db: Database, f: TicketFilter) -> int:
     with db.read() as session:
-        return session.scalar(select(func.count()).select_from(_filtered(f).subquery())) or 0
+        return session.scalar(select(func.count()).select_from(filtered(f).subquery())) or 0
 
 
 def ticket_by_token(db: Database, token: str) -> Ticket | None:

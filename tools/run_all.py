@@ -1,8 +1,8 @@
 """``make run``: start the whole system on development defaults.
 
 Starts a local redis-server (data in var/redis) when nothing answers on REDIS_URL's port,
-then the hotline backend (8000), the action server (5055), the appeal outbox worker and the
-Rasa server (5005) with the model ``make model`` trained. Logs go to var/log/. Ctrl-C stops all.
+then the hotline backend (8000), the action server (5055), the appeal outbox worker, the
+translation worker (models from ``make models``) and the Rasa server (5005) with the model ``make model`` trained. Logs go to var/log/. Ctrl-C stops all.
 Without Redis, Rasa keeps conversations in memory and appeals cannot be queued (a warning says so).
 """
 

@@ -1,4 +1,4 @@
-"""Start the whole system as child processes: backend, action server, outbox worker, Rasa.
+"""Start the whole system as child processes: backend, action server, outbox worker, notifier, Rasa.
 
 Used by ``make run`` (tools/run_all.py) and by integration tests. Each process gets its
 settings through the environment; logs go to files in ``log_dir``.
@@ -37,13 +37,16 @@ class Stack:
 
 
 def write_credentials(folder: Path, env: dict[str, str]) -> Path:
-    """credentials.yml, plus the WeChat channel when WECHAT_TOKEN and WECHAT_APP_ID are set in ``env``.
+    """credentials.yml, plus the WeChat channel when WECHAT_TOKEN and WECHAT_APP_ID are set in ``env``,
+    and the Telegram channel when TELEGRAM_BOT_TOKEN is.
 
-    The WeChat section carries no secrets: the channel reads them from the environment.
+    These sections carry no secrets: the channels read them from the environment.
     """
     text = (ROOT / "credentials.yml").read_text(encoding="utf-8")
     if env.get("WECHAT_TOKEN") and env.get("WECHAT_APP_ID"):
         text = text.rstrip() + "\n\n# WECHAT_TOKEN and WECHAT_APP_ID are set\nchannels.wechat.WeChatInput:\n"
+    if env.get("TELEGRAM_BOT_TOKEN"):
+        text = text.rstrip() + "\n\n# TELEGRAM_BOT_TOKEN is set\nchannels.telegram.TelegramInput:\n"
     path = folder / "credentials.yml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -100,6 +103,12 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
         commands.pop(0)
     if redis_url:
         commands.append(("outbox-worker", [str(ASSISTANT_PY), "-m", "actions.outbox_worker"], {}))
+        # resolution notifications and survey reminders (DATABASE_URL: the note translation cache)
+        commands.append(("notifier", [str(SERVICES_PY), "-m", "hotline.notifier"],
+                         {"DATABASE_URL": database_url} if database_url else {}))
+        # Machine translation for operators, off the request path (hotline/translation/worker.py).
+        commands.append(("translation-worker", [str(SERVICES_PY), "-m", "hotline.translation.worker"],
+                         {"DATABASE_URL": database_url} if database_url else {}))
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for name, command, extra in commands:

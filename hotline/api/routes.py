@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.lang import Lang
 from hotline.api.auth import Admin, Assistant, Rater, StaffReader, StaffWriter
+from hotline.api.rates_view import rates_view
 from hotline.api.schemas import SatisfactionIn, StaffIn, SuggestIn, UpdateIn
 from hotline.api.views import ticket_detail, ticket_summary
 from hotline.deps import BackendDep
@@ -15,8 +16,9 @@ from hotline.models import Status
 from hotline.open311.intake import parse_datetime
 from hotline.open311.views import w3c
 from hotline.queries import TicketFilter, count_tickets, find_tickets, resident_tickets
+from hotline.rates import GroupBy, ticket_rates
 from hotline.staff import add_staff
-from hotline.tickets import load_ticket
+from hotline.tickets import load_ticket, utcnow
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -34,12 +36,14 @@ def list_tickets(
     start_date: str | None = None,
     end_date: str | None = None,
     lang: Lang = Lang.ZH,
+    needs_multilingual_operator: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     f = TicketFilter(
         statuses=(status.value,) if status else (), service_codes=(service_code,) if service_code else (),
         department=department, district_code=district_code, subdistrict_code=subdistrict_code, text=q,
+        needs_multilingual_operator=needs_multilingual_operator,
         start=parse_datetime(start_date, "start_date") if start_date else None,
         end=parse_datetime(end_date, "end_date") if end_date else None, limit=limit, offset=offset,
     )
@@ -78,6 +82,29 @@ async def post_satisfaction(backend: BackendDep, principal: Rater, service_reque
     return {"service_request_id": ticket.service_request_id, "status": ticket.status,
             "satisfaction": [{"resolved": s.resolved, "rating": s.rating, "at": w3c(s.created_at)}
                              for s in ticket.satisfaction]}
+
+
+@router.get("/rates")
+def get_rates(
+    backend: BackendDep,
+    _reader: StaffReader,
+    group_by: GroupBy = GroupBy.SUBDISTRICT,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+    district: str | None = None,
+    subdistrict: str | None = None,
+    department: str | None = None,
+    service_code: str | None = None,
+    lang: Lang = Lang.ZH,
+) -> dict[str, Any]:
+    """Response, resolution and satisfaction rates per group (definitions: ``hotline.rates``)."""
+    f = TicketFilter(
+        service_codes=(service_code,) if service_code else (), department=department, district_code=district,
+        subdistrict_code=subdistrict, start=parse_datetime(start, "from") if start else None,
+        end=parse_datetime(end, "to") if end else None,
+    )
+    groups = ticket_rates(backend.db, f, group_by, as_of=utcnow())
+    return rates_view(groups, group_by, backend, lang.value)
 
 
 @router.get("/residents/{channel}/{channel_user_id}/tickets")
