@@ -59,8 +59,9 @@ def test_changes_the_residents_own_rating_caused_are_not_announced(
     backend.rate(disputed, resolved=False)  # reopens
     backend.publish()
     asyncio.run(run_until_idle(wire(clean_redis, rasa)))
-    assert [(c["sender"], c["entities"]["status"]) for c in rasa.calls] == [
-        ("o-kept", "resolved"), ("o-disputed", "resolved")]
+    # Residents are served concurrently: only each resident's own order is guaranteed.
+    assert sorted((c["sender"], c["entities"]["status"]) for c in rasa.calls) == [
+        ("o-disputed", "resolved"), ("o-kept", "resolved")]
     payloads = [json.loads(f["payload"]) for _, f in redis.Redis.from_url(clean_redis, decode_responses=True)
                 .xrange(STREAM) if f["event_type"] == "ticket.status_changed"]
     assert [(p["status"], p["cause"], p["actor"]) for p in payloads[-2:]] == [
