@@ -15,7 +15,8 @@ from bot.input_check import MAX_MESSAGE_CHARS
 NOT_OFFERED = {"nlu_fallback", "bad_input", "affirm", "deny", "choose_category", "inform_attribute",
                "correct_appeal", "EXTERNAL_appeal_filed", "out_of_scope", "switch_language", "inform_phone",
                "share_location", "share_media", "unsupported_message"}
-DEFAULT_OPTIONS = ("report_problem", "faq")
+DEFAULT_OPTIONS = ("report_problem", "ask_question")
+SAME_BUTTON = {"faq": "ask_question"}
 
 
 def _already_clarified(tracker: Tracker) -> bool:
@@ -44,11 +45,11 @@ class ActionClarify(Action):
             dispatcher.utter_message(response="msg_offer_human")
             return noted
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        likely = [r["name"] for r in ranking if r.get("name") not in NOT_OFFERED]
+        # A policy question is offered as "ask a question" (its topic is what we did not get).
+        likely = [SAME_BUTTON.get(r["name"], r["name"]) for r in ranking if r.get("name") not in NOT_OFFERED]
         options = list(dict.fromkeys([*likely, *DEFAULT_OPTIONS]))[:2]  # always two distinct choices
         labels = [fragment(f"label_{name}", language) for name in options]
-        buttons = [{"title": label, "payload": f"/{name}" if name != "faq" else "/ask_question"}
-                   for name, label in zip(options, labels)]
+        buttons = [{"title": label, "payload": f"/{name}"} for name, label in zip(options, labels)]
         dispatcher.utter_message(response="msg_ask_rephrase", option_1=labels[0], option_2=labels[-1],
                                  buttons=buttons)
         return noted

@@ -78,3 +78,8 @@ def test_clarify_always_offers_two_distinct_choices() -> None:
                {"name": "affirm", "confidence": 0.2}]
     messages, _ = run(ActionClarify(), tracker(intent="nlu_fallback", ranking=ranking))
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/report_problem", "/ask_question"]
+    # A policy question and "I have a question" are one button, not two that do the same.
+    both = [{"name": "faq", "confidence": 0.3}, {"name": "ask_question", "confidence": 0.25},
+            {"name": "check_status", "confidence": 0.1}]
+    messages, _ = run(ActionClarify(), tracker(intent="nlu_fallback", ranking=both))
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_question", "/check_status"]
