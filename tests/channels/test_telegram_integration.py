@@ -209,3 +209,15 @@ def test_a_proactive_message_reaches_the_resident(stack: Stack, fake: FakeTelegr
                json={"name": "EXTERNAL_appeal_filed",
                      "entities": {"ticket_id": "202611220000123", "reference": "Q-0A1B2C3D"}}).raise_for_status()
     assert "202611220000123" in text_of(resident.wait_answer(before))
+
+
+def test_the_bot_follows_a_resident_who_switches_language_mid_conversation(stack: Stack, fake: FakeTelegram) -> None:
+    kana, han = re.compile(r"[\u3040-\u30ff]"), re.compile(r"[\u4e00-\u9fff]")
+    resident = Resident(stack, fake, language_code="zh-hans")
+    chinese = text_of(resident.say("签证快到期了，怎么延期？"))
+    assert "出入境" in chinese and not kana.search(chinese), chinese
+    assert "Exit-Entry" in text_of(resident.say("How do I extend my visa before it expires?"))
+    japanese = text_of(resident.say("ビザの延長はどうすればいいですか"))
+    assert kana.search(japanese) and "出入境" in japanese, japanese
+    back = text_of(resident.say("说中文吧"))
+    assert han.search(back) and not kana.search(back), back

@@ -323,6 +323,24 @@ def test_an_appeal_located_with_the_browsers_position(stack: Stack, browser: Bro
 
 
 @pytest.mark.browser
+def test_answers_follow_the_language_the_resident_writes_in(stack: Stack, browser: Browser) -> None:
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    try:
+        chat = Chat(context.new_page(), stack.webchat_url)
+        chat.open()
+        chat.answer_with("12345")
+        chat.say("签证快到期了，怎么延期？")
+        chat.answer_with("出入境管理总队")
+        chat.say("How do I extend my visa before it expires?")
+        chat.answer_with("Exit-Entry")
+        chat.say("ビザの延長はどうすればいいですか")
+        chat.answer_with("出入境管理総隊")  # the Japanese answer (総, not 总)
+        assert chat.errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
 def test_input_is_capped_at_2000_characters(stack: Stack, browser: Browser) -> None:
     context = browser.new_context(viewport=VIEWPORT)
     try:

@@ -267,3 +267,15 @@ def test_a_slow_turn_answers_success_in_time_and_the_reply_comes_through_the_api
     time.sleep(1.0)
     assert len(fake.texts_to(resident.openid)) == before + 1 and replies[-1].answer["errcode"] == 0
     assert len([e for e in resident.user_turns() if e.get("message_id") == "8000000000001"]) == 1
+
+
+def test_the_bot_follows_a_resident_who_switches_language_mid_conversation(stack: Stack, fake: FakeWeChat) -> None:
+    kana, han = re.compile(r"[\u3040-\u30ff]"), re.compile(r"[\u4e00-\u9fff]")
+    resident = Resident(stack, fake)
+    chinese = resident.say("签证快到期了，怎么延期？")
+    assert "出入境" in chinese and not kana.search(chinese), chinese
+    assert "Exit-Entry" in resident.say("How do I extend my visa before it expires?")
+    japanese = resident.say("ビザの延長はどうすればいいですか")
+    assert kana.search(japanese) and "出入境" in japanese, japanese
+    back = resident.say("说中文吧")
+    assert han.search(back) and not kana.search(back), back
