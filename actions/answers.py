@@ -5,9 +5,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import is_phone_number
 
 
+def is_payload(text: str) -> bool:
+    """``/intent{...}``: a button pressed (perhaps an old one), not words typed as an answer."""
+    return text.startswith("/")
+
+
 def checked_text(value: object, dispatcher: CollectingDispatcher, *, max_chars: int, min_chars: int = 2) -> str | None:
-    """The trimmed answer, or None (and a message saying why) when it is empty, too short or too long."""
+    """The trimmed answer, or None (and a message saying why) when it is empty, too short or too long.
+
+    A button's payload is no answer to a free-text question: None, and the question is asked again.
+    """
     text = str(value or "").strip()
+    if is_payload(text):
+        return None
     if len(text) < min_chars or len(text) > max_chars:
         dispatcher.utter_message(response="msg_bad_input_too_long" if text else "msg_bad_input_empty",
                                  max_chars=max_chars)

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.categories import required_attributes, service_names, suggest
-from actions.answers import checked_phone, checked_text
+from actions.answers import checked_phone, checked_text, is_payload
 from actions.conversation import language_of, latest_entity, shared_location, written_language
 from actions.other_language import note_other_language
 from actions.texts import fragment
@@ -71,6 +71,8 @@ class ValidateAppealForm(FormValidationAction):
     def validate_appeal_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
         text = str(value or "").strip()
+        if is_payload(text):
+            return {"appeal_location": None}
         if not text or len(text) > MAX_LOCATION:
             dispatcher.utter_message(response="msg_bad_input_too_long", max_chars=MAX_LOCATION)
             return {"appeal_location": None}
@@ -83,6 +85,8 @@ class ValidateAppealForm(FormValidationAction):
     async def validate_appeal_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
         text, language = str(value or "").strip(), language_of(tracker)
+        if is_payload(text):  # another question's button
+            return {"appeal_category": None}
         known = await service_names(language)
         if text in known:
             return {"appeal_category": text, "appeal_attributes": {}}

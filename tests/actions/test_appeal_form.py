@@ -112,3 +112,10 @@ def test_a_shared_location_fills_the_place_and_typing_one_clears_the_coordinates
     typed = validate("appeal_location", "三里屯", intent="inform_location")[0]
     assert typed == {"appeal_location": "三里屯", "appeal_latitude": None, "appeal_longitude": None}
     assert asyncio.run(ValidateAppealForm().extract_appeal_location(CollectingDispatcher(), tracker(), {})) == {}
+
+
+def test_an_old_buttons_payload_is_no_answer_to_a_free_text_question(hotline: FakeHotline) -> None:
+    stale = '/inform_attribute{"appeal_attribute": "once"}'
+    assert validate("appeal_description", stale) == ({"appeal_description": None}, [])
+    assert validate("appeal_location", stale) == ({"appeal_location": None}, [])
+    assert validate("appeal_category", stale)[0] == {"appeal_category": None}
