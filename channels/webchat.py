@@ -16,6 +16,9 @@ Two socket.io handlers of the parent are replaced or guarded:
   answers (emitted to that room) were lost. Ours awaits it, and accepts only session ids of the
   form the server issues (32 hex digits), so a page cannot pick another channel's sender id.
 - ``user_uttered``: a message is handed to Rasa only for a session this socket has joined.
+
+A page that reconnects says how many bot messages it has shown (``seen``); it gets the ones it
+missed while offline (channels/webchat_catchup.py) and, in ``session_confirm``, the new total.
 """
 
 import html
@@ -25,14 +28,17 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from rasa.core.channels.channel import UserMessage
+from sanic import Sanic
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
+
+from channels.webchat_catchup import missed, page_messages
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +52,10 @@ CONTENT_TYPES = {
 }
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
 _HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+
+
+def _is_count(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9
 
 
 def content_security_policy(host: str | None) -> str:
@@ -90,6 +100,11 @@ class WebChatInput(SocketIOInput):
         if self.sio is None:  # the parent's blueprint() sets it
             raise RuntimeError("socket.io server missing after SocketIOInput.blueprint()")
         self._guard_sessions(self.sio)
+
+        @blueprint.listener("after_server_start")
+        async def remember_app(app: Sanic, _: Any) -> None:
+            self._app = app  # its ctx.agent holds the tracker store, for pages catching up
+
         page = self._page()
         files = {name: (STATIC_DIR / name).read_bytes() for name in STATIC_FILES}
 
@@ -115,6 +130,24 @@ class WebChatInput(SocketIOInput):
 
         return blueprint
 
+    async def _catch_up(self, sio: AsyncServer, sid: str, session_id: str, seen: int) -> int | None:
+        """Send the page what it missed; the number of bot messages it has now, or None."""
+        agent = getattr(getattr(getattr(self, "_app", None), "ctx", None), "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        if store is None:
+            return None
+        try:
+            tracker = await store.retrieve(session_id)
+        except Exception:  # the tracker store is down: the page keeps what it has
+            logger.exception("web chat catch-up failed for a session")
+            return None
+        if tracker is None:
+            return None
+        messages = await page_messages(tracker.events, session_id)
+        for message in missed(messages, seen):
+            await sio.emit(self.bot_message_evt, message, room=sid, namespace=self.namespace or "/")
+        return len(messages)
+
     def _guard_sessions(self, sio: AsyncServer) -> None:
         """Replace the parent's session_request handler and guard its user message handler."""
         if not self.session_persistence:
@@ -124,12 +157,15 @@ class WebChatInput(SocketIOInput):
 
         async def session_request(sid: str, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
+            seen = data.get("seen") if isinstance(data, dict) else None
             if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
-                session_id = uuid.uuid4().hex
+                session_id, seen = uuid.uuid4().hex, None
             entered = sio.enter_room(sid, session_id, namespace=namespace)
             if inspect.isawaitable(entered):
                 await entered
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            total = await self._catch_up(sio, sid, session_id, seen) if _is_count(seen) else None
+            confirm: Any = session_id if total is None else {"session_id": session_id, "bot_messages": total}
+            await sio.emit("session_confirm", confirm, room=sid, namespace=namespace)
 
         async def user_message(sid: str, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None

@@ -17,6 +17,7 @@
   var KEY_LANG = "hotline12345.lang";
   var KEY_GREETED = "hotline12345.greeted";
   var KEY_TRANSCRIPT = "hotline12345.transcript.";
+  var KEY_SEEN = "hotline12345.seen.";  // bot messages this tab has shown, per session: the server sends what is missing
   var TYPING_TIMEOUT_MS = 20000;
 
   var LABELS = {
@@ -112,7 +113,10 @@
     socket = window.io(window.location.origin + namespace, { path: path });
     socket.on("connect", function () {
       setStatus("connecting");
-      socket.emit("session_request", { session_id: store.get(KEY_SESSION) || null });
+      var session = store.get(KEY_SESSION);
+      var request = { session_id: session || null };
+      if (session) { request.seen = seenCount(session); }
+      socket.emit("session_request", request);
     });
     socket.on("session_confirm", onSessionConfirm);
     socket.on("bot_uttered", onBotMessage);
@@ -123,6 +127,7 @@
   function onSessionConfirm(data) {
     var confirmed = typeof data === "string" ? data : (data && data.session_id);
     if (!confirmed) { return; }
+    if (data && typeof data.bot_messages === "number") { tabStore.set(KEY_SEEN + confirmed, String(data.bot_messages)); }
     var previous = store.get(KEY_SESSION);
     sessionId = confirmed;
     if (previous !== confirmed) {
@@ -153,6 +158,7 @@
   function newChat() {
     store.remove(KEY_SESSION);
     tabStore.remove(KEY_TRANSCRIPT + (sessionId || ""));
+    tabStore.remove(KEY_SEEN + (sessionId || ""));
     sessionId = null;
     pending = [];
     transcript = [];
@@ -220,7 +226,14 @@
 
   /* ---------- receiving ---------- */
 
+  function seenCount(session) {
+    var count = parseInt(tabStore.get(KEY_SEEN + session) || "0", 10);
+    return isNaN(count) || count < 0 ? 0 : count;
+  }
+
   function onBotMessage(message) {
+    var session = sessionId || store.get(KEY_SESSION);
+    if (session) { tabStore.set(KEY_SEEN + session, String(seenCount(session) + 1)); }  // every message counts
     if (!message || typeof message !== "object") { return; }
     var entry = { who: "bot", text: typeof message.text === "string" ? message.text : "", buttons: [] };
     var replies = Array.isArray(message.quick_replies) ? message.quick_replies

@@ -11,6 +11,7 @@ import re
 import shutil
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
@@ -145,6 +146,43 @@ def test_bot_answers_in_the_session_room_only_after_session_request(stack: Stack
     _, ignored = asyncio.run(_socket_session(stack, session, {"message": "/greet", "session_id": other},
                                               wait=3.0))
     assert ignored == []
+
+
+async def _reconnect(stack: Stack, session: str, seen: int | None) -> tuple[Any, list[dict[str, Any]]]:
+    """A page coming back: session_request with how many bot messages it has shown."""
+    client = socketio.AsyncClient(reconnection=False)
+    confirmed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    answers: list[dict[str, Any]] = []
+    client.on("session_confirm", lambda data: confirmed.done() or confirmed.set_result(data))
+    client.on("bot_uttered", answers.append)
+    await client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await client.emit("session_request", {"session_id": session, **({"seen": seen} if seen is not None else {})})
+        confirm = await asyncio.wait_for(confirmed, 30)
+        await asyncio.sleep(0.5)
+        return confirm, answers
+    finally:
+        await client.eio.disconnect(abort=True)
+
+
+def test_a_page_that_was_offline_gets_what_it_missed_once(stack: Stack) -> None:
+    session = uuid.uuid4().hex
+    _, greeting = asyncio.run(_socket_session(stack, session, {"message": "/greet", "session_id": session}))
+    shown = len(greeting)
+    assert shown >= 1
+    # While the page is closed, the notifier makes the bot speak: nobody is in the room.
+    request = urllib.request.Request(
+        f"{stack.rasa_url}/conversations/{session}/trigger_intent?output_channel=socketio&token={stack.rasa_token}",
+        data=json.dumps({"name": "thanks"}).encode(), headers={"content-type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+    confirm, caught_up = asyncio.run(_reconnect(stack, session, seen=shown))
+    assert [m.get("text") for m in caught_up] and len(caught_up) >= 1, caught_up
+    assert confirm == {"session_id": session, "bot_messages": shown + len(caught_up)}
+    again, nothing = asyncio.run(_reconnect(stack, session, seen=shown + len(caught_up)))
+    assert nothing == [] and again["bot_messages"] == shown + len(caught_up)
+    # A page that never counted (an older page) is confirmed as before, with the bare session id.
+    assert asyncio.run(_reconnect(stack, session, seen=None)) == (session, [])
 
 
 # ---------- Chromium: a whole conversation ----------
@@ -382,3 +420,11 @@ def test_text_is_shown_as_text_never_as_html(stack: Stack, browser: Browser) -> 
         assert bubble.evaluate("element => getComputedStyle(element).whiteSpace") == "pre-wrap"
     finally:
         context.close()
+
+
+def test_catch_up_sends_what_follows_the_count_and_at_most_the_latest_fifty() -> None:
+    from channels.webchat_catchup import MAX_REPLAY, missed
+
+    messages = [{"text": str(n)} for n in range(80)]
+    assert missed(messages, 78) == messages[78:] and missed(messages, 80) == [] and missed(messages, 95) == []
+    assert missed(messages, 0) == messages[-MAX_REPLAY:]
