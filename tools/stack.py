@@ -11,7 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -23,6 +23,37 @@ ASSISTANT_PY = ROOT / ".venv-assistant" / "bin" / "python"
 DEV_RASA_TOKEN = "dev-rasa-token"
 
 
+class Processes:
+    """The stack's child processes by name; tests kill one (-9) and start it again."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.specs: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, command: list[str] | None = None, env: dict[str, str] | None = None) -> None:
+        if command is not None and env is not None:
+            self.specs[name] = (command, env)
+        command, env = self.specs[name]
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.running[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no clean-up, as when a machine dies."""
+        process = self.running.pop(name)
+        process.kill()
+        process.wait(timeout=20)
+
+    def stop_all(self) -> None:
+        for process in self.running.values():
+            process.terminate()
+        for process in self.running.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 @dataclass(frozen=True)
 class Stack:
     backend_url: str
@@ -30,6 +61,21 @@ class Stack:
     rasa_url: str
     rasa_token: str
     redis_url: str | None
+    processes: Processes | None = field(default=None, compare=False, repr=False)
+
+    def kill(self, name: str) -> None:
+        """kill -9 one process ("backend", "rasa", "notifier", ...)."""
+        assert self.processes is not None
+        self.processes.kill(name)
+
+    def restart(self, name: str) -> None:
+        """Start a killed process again and wait until it serves."""
+        assert self.processes is not None
+        self.processes.start(name)
+        if name == "backend":
+            wait_for_port(int(urlparse(self.backend_url).port or 0), timeout=60)
+        elif name == "rasa":
+            wait_for_rasa(self.rasa_url, self.rasa_token)
 
     @property
     def webchat_url(self) -> str:
@@ -76,8 +122,9 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
     backend_port = backend_port or free_port()
     actions_port = actions_port or free_port()
     rasa_port = rasa_port or free_port()
+    processes = Processes(log_dir)
     stack = Stack(f"http://127.0.0.1:{backend_port}", f"http://127.0.0.1:{actions_port}",
-                  f"http://127.0.0.1:{rasa_port}", rasa_token, redis_url)
+                  f"http://127.0.0.1:{rasa_port}", rasa_token, redis_url, processes)
     base = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONHOME"))}
     base["PYTHONPATH"] = str(ROOT)
     shared = {"HOTLINE_URL": stack.backend_url, "RASA_URL": stack.rasa_url, "RASA_AUTH_TOKEN": rasa_token,
@@ -109,22 +156,13 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
         # Machine translation for operators, off the request path (hotline/translation/worker.py).
         commands.append(("translation-worker", [str(SERVICES_PY), "-m", "hotline.translation.worker"],
                          {"DATABASE_URL": database_url} if database_url else {}))
-    processes: list[subprocess.Popen[bytes]] = []
     try:
         for name, command, extra in commands:
-            log = open(log_dir / f"{name}.log", "ab")
-            processes.append(subprocess.Popen(command, cwd=ROOT, env={**base, **shared, **extra},
-                                              stdout=log, stderr=subprocess.STDOUT))
+            processes.start(name, command, {**base, **shared, **extra})
         if start_backend:
             wait_for_port(backend_port, timeout=60)
         wait_for_port(actions_port, timeout=120)
         wait_for_rasa(stack.rasa_url, rasa_token)
         yield stack
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        processes.stop_all()

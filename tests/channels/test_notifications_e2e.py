@@ -203,3 +203,46 @@ def test_web_chat_resident_hears_in_japanese(everything: Stack) -> None:
     assert ticket_id in said and NOTE in said and "解決しましたか" in said and "ありがとうございます" in said, said
     detail = ticket(everything, ticket_id)
     assert detail["detailed_status"] == "closed" and [s["rating"] for s in detail["satisfaction"]] == [4]
+
+
+def file_on_telegram(stack: Stack, api: FakeTelegram) -> tuple[telegram.Resident, str]:
+    resident = telegram.Resident(stack, api, language_code="en")
+    resident.say("The street light outside my building has been broken for a week")
+    step = resident.send(venue_update(resident.new_update_id(), resident.chat, 39.9338, 116.4551,
+                                      "Sanlitun 19", "19 Sanlitun Road, Chaoyang District"))
+    step = resident.press(step, lambda p: p.startswith("/choose_category")) or step
+    step = resident.press(step, lambda p: p.startswith("/inform_attribute")) or step
+    step = resident.press(step, lambda p: p == "/deny") or step
+    found = TICKET.search(telegram.text_of(resident.press(step, lambda p: p.startswith("/affirm")) or []))
+    assert found, telegram.text_of(step)
+    return resident, found.group()
+
+
+def notices(resident: telegram.Resident, ticket_id: str) -> int:
+    return sum(ticket_id in str(m.params.get("text")) and "resolved" in str(m.params.get("text"))
+               for m in resident.messages())
+
+
+def wait_for_notices(resident: telegram.Resident, ticket_id: str, timeout: float = 120.0) -> int:
+    deadline = time.monotonic() + timeout
+    while notices(resident, ticket_id) == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3.0)  # anything doubled would arrive by now (1 message/s per chat)
+    return notices(resident, ticket_id)
+
+
+@pytest.mark.parametrize("victim", ["rasa", "backend"])
+def test_kill_9_of_rasa_or_the_backend_loses_no_notice_and_doubles_none(everything: Stack,
+                                                                         telegram_api: FakeTelegram,
+                                                                         victim: str) -> None:
+    resident, ticket_id = file_on_telegram(everything, telegram_api)
+    if victim == "rasa":
+        everything.kill("rasa")  # the notifier finds nobody to speak through: it must wait and retry
+        resolve(everything, ticket_id)
+        time.sleep(3.0)
+        everything.restart("rasa")
+    else:
+        resolve(everything, ticket_id)
+        everything.kill("backend")  # right after the commit: the event is in the outbox, maybe not yet relayed
+        everything.restart("backend")
+    assert wait_for_notices(resident, ticket_id) == 1
