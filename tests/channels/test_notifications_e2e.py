@@ -77,20 +77,11 @@ def ticket(stack: Stack, ticket_id: str) -> Any:
 
 def test_telegram_resident_hears_in_english_and_not_resolved_reopens(everything: Stack,
                                                                     telegram_api: FakeTelegram) -> None:
-    resident = telegram.Resident(everything, telegram_api, language_code="en")
-    resident.say("The street light outside my building has been broken for a week")
-    step = resident.send(venue_update(resident.new_update_id(), resident.chat, 39.9338, 116.4551,
-                                      "Sanlitun 19", "19 Sanlitun Road, Chaoyang District"))
-    step = resident.press(step, lambda p: p.startswith("/choose_category")) or step
-    step = resident.press(step, lambda p: p.startswith("/inform_attribute")) or step
-    step = resident.press(step, lambda p: p == "/deny") or step  # no phone call
-    filed = resident.press(step, lambda p: p.startswith("/affirm"))
-    found = TICKET.search(telegram.text_of(filed or []))
-    assert found, telegram.text_of(step)
+    resident, ticket_id = file_on_telegram(everything, telegram_api)
     before = len(resident.messages())
-    resolve(everything, found.group())
+    resolve(everything, ticket_id)
     told = resident.wait_answer(before, quiet=2.0)
-    assert found.group() in telegram.text_of(told) and NOTE in telegram.text_of(told), telegram.text_of(told)
+    assert ticket_id in telegram.text_of(told) and NOTE in telegram.text_of(told), telegram.text_of(told)
     assert "Was your problem resolved?" in telegram.text_of(told)
     rating = resident.press(told, lambda p: p == "/deny")  # not resolved
     assert rating and "1 = very dissatisfied" in telegram.text_of(rating)
@@ -98,7 +89,7 @@ def test_telegram_resident_hears_in_english_and_not_resolved_reopens(everything:
     assert comment and "Anything else" in telegram.text_of(comment)
     reopened = resident.say("Still dark at night")
     assert "reopened" in telegram.text_of(reopened), telegram.text_of(reopened)
-    detail = ticket(everything, found.group())
+    detail = ticket(everything, ticket_id)
     assert detail["detailed_status"] == "reopened"
     assert [(s["resolved"], s["rating"]) for s in detail["satisfaction"]] == [(False, 2)]
 
