@@ -159,8 +159,8 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
     try:
         for name, command, extra in commands:
             processes.start(name, command, {**base, **shared, **extra})
-        if start_backend:
-            wait_for_port(backend_port, timeout=60)
+            if name == "backend":  # it migrates the database before it listens: the workers read it
+                wait_for_port(backend_port, timeout=60)
         wait_for_port(actions_port, timeout=120)
         wait_for_rasa(stack.rasa_url, rasa_token)
         yield stack
