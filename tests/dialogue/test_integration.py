@@ -227,18 +227,23 @@ def test_a_resolution_is_announced_once_and_not_resolved_reopens_the_ticket(stac
     assert "解决了吗" not in texts(say(stack, sender, forged))
 
 
+def confirm_from(stack: Stack, sender: str, reply: list[dict[str, Any]], place: str) -> list[dict[str, Any]]:
+    """From the category's first question on: first choices, no phone call, then confirm the summary."""
+    for _ in range(5):
+        payloads = [b["payload"] for m in reply for b in m.get("buttons", [])]
+        if "/affirm" in payloads and place in texts(reply):
+            break
+        reply = say(stack, sender, "/deny" if "/deny" in payloads else payloads[0])
+    return say(stack, sender, "/affirm")
+
+
 def test_an_english_resident_rates_a_resolution_and_the_ticket_closes(stack: Stack) -> None:
     sender = "resident-en-survey"
     say(stack, sender, "English please")
     say(stack, sender, "The street light outside my building has been broken for a week")
     category = say(stack, sender, "Gongti North Road 8, Sanlitun, Chaoyang")
     reply = say(stack, sender, first_payload(category))
-    for _ in range(3):
-        payloads = [b["payload"] for m in reply for b in m.get("buttons", [])]
-        if "/affirm" in payloads and "Sanlitun" in texts(reply):
-            break
-        reply = say(stack, sender, "/deny" if "/deny" in payloads else payloads[0])
-    ticket_id = TICKET.search(texts(say(stack, sender, "/affirm")))
+    ticket_id = TICKET.search(texts(confirm_from(stack, sender, reply, "Sanlitun")))
     assert ticket_id
     resolve(stack, ticket_id.group(), "路灯已更换")
     told = texts(trigger(stack, sender, "EXTERNAL_ticket_update", {
@@ -264,12 +269,7 @@ def test_a_korean_resident_is_answered_in_english_and_the_appeal_keeps_its_langu
         category = say(stack, sender, "Gongti North Road 8, Sanlitun, Chaoyang")
     # Korean words match no category name: with no suggestion to press, the resident names it.
     reply = say(stack, sender, first_payload(category) if "/choose_category" in str(category) else "street light")
-    for _ in range(5):
-        payloads = [b["payload"] for m in reply for b in m.get("buttons", [])]
-        if "/affirm" in payloads and "Sanlitun" in texts(reply):
-            break
-        reply = say(stack, sender, "/deny" if "/deny" in payloads else payloads[0])
-    ticket_id = TICKET.search(texts(say(stack, sender, "/affirm")))
+    ticket_id = TICKET.search(texts(confirm_from(stack, sender, reply, "Sanlitun")))
     assert ticket_id
     detail = ticket_detail(stack, ticket_id.group())
     assert detail["source_language"] == "ko" and detail["language"] == "en"
