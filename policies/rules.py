@@ -24,14 +24,24 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 
 def recent_states(tracker: DialogueStateTracker, domain: Domain, keep: int) -> list[State]:
-    """The last ``keep`` of ``tracker.past_states(domain)``, without building the older ones."""
+    """The last ``keep`` of ``tracker.past_states(domain)``, without building the older ones.
+
+    The same walk as Rasa's ``generate_all_prior_trackers`` (a state before each action and one at
+    the end), over one list of applied events.
+    """
     applied = tracker.applied_events()
-    total = 1 + sum(isinstance(event, ActionExecuted) for event in applied)
-    first = max(0, total - keep)
+    first = 1 + sum(isinstance(event, ActionExecuted) for event in applied) - keep
+    prior = tracker.init_copy()
     states: list[State] = []
-    for index, (prior, _) in enumerate(tracker.generate_all_prior_trackers()):
-        if index >= first:
-            states.append(domain.get_active_state(prior))
+    index = 0
+    for event in applied:
+        if isinstance(event, ActionExecuted):
+            if index >= first:
+                states.append(domain.get_active_state(prior))
+            index += 1
+        prior.update(event)
+    if index >= first:
+        states.append(domain.get_active_state(prior))
     return states
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from collections.abc import Callable
 
 import httpx
 from redis.asyncio import Redis
@@ -18,6 +19,17 @@ def appeal(key: str = "assistant:abc123def456") -> QueuedAppeal:
                         sender_id="resident-1", output_channel="socketio", language="zh")
 
 
+async def down_backend_worker(redis_url: str, rasa: Callable[[httpx.Request], httpx.Response]
+                              ) -> tuple[Redis, AppealOutbox, FakeHotline, OutboxWorker]:
+    """An empty outbox in real Redis, a backend that is down, and a worker speaking to ``rasa``."""
+    redis = Redis.from_url(redis_url)
+    await redis.flushdb()
+    outbox, hotline = AppealOutbox(redis), FakeHotline(down=True)
+    worker = OutboxWorker(outbox, hotline, ActionSettings(rasa_auth_token="t0ken"),  # type: ignore[arg-type]
+                          rasa=httpx.AsyncClient(base_url="http://rasa", transport=httpx.MockTransport(rasa)))
+    return redis, outbox, hotline, worker
+
+
 def test_backoff_grows_and_is_capped() -> None:
     assert [backoff(n) for n in (1, 2, 3)] == [5.0, 10.0, 20.0] and backoff(30) == 600.0
 
@@ -30,12 +42,7 @@ def test_waits_while_down_then_files_once_and_notifies(redis_url: str) -> None:
         return httpx.Response(200, json={})
 
     async def scenario() -> tuple[int, int, int, int, int]:
-        redis = Redis.from_url(redis_url)
-        await redis.flushdb()
-        outbox = AppealOutbox(redis)
-        hotline = FakeHotline(down=True)
-        worker = OutboxWorker(outbox, hotline, ActionSettings(rasa_auth_token="t0ken"),  # type: ignore[arg-type]
-                              rasa=httpx.AsyncClient(base_url="http://rasa", transport=httpx.MockTransport(rasa)))
+        redis, outbox, hotline, worker = await down_backend_worker(redis_url, rasa)
         await outbox.put(appeal())
         await outbox.put(appeal())  # the same appeal twice (a retry): still one entry
         down_pass = await worker.run_once()
@@ -85,12 +92,7 @@ def test_queued_survey_answers_are_submitted_once_without_a_message(redis_url: s
                           sender_id="resident-1", output_channel="socketio", language="zh", kind="rating")
 
     async def scenario() -> tuple[int, int]:
-        redis = Redis.from_url(redis_url)
-        await redis.flushdb()
-        outbox = AppealOutbox(redis)
-        hotline = FakeHotline(down=True)
-        worker = OutboxWorker(outbox, hotline, ActionSettings(rasa_auth_token="t0ken"),  # type: ignore[arg-type]
-                              rasa=httpx.AsyncClient(base_url="http://rasa", transport=httpx.MockTransport(rasa)))
+        redis, outbox, hotline, worker = await down_backend_worker(redis_url, rasa)
         await outbox.put(rating)
         await worker.run_once()  # down: kept
         waiting = await outbox.size()
