@@ -48,3 +48,37 @@ def test_two_labels_use_the_binary_model() -> None:
 def test_nothing_before_training_or_without_messages() -> None:
     assert Features({}, None, None).predict([object()]) is None  # type: ignore[arg-type]
     assert fitted(labels=3)[0].predict([]) is None
+
+
+def featurized_message(rng: np.random.Generator, widths: tuple[int, int]) -> Any:
+    """A message with sequence and sentence features from two featurizers, as Rasa's CountVectors give."""
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.features import Features as RasaFeatures
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy.sparse import coo_matrix
+
+    message = Message(data={TEXT: "x"})
+    tokens = int(rng.integers(1, 6))
+    for origin, width in zip(("words", "chars"), widths):
+        sequence = coo_matrix(sparse_random(tokens, width, density=0.2, random_state=rng))
+        message.add_features(RasaFeatures(sequence, "sequence", TEXT, origin))
+        sentence = coo_matrix(np.asarray(sequence.sum(axis=0)))
+        message.add_features(RasaFeatures(sentence, "sentence", TEXT, origin))
+        message.add_features(RasaFeatures(coo_matrix(np.ones((1, 3))), "sentence", "intent", origin))  # not text
+    return message
+
+
+def test_sentence_features_are_rasas_combined_sentence_features() -> None:
+    from rasa.shared.nlu.constants import TEXT
+    from scipy.sparse import vstack
+
+    from nlu.linear import sentence_features
+
+    rng = np.random.default_rng(3)
+    messages = [featurized_message(rng, (40, 90)) for _ in range(25)]
+    rasas = vstack([m.get_sparse_features(TEXT)[1].features for m in messages]).tocsr()
+    assert (sentence_features(messages, normalise=False) != rasas).nnz == 0
+    assert sentence_features(messages, normalise=False).shape == (25, 130)
+    normalised = sentence_features(messages)
+    assert np.allclose(np.asarray(normalised.multiply(normalised).sum(axis=1)).ravel(), 1.0)
+    assert sentence_features([]).shape == (0, 0)

@@ -22,3 +22,23 @@ def test_a_valid_response_passes(action: RemoteAction) -> None:
 def test_an_invalid_response_is_refused_with_rasas_message(action: RemoteAction) -> None:
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": "not a list"})
+
+
+def test_event_classes_resolve_as_in_rasa() -> None:
+    import tools.rasa_run
+    from rasa.shared.core.events import Event, SlotSet, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    apply_fixes()
+    rasas = tools.rasa_run._RASA_RESOLVE_BY_TYPE
+    assert rasas is not None and Event.resolve_by_type is not rasas
+    names = {event_class.type_name for event_class in all_subclasses(Event)}
+    assert {"user", "slot", "action", "bot", "active_loop"} <= names
+    for _ in range(2):  # found, then remembered
+        for name in names:
+            assert Event.resolve_by_type(name) is rasas(name)
+    assert Event.resolve_by_type("slot") is SlotSet and Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
