@@ -61,6 +61,8 @@ bench: setup
 	$(ASSISTANT_PY) -m bench.bench_wechat
 	$(ASSISTANT_PY) -m bench.bench_detect
 	$(ASSISTANT_PY) -m bench.bench_telegram
+	$(ASSISTANT_PY) -m bench.bench_nlu_eval
+	$(ASSISTANT_PY) -m bench.bench_assistant
 
 clean:
 	rm -rf $(SERVICES_VENV) $(ASSISTANT_VENV) var models .rasa .pytest_cache
