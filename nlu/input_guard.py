@@ -24,10 +24,12 @@ BAD_INPUT = "bad_input"
 EMPTY_PLACEHOLDER = "\u2205"
 
 
-class _Stateless(GraphComponent):
+class StatelessComponent(GraphComponent):
+    """A pipeline step with nothing to train or store."""
+
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "_Stateless":
+               execution_context: ExecutionContext) -> "StatelessComponent":
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -35,7 +37,7 @@ class _Stateless(GraphComponent):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
-class InputTrimmer(_Stateless):
+class InputTrimmer(StatelessComponent):
     """Notes what is wrong with the raw text and trims it to the maximum length."""
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -51,7 +53,7 @@ class InputTrimmer(_Stateless):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class InputJudge(_Stateless):
+class InputJudge(StatelessComponent):
     """Overrides the intent with ``bad_input`` when the trimmer found a problem."""
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -1,0 +1,118 @@
+"""NLU component: unmistakable emergency wording is an ``emergency``, whatever the classifier said.
+
+The intent classifier learns emergencies from examples and misses some ("two men are fighting
+with knives outside the bar" came out as a problem report on the held-out split), and a missed
+emergency walks a resident through a form instead of naming 110/119/120/122. This guard runs
+after the classifiers: when the text has wording that means danger now (fire, smoke, a gas leak,
+someone trapped, drowning, unconscious, a knife, flooding with people inside, ...) and is not
+a question about a risk ("会不会着火", "how do I prevent...") or a denial ("no one is hurt"),
+the intent becomes ``emergency``.
+
+The patterns are written for precision: tests/nlu/test_emergency_guard.py holds them to no hit
+on any non-emergency training example in nlu/ and to most emergency examples of each language.
+Patterns of the language the LanguageDetector found apply; with none found, all of them.
+"""
+
+import re
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.input_check import TOO_LONG
+from nlu.input_guard import BAD_INPUT, PROBLEM_KEY, StatelessComponent
+from nlu.language import ENTITY as DETECTED_LANGUAGE
+
+EMERGENCY = "emergency"
+
+# Danger now, per language.
+DANGER: dict[str, re.Pattern[str]] = {
+    "zh": re.compile(
+        r"着火|起火|失火|火灾|烧起来|大火|冒烟|浓烟|全是烟|冒黑烟|烧着了|冒火花"
+        r"|(燃气|煤气|天然气)(泄漏|漏了)|(燃气|煤气|天然气|管道).{0,8}(漏气|喷气)|煤气味|燃气味|天然气味|闻到煤气|闻到燃气"
+        r"|(煤气|燃气|一氧化碳)中毒"
+        r"|被困|困在|关在电梯|卡在电梯|被卡在|被埋|被压在|压在.{0,6}下面|卡在.{0,6}出不来|水.{0,12}出不去|锁在车里"
+        r"|(电梯|人).{0,6}(往下掉|坠落)"
+        r"|持刀|拿刀|砍人|捅人|动刀|动了刀|抢劫|打人|在打我|打起来|家暴|杀人|要杀|(把|将).{0,8}(女|男|孩子|人).{0,4}拖走"
+        r"|跳楼|要跳(楼|河|下去)|往下跳|跳河|轻生|自杀|掉河里|溺水|落水|掉进河|掉进湖|救命|救人"
+        r"|昏迷|晕倒|不省人事|没有呼吸|没呼吸|没气了|抽搐|触电|大出血|流了很多血|在流血|血流不止|见血"
+        r"|人.{0,4}倒地|倒地不起|一动不动|(人|工人|孩子|老人).{0,8}摔下来"
+        r"|水还在涨|水位.{0,4}涨|快打11[09]|快打12[02]|叫救护车"),
+    "en": re.compile(
+        r"\b(on fire|caught fire|catch(ing)? fire|is burning|are burning|burning (building|house|flat)|flames?\b"
+        r"|fire!|help,? fire|fire,? help|fire in (my|the|our|a)|smoke is (coming|pouring)|(full of|black) smoke"
+        r"|sparking|electric shock|electrocuted"
+        r"|gas leak|leaking gas|smell(s|ing)? (of )?gas|gas smell|smell gas"
+        r"|trapped|(stuck|locked) in (the|a) (lift|elevator|hot car|basement)|(I|we) can'?t get out"
+        r"|(with|has|had|holding|waving|pulled) (a )?(knife|knives|gun)|fighting with knives|knife (attack|fight)|stabb"
+        r"|armed robbery|being (beaten|robbed|attacked)|attacking (people|me)|will kill"
+        r"|hitting me|beating (his|her|my)|dragging a (woman|man|girl|boy|child|kid)|screaming for help"
+        r"|about to jump|going to jump|threatening to jump|fell into|jumped into|can'?t swim|struggling in the|drowning"
+        r"|not breathing|isn'?t breathing|unconscious|won'?t wake up|passed out|fainted|isn'?t moving|not moving"
+        r"|seizure|(someone|somebody|he|she|they|man|woman|kid|child|person|people) (is|are) bleeding|bleeding (heavily|badly)"
+        r"|(crash|accident).{0,20}injured|is collapsing"
+        r"|(someone|somebody|he|she|man|woman|lady|person|child|kid|dad|mum|mom|father|mother) (has |just |suddenly )?collapsed"
+        r"|water is (pouring|rising)|water is up to|filling with water|is flooding|flooded and|flooding (into|my|fast)"
+        r"|call (an )?ambulance|call 11[09]|call 12[02])", re.I),
+    "ja": re.compile(
+        r"火事|(^|\s|、)かじ($|\s|!|！|です|だ)|燃えて|炎が|炎に|(?<!油)煙が|火が出|火花|ガス漏れ|ガスが?漏れ"
+        r"|ガスの(臭|にお|匂)い|ガス臭"
+        r"|閉じ込め|挟まって|下敷き|取り残|逃げられな|刃物|ナイフ(を持|で)|包丁を(持|振)|刺され|殴られ|強盗|殺す|引きずっ"
+        r"|押し込(んで|もう)|助けて.{0,6}叫び声|悲鳴"
+        r"|助けて[!！、]|たすけて|飛び降り|(川|海|池|線路|ホーム).{0,4}飛び込|人が落ち|落ちて(動|血)"
+        r"|(子ども|子供|人).{0,10}落ちそう|溺れ|おぼれ"
+        r"|意識がない|意識が(な|無)|意識があり?ません|息をしていな|(父|母|祖父|祖母|おじいさん|おばあさん|男性|女性|子ども|人)が(急に)?倒れ"
+        r"|倒れて(動|意識)|けいれん|感電|大量に出血|出血がひど|血を流|けが人が(い|出)"
+        r"|(人|運転手|作業員|父|母|子ども|男性|女性).{0,10}動(け|き)ません|救急車"
+        r"|水没.{0,10}人|水がひざ|水位が上が|水がどんどん|水.{0,12}止められ(ない|ません)|あふれて.{0,8}人"
+        r"|崩れ(そう|ました).{0,10}人"),
+}
+# A question about a risk, not a danger now.
+HYPOTHETICAL: dict[str, re.Pattern[str]] = {
+    "zh": re.compile(r"会不会|容易|预防|防止|隐患|风险|安全吗|会.{0,6}吗"),
+    "en": re.compile(r"\b(could|might|risk|prevent|safe to|what if|avoid)\b", re.I),
+    "ja": re.compile(r"かもしれ|危なくない|防ぐ|防止|予防|リスク|大丈夫"),
+}
+# "No one is trapped", "没有人受伤", "けが人はいません".
+DENIAL: dict[str, re.Pattern[str]] = {
+    "zh": re.compile(r"没有人(被|受)|没人(被|受)|无人(被|受)|没有(被困|受伤)"),
+    "en": re.compile(r"\b(no one|nobody|no-one|nothing)\b", re.I),
+    "ja": re.compile(r"は(い|出て|あり)(ません|ない)"),
+}
+
+
+def means_danger_now(text: str, language: str | None = None) -> bool:
+    """True when ``text`` (in ``language``, or in any of ours when None) describes danger now."""
+    languages = [language] if language in DANGER else list(DANGER)
+    return any(DANGER[code].search(text) and not HYPOTHETICAL[code].search(text) and not DENIAL[code].search(text)
+               for code in languages)
+
+
+def _detected_language(message: Message) -> str | None:
+    for entity in message.get(ENTITIES) or []:
+        if entity.get("entity") == DETECTED_LANGUAGE:
+            return str(entity.get("value"))
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class EmergencyGuard(StatelessComponent):
+    """Runs last in the pipeline; overrides the intent for emergency wording."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            intent = (message.get(INTENT) or {}).get("name")
+            problem = message.get(PROBLEM_KEY)
+            if intent == EMERGENCY or text.startswith("/") or problem not in (None, TOO_LONG):
+                continue
+            if not means_danger_now(text, _detected_language(message)):
+                continue
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
+            top = {"name": EMERGENCY, "confidence": 1.0}
+            message.set(INTENT, top, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+            if intent == BAD_INPUT:  # too long, but the first 2,000 characters say someone is in danger
+                message.set(ENTITIES, [e for e in message.get(ENTITIES) or [] if e.get("entity") != PROBLEM_KEY],
+                            add_to_output=True)
+        return messages

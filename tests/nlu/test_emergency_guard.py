@@ -1,0 +1,99 @@
+"""nlu.emergency_guard: emergency wording wins over the classifier, and nothing else does."""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bench.bench_nlu_eval import load_examples
+from nlu.emergency_guard import EmergencyGuard, means_danger_now
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Held-out emergencies the classifier got wrong, and other danger said plainly.
+DANGER = [
+    ("en", "two men are fighting with knives outside the bar"), ("en", "there's a guy on the bridge about to jump"),
+    ("en", "there are flames coming out of the window across the street"), ("en", "my neighbour collapsed, call an ambulance"),
+    ("zh", "着火啦，快打119"), ("zh", "厨房起火了怎么办"), ("zh", "有人掉河里了"), ("zh", "楼下有人持刀砍人"),
+    ("ja", "地下道が冠水して車が取り残されています"), ("ja", "橋の上で飛び降りそうな人がいます、早く"), ("ja", "火事です"),
+    ("ja", "父が急に倒れて息をしていません"),
+]
+# Everyday appeals and questions that share words with emergencies.
+NOT_DANGER = [
+    ("zh", "电动车充电一晚上会不会着火？"), ("zh", "车被拖走了怎么办"), ("zh", "我想跳槽，社保怎么转"), ("zh", "轮胎漏气了"),
+    ("zh", "墙皮往下掉"), ("zh", "牙龈流血挂哪个科"), ("zh", "工资被压了三个月"), ("zh", "车位被堵了车出不去"),
+    ("zh", "如何预防燃气泄漏"), ("zh", "楼道里堆放杂物有火灾隐患"), ("zh", "没有人受伤，就是电梯坏了"),
+    ("en", "how do I dispose of old kitchen knives"), ("en", "my car can't get out because someone blocked the driveway"),
+    ("en", "my gums are bleeding, which hospital should I book"), ("en", "could an e-bike catch fire if charged overnight?"),
+    ("en", "the fence around the park has collapsed"), ("en", "no one is trapped, the lift is just broken"),
+    ("en", "how to prevent a gas leak at home"), ("en", "the fire lane is blocked by parked cars"),
+    ("ja", "包丁の捨て方を教えて"), ("ja", "肺炎で病院を予約したい"), ("ja", "エレベーターが動きません"), ("ja", "看板が落ちそうです"),
+    ("ja", "スマホが水没した"), ("ja", "道路がよく冠水します"), ("ja", "夜中に叫び声がうるさい"), ("ja", "飛び込み営業がしつこい"),
+    ("ja", "ねずみが電線をかじった"), ("ja", "歯ぐきから出血します"), ("ja", "けが人はいません"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), DANGER)
+def test_danger_now_is_recognised(language: str, text: str) -> None:
+    assert means_danger_now(text, language)
+    assert means_danger_now(text)  # language unknown: every language's wording applies
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_DANGER)
+def test_everyday_wording_is_left_to_the_classifier(language: str, text: str) -> None:
+    assert not means_danger_now(text, language)
+
+
+def test_no_training_example_of_another_intent_and_most_emergencies_match() -> None:
+    examples, *_ = load_examples(ROOT / "nlu")
+    hits: Counter[tuple[str, bool]] = Counter()
+    totals: Counter[str] = Counter()
+    wrong = []
+    for example in examples:
+        if example.language not in ("zh", "en", "ja"):
+            continue
+        hit = means_danger_now(example.text, example.language)
+        if example.intent == "emergency":
+            totals[example.language] += 1
+            hits[(example.language, hit)] += 1
+        elif hit:
+            wrong.append((example.label, example.text))
+    assert wrong == []
+    for language in ("zh", "en", "ja"):
+        assert hits[(language, True)] >= 0.85 * totals[language], (language, hits, totals)
+
+
+def message(text: str, intent: str, language: str | None = "en", problem: str | None = None) -> Message:
+    entities = [{"entity": "detected_language", "value": language}] if language else []
+    if problem:
+        entities.append({"entity": "input_problem", "value": problem})
+    return Message(data={TEXT: text, INTENT: {"name": intent, "confidence": 0.8},
+                         INTENT_RANKING_KEY: [{"name": intent, "confidence": 0.8},
+                                              {"name": "emergency", "confidence": 0.1}],
+                         ENTITIES: entities, "input_problem": problem})
+
+
+def test_the_guard_overrides_the_intent_and_keeps_the_rest_of_the_ranking() -> None:
+    guard = EmergencyGuard()
+    [guarded] = guard.process([message("two men are fighting with knives outside the bar", "report_problem")])
+    assert guarded.get(INTENT) == {"name": "emergency", "confidence": 1.0}
+    assert [r["name"] for r in guarded.get(INTENT_RANKING_KEY)] == ["emergency", "report_problem"]
+    [left] = guard.process([message("the street light is out", "report_problem")])
+    assert left.get(INTENT)["name"] == "report_problem"
+
+
+def test_payloads_unreadable_input_and_the_detected_language_are_respected() -> None:
+    guard = EmergencyGuard()
+    [payload] = guard.process([message('/inform_attribute{"appeal_attribute": "fire"}', "inform_attribute")])
+    assert payload.get(INTENT)["name"] == "inform_attribute"
+    # 救命 is a cry for help in Chinese; in a Japanese message (a first-aid course) only Japanese wording counts.
+    [japanese] = guard.process([message("救命講習を受けたい", "ask_question", language="ja")])
+    assert japanese.get(INTENT)["name"] == "ask_question"
+    assert means_danger_now("救命講習を受けたい")
+    [too_long] = guard.process([message("the building is on fire " + "x" * 2000, "bad_input", problem="too_long")])
+    assert too_long.get(INTENT)["name"] == "emergency"
+    assert all(e["entity"] != "input_problem" for e in too_long.get(ENTITIES))
+    [empty] = guard.process([message("\u2205", "bad_input", problem="empty")])
+    assert empty.get(INTENT)["name"] == "bad_input"
