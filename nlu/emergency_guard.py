@@ -73,11 +73,13 @@ HYPOTHETICAL: dict[str, re.Pattern[str]] = {
     "en": re.compile(r"\b(could|might|risk|prevent|safe to|what if|avoid)\b", re.I),
     "ja": re.compile(r"かもしれ|危なくない|防ぐ|防止|予防|リスク|大丈夫"),
 }
-# "No one is trapped", "没有人受伤", "けが人はいません".
+# "No one is hurt", "没有人受伤", "けが人はいません": said of the danger itself, so "on fire and no
+# one is answering the door" still counts.
 DENIAL: dict[str, re.Pattern[str]] = {
     "zh": re.compile(r"没有人(被|受)|没人(被|受)|无人(被|受)|没有(被困|受伤)"),
-    "en": re.compile(r"\b(no one|nobody|no-one|nothing)\b", re.I),
-    "ja": re.compile(r"は(い|出て|あり)(ません|ない)"),
+    "en": re.compile(r"\b(no one|nobody|no-one) (is|was|got|has been) (hurt|injured|trapped|inside|in danger)\b"
+                     r"|\bnot (hurt|injured|trapped)\b", re.I),
+    "ja": re.compile(r"(けが人|怪我人|負傷者|閉じ込められた人)は(い|出て)(ません|ない)"),
 }
 
 

@@ -18,7 +18,8 @@ DANGER = [
     ("en", "there are flames coming out of the window across the street"), ("en", "my neighbour collapsed, call an ambulance"),
     ("zh", "着火啦，快打119"), ("zh", "厨房起火了怎么办"), ("zh", "有人掉河里了"), ("zh", "楼下有人持刀砍人"),
     ("ja", "地下道が冠水して車が取り残されています"), ("ja", "橋の上で飛び降りそうな人がいます、早く"), ("ja", "火事です"),
-    ("ja", "父が急に倒れて息をしていません"),
+    ("ja", "父が急に倒れて息をしていません"), ("en", "the flat next door is on fire and no one is answering the door"),
+    ("en", "smoke is pouring out and nothing is being done"), ("ja", "火事です、中に人はいませんか"),
 ]
 # Everyday appeals and questions that share words with emergencies.
 NOT_DANGER = [
