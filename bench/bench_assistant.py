@@ -1,7 +1,7 @@
 """Our Rasa config against Rasa's default pipeline and policies, trained on the same data, in one run.
 
 Run from the project root: ``PYTHONPATH=. .venv-assistant/bin/python -m bench.bench_assistant``
-(about 45 minutes on 2 cores, nearly all of it the default's DIET and ResponseSelector, 100 epochs each).
+(about 30 minutes on 2 cores, nearly all of it the default's DIET and ResponseSelector, 100 epochs each).
 
 Each config is trained once and the model it trains is both timed and scored:
 - training: ``rasa train`` (NLU and dialogue) as a child process, wall clock, cold, on the train part of
