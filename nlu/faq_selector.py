@@ -2,7 +2,7 @@
 
 A logistic regression over the pipeline's sparse features, trained on the retrieval intent
 examples; its output has the shape of Rasa's ResponseSelector, so the built-in ``utter_faq``
-retrieval action works unchanged. It trains in seconds where ResponseSelector (a TensorFlow
+retrieval action works unchanged. It trains in well under a minute where ResponseSelector (a TensorFlow
 model) takes minutes, and parses in well under a millisecond.
 """
 

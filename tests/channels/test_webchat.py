@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -266,12 +267,21 @@ class Chat:
         return value
 
 
+@contextmanager
+def opened_chat(browser: Browser, url: str, **context_options: Any) -> Iterator["Chat"]:
+    """The chat page opened in a fresh browser context (own storage, own permissions), closed after."""
+    context = browser.new_context(viewport=VIEWPORT, **context_options)
+    try:
+        chat = Chat(context.new_page(), url)
+        chat.open()
+        yield chat
+    finally:
+        context.close()
+
+
 @pytest.mark.browser
 def test_conversation_in_chromium(stack: Stack, browser: Browser) -> None:
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    try:
-        chat = Chat(context.new_page(), stack.webchat_url)
-        chat.open()
+    with opened_chat(browser, stack.webchat_url, locale="zh-CN") as chat:
         # Greeting, once, for the new session (Chinese by default), with its buttons.
         chat.answer_with("12345")
         expect(chat.buttons.first).to_be_visible()
@@ -321,17 +331,12 @@ def test_conversation_in_chromium(stack: Stack, browser: Browser) -> None:
         chat.answer_with(ticket_id)
         assert chat.answers.filter(has_text="您好").count() == 0
         assert chat.errors == []
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
 def test_an_appeal_located_with_the_browsers_position(stack: Stack, browser: Browser) -> None:
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", permissions=["geolocation"],
-                                  geolocation={"latitude": 39.9334, "longitude": 116.4543})
-    try:
-        chat = Chat(context.new_page(), stack.webchat_url)
-        chat.open()
+    with opened_chat(browser, stack.webchat_url, locale="zh-CN", permissions=["geolocation"],
+                     geolocation={"latitude": 39.9334, "longitude": 116.4543}) as chat:
         chat.answer_with("12345")
         chat.say("小区门口的路灯坏了一个星期，晚上很黑")
         chat.answer_with(re.compile("哪里|地址|地点"))
@@ -356,16 +361,11 @@ def test_an_appeal_located_with_the_browsers_position(stack: Stack, browser: Bro
         assert (round(ticket["lat"], 4), round(ticket["long"], 4)) == (39.9334, 116.4543)
         assert ticket["subdistrict_code"]
         assert chat.errors == []
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
 def test_answers_follow_the_language_the_resident_writes_in(stack: Stack, browser: Browser) -> None:
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    try:
-        chat = Chat(context.new_page(), stack.webchat_url)
-        chat.open()
+    with opened_chat(browser, stack.webchat_url, locale="zh-CN") as chat:
         chat.answer_with("12345")
         chat.say("签证快到期了，怎么延期？")
         chat.answer_with("出入境管理总队")
@@ -374,16 +374,11 @@ def test_answers_follow_the_language_the_resident_writes_in(stack: Stack, browse
         chat.say("ビザの延長はどうすればいいですか")
         chat.answer_with("出入境管理総隊")  # the Japanese answer (総, not 总)
         assert chat.errors == []
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
 def test_input_is_capped_at_2000_characters(stack: Stack, browser: Browser) -> None:
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        chat = Chat(context.new_page(), stack.webchat_url)
-        chat.open()
+    with opened_chat(browser, stack.webchat_url) as chat:
         box, counter = chat.page.locator("#input"), chat.page.locator("#counter")
         expect(counter).to_have_text("0/2000")
         expect(chat.page.locator("#send")).to_be_disabled()
@@ -400,16 +395,11 @@ def test_input_is_capped_at_2000_characters(stack: Stack, browser: Browser) -> N
         expect(counter).to_have_text("2/2000")
         expect(chat.page.locator("#send")).to_be_enabled()
         assert chat.errors == []
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
 def test_text_is_shown_as_text_never_as_html(stack: Stack, browser: Browser) -> None:
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        chat = Chat(context.new_page(), stack.webchat_url)
-        chat.open()
+    with opened_chat(browser, stack.webchat_url) as chat:
         chat.answer_with("12345")
         markup = '<img src="x" onerror="window.__pwned = 1"><b>粗体</b>'
         chat.say(markup)
@@ -418,8 +408,6 @@ def test_text_is_shown_as_text_never_as_html(stack: Stack, browser: Browser) -> 
         assert chat.page.evaluate("window.__pwned === undefined")
         bubble = chat.page.locator(".msg.user .bubble").last
         assert bubble.evaluate("element => getComputedStyle(element).whiteSpace") == "pre-wrap"
-    finally:
-        context.close()
 
 
 def test_catch_up_sends_what_follows_the_count_and_at_most_the_latest_fifty() -> None:
