@@ -11,10 +11,10 @@ SERVICES_STAMP := $(SERVICES_VENV)/.installed
 ASSISTANT_VENV := .venv-assistant
 ASSISTANT_PY := $(ASSISTANT_VENV)/bin/python
 ASSISTANT_STAMP := $(ASSISTANT_VENV)/.installed
-SERVICES_TESTS := tests/bot tests/hotline
-ASSISTANT_TESTS := tests/bot tests/translations tests/nlu tests/actions tests/dialogue tests/channels tests/tools
+SERVICES_TESTS := tests/bot tests/hotline tests/bench tests/checks
+ASSISTANT_TESTS := tests/bot tests/translations tests/nlu tests/actions tests/dialogue tests/channels tests/assistant
 
-.PHONY: run test setup system-packages services-venv assistant-venv model models bench clean
+.PHONY: run test lint setup system-packages services-venv assistant-venv model models bench clean
 
 run: setup model
 	$(SERVICES_PY) -m tools.run_all
@@ -25,6 +25,11 @@ test: setup model
 
 setup: system-packages services-venv assistant-venv
 
+# Also part of `make test` (tests/checks/): ruff on the whole tree, and the import contract.
+lint: services-venv
+	$(SERVICES_PY) -m ruff check .
+	$(SERVICES_PY) -m tools.import_contract
+
 model: assistant-venv
 	$(ASSISTANT_PY) -m tools.train_model
 
@@ -32,7 +37,7 @@ model: assistant-venv
 # (default var/argos-packages) through argostranslate's own installer. No network call.
 models: services-venv
 	@test -n "$(ARGOS_MODELS_DIR)" || { echo "usage: make models ARGOS_MODELS_DIR=<folder of .argosmodel files>"; exit 2; }
-	$(SERVICES_PY) -m hotline.translation.install "$(ARGOS_MODELS_DIR)"
+	$(SERVICES_PY) -m hotline.machine_translation.install "$(ARGOS_MODELS_DIR)"
 
 system-packages:
 	@tools/ensure_system_packages.sh

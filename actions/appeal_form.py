@@ -8,8 +8,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.categories import required_attributes, service_names, suggest
 from actions.answers import checked_phone, checked_text, is_payload
+from actions.categories import required_attributes, service_names, suggest
 from actions.conversation import language_of, latest_entity, shared_location, written_language
 from actions.other_language import note_other_language
 from actions.texts import fragment

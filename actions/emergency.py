@@ -8,9 +8,9 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.texts import fragment
 from actions.conversation import APPEAL_SLOTS, language_of, resident_of
 from actions.filing import file_or_queue
+from actions.texts import fragment
 
 # Kind of emergency -> (words that reveal it, the numbers to call, the category to log it under).
 KINDS: tuple[tuple[str, re.Pattern[str], tuple[str, ...], str], ...] = (

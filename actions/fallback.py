@@ -6,9 +6,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.texts import fragment
 from actions.conversation import language_of, latest_entity
 from actions.other_language import note_other_language
+from actions.texts import fragment
 from bot.input_check import MAX_MESSAGE_CHARS
 
 # Intents not worth a button: answers to questions, internal ones, and ones needing entities.
@@ -49,7 +49,7 @@ class ActionClarify(Action):
         likely = [SAME_BUTTON.get(r["name"], r["name"]) for r in ranking if r.get("name") not in NOT_OFFERED]
         options = list(dict.fromkeys([*likely, *DEFAULT_OPTIONS]))[:2]  # always two distinct choices
         labels = [fragment(f"label_{name}", language) for name in options]
-        buttons = [{"title": label, "payload": f"/{name}"} for name, label in zip(options, labels)]
+        buttons = [{"title": label, "payload": f"/{name}"} for name, label in zip(options, labels, strict=False)]
         dispatcher.utter_message(response="msg_ask_rephrase", option_1=labels[0], option_2=labels[-1],
                                  buttons=buttons)
         return noted

@@ -13,11 +13,19 @@ from rasa_sdk.types import DomainDict
 from actions import deps
 from actions.appeal_outbox import QueuedAppeal
 from actions.conversation import (
-    APPEAL_SLOTS, appeal_key, is_descriptive, language_of, latest_entity, latest_intent, resident_of, shared_location,
-    text_of_last_intent, written_language,
+    APPEAL_SLOTS,
+    appeal_key,
+    is_descriptive,
+    language_of,
+    latest_entity,
+    latest_intent,
+    resident_of,
+    shared_location,
+    text_of_last_intent,
+    written_language,
 )
-from actions.other_language import note_other_language
 from actions.hotline_client import FiledTicket, HotlineRejected, HotlineUnavailable
+from actions.other_language import note_other_language
 
 log = logging.getLogger(__name__)
 MEDIA_URL = re.compile(r"^https?://\S{1,990}$")  # what the backend accepts as Open311 media_url

@@ -6,10 +6,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import deps
-from actions.texts import fragment
 from actions.conversation import language_of, resident_of
 from actions.filing import readable_time
 from actions.hotline_client import HotlineRejected, HotlineUnavailable
+from actions.texts import fragment
 
 MAX_LISTED = 5
 

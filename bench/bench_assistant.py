@@ -26,7 +26,6 @@ refuses ``language: zh``. Writes the "assistant" section of docs/benchmarks.md.
 import asyncio
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,7 +214,7 @@ def rasa_pid(model: Path) -> int | None:
             args = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if (b"rasa" in args or b"tools.rasa_run" in args) and b"run" in args and str(model).encode() in args:
+        if (b"rasa" in args or b"assistant" in args) and b"run" in args and str(model).encode() in args:
             return int(entry.name)
     return None
 
@@ -311,7 +310,7 @@ async def check_paths(rasa_url: str, token: str, senders: list[tuple[str, str]],
             tracker = (await client.get(f"{rasa_url}/conversations/{sender}/tracker?token={token}")).json()
             intents = [(e.get("parse_data") or {}).get("intent", {}).get("name")
                        for e in tracker.get("events", []) if e.get("event") == "user"]
-            for (text, expected), got in zip(CONVERSATIONS[language], intents):
+            for (text, expected), got in zip(CONVERSATIONS[language], intents, strict=False):
                 result.path_total += 1
                 if got == expected:
                     result.path_ok += 1
@@ -393,7 +392,7 @@ def table(ours: Result, base: Result) -> str:
                         ("turns/s, 1 conversation", "turns_seq"), ("turns/s, 10 conversations", "turns_conc")):
         a, b = getattr(ours, attr), getattr(base, attr)
         rows.append((label, f"{a.rate:.1f}", f"{b.rate:.1f}", _ratio(a.rate, b.rate)))
-        rows.append((f"  p50 / p95 latency (ms)", f"{a.pct(0.5):.0f} / {a.pct(0.95):.0f}",
+        rows.append(("  p50 / p95 latency (ms)", f"{a.pct(0.5):.0f} / {a.pct(0.95):.0f}",
                      f"{b.pct(0.5):.0f} / {b.pct(0.95):.0f}", _ratio(a.pct(0.5), b.pct(0.5)) + " (p50)"))
     rows += [
         ("held-out intent macro F1, all", f"{nlu(ours, 'macro_f1'):.3f}", f"{nlu(base, 'macro_f1'):.3f}",

@@ -1,17 +1,17 @@
 """Language detection on short messages: raw langdetect (all profiles, seeded) against ours.
 
 Run: ``.venv-assistant/bin/python -m bench.bench_detect`` (or the services venv). Labelled set:
-translations/data/detect_labelled.tsv, written for this project. Writes docs/language_detection.md
+bench/data/detect_labelled.tsv, written for this project. Writes docs/language_detection.md
 and its section of docs/benchmarks.md.
 """
 
 import time
 from pathlib import Path
 
+from bench.detect_eval import SHORT_CHARS, Detector, Sample, Score, load_labelled, score
 from bench.report import write_section
 from bot.lang import Lang
 from translations.detect import detect_language, langdetect_probabilities
-from translations.detect_eval import SHORT_CHARS, Detector, Sample, Score, load_labelled, score
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "language_detection.md"
 GROUPS = ("zh", "en", "ja", "other", "short", "all")
@@ -48,7 +48,7 @@ def report(samples: list[Sample], raw: Score, served: Score, mine: Score, raw_ms
               for s, found in mine.misses] or ["- none"]
     return "\n".join([
         "## Language detection on short messages (bench/bench_detect.py)", "",
-        f"{len(samples)} messages written for this project (translations/data/detect_labelled.tsv), "
+        f"{len(samples)} messages written for this project (bench/data/detect_labelled.tsv), "
         f"{mine.total['short']} of them {SHORT_CHARS} characters or fewer; each row carries the conversation's "
         "language before it (or none for a first message). Raw langdetect: all 55 profiles, seed 0, no context. "
         "Ours: translations/detect.py `detect_language(text, context=...)`: script rules, langdetect with "

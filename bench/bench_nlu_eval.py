@@ -206,9 +206,9 @@ def _macro_f1(truth: list[str], predicted: list[str]) -> float:
     labels = sorted(set(truth))
     scores = []
     for label in labels:
-        tp = sum(t == label and p == label for t, p in zip(truth, predicted))
-        fp = sum(t != label and p == label for t, p in zip(truth, predicted))
-        fn = sum(t == label and p != label for t, p in zip(truth, predicted))
+        tp = sum(t == label and p == label for t, p in zip(truth, predicted, strict=False))
+        fp = sum(t != label and p == label for t, p in zip(truth, predicted, strict=False))
+        fn = sum(t == label and p != label for t, p in zip(truth, predicted, strict=False))
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
@@ -220,7 +220,7 @@ def score(test: list[Example], parses: list[dict[str, Any]]) -> dict[str, Any]:
     FAQ topic accuracy, fallback rate; and every error."""
     rows: dict[str, dict[str, Any]] = {}
     errors: list[dict[str, Any]] = []
-    for example, parse in zip(test, parses):
+    for example, parse in zip(test, parses, strict=False):
         predicted = (parse.get("intent") or {}).get("name") or "None"
         topic = _selected_topic(parse) if predicted == RETRIEVAL_INTENT else None
         wrong_intent = predicted != example.intent
@@ -230,7 +230,7 @@ def score(test: list[Example], parses: list[dict[str, Any]]) -> dict[str, Any]:
                            "predicted": topic if predicted == RETRIEVAL_INTENT else predicted,
                            "confidence": round(float((parse.get("intent") or {}).get("confidence") or 0.0), 3)})
     for language, members in ROWS.items():
-        pairs = [(e, p) for e, p in zip(test, parses) if e.language in members]
+        pairs = [(e, p) for e, p in zip(test, parses, strict=False) if e.language in members]
         if not pairs:
             continue
         truth = [e.intent for e, _ in pairs]
@@ -240,7 +240,7 @@ def score(test: list[Example], parses: list[dict[str, Any]]) -> dict[str, Any]:
                         for e, p in faq)
         rows[language] = {
             "n": len(pairs),
-            "intent_accuracy": sum(t == p for t, p in zip(truth, predicted)) / len(pairs),
+            "intent_accuracy": sum(t == p for t, p in zip(truth, predicted, strict=False)) / len(pairs),
             "macro_f1": _macro_f1(truth, predicted),
             "n_intents": len(set(truth)),
             "n_faq": len(faq),

@@ -24,8 +24,9 @@ import httpx
 
 from bench.load import Result, table
 from bench.report import write_section
-from tests.channels.fake_telegram import BOT_TOKEN, SEND, FakeTelegram, text_update
-from tools.local_servers import free_port, redis_server
+from tests.doubles.fake_telegram import BOT_TOKEN, SEND, FakeTelegram, text_update
+from tests.doubles.local_servers import redis_server
+from tools.ports import free_port
 from tools.stack import Stack, running_stack
 from tools.train_model import model_path, train
 

@@ -13,8 +13,8 @@ Prints a table and writes it to docs/benchmarks.md.
 import asyncio
 import json
 import os
-import random
 import platform
+import random
 import subprocess
 import sys
 import time
@@ -32,8 +32,9 @@ from bench.load import Result, load, serving, table
 from bench.report import write_section
 from bot.taxonomy import load_taxonomy
 from hotline.config import DEV_API_KEY, DEV_OPERATOR_TOKEN, ROOT
-from tests.hotline.fake_rasa import TOKEN, FakeRasa, fake_rasa
-from tools.local_servers import free_port, redis_server
+from tests.doubles.fake_rasa import TOKEN, FakeRasa, fake_rasa
+from tests.doubles.local_servers import redis_server
+from tools.ports import free_port
 
 SEQUENTIAL = int(os.environ.get("BENCH_SEQUENTIAL", "200"))
 BULK = int(os.environ.get("BENCH_BULK", "1000"))

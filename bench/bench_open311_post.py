@@ -24,8 +24,9 @@ from bench.load import Result, load, serving, table
 from bench.report import write_section
 from bot.taxonomy import Category, load_taxonomy
 from hotline.config import DEV_API_KEY, ROOT
-from tools.local_servers import free_port, postgres_server
-from tools.samples import required_answers
+from tests.doubles.local_servers import postgres_server
+from tests.doubles.samples import required_answers
+from tools.ports import free_port
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))

@@ -1,16 +1,16 @@
 """Category suggestion: top-1/top-3 accuracy and speed, against a keyword-count baseline.
 
 Run: ``.venv-services/bin/python -m bench.bench_suggest``. The labelled set is
-tests/data/labelled_appeals.json (hand-written appeals, not taxonomy examples). The baseline
+bench/data/labelled_appeals.json (hand-written appeals, not taxonomy examples). The baseline
 ranks leaves by how many of their keywords appear in the text: what a rules table would do.
 """
 
 import time
 
 from bench.report import write_section
-from bot.taxonomy import Taxonomy, load_taxonomy
+from bench.suggest_eval import Accuracy, Ranker, evaluate, load_labelled
 from bot.suggest import CategorySuggester
-from hotline.suggest_eval import Accuracy, Ranker, evaluate, load_labelled
+from bot.taxonomy import Taxonomy, load_taxonomy
 
 
 def keyword_baseline(taxonomy: Taxonomy) -> Ranker:
@@ -37,7 +37,7 @@ def main() -> int:
     ours, ours_ms = timed(lambda t, lang: [s.category.code for s in suggester.suggest(t, lang)], appeals)
     base, base_ms = timed(keyword_baseline(taxonomy), appeals)
     lines = ["| language | appeals | top-1 | top-3 | baseline top-1 | baseline top-3 |", "|---|---|---|---|---|---|"]
-    for mine, theirs in zip(ours, base):
+    for mine, theirs in zip(ours, base, strict=False):
         lines.append(f"| {mine.language} | {mine.count} | {mine.top1:.0%} | {mine.top3:.0%} "
                      f"| {theirs.top1:.0%} | {theirs.top3:.0%} |")
     lines.append("")
@@ -50,7 +50,7 @@ def main() -> int:
         "",
         "TF-IDF over names, keywords, examples and descriptions (CJK characters and character pairs, English "
         "stemmed words and pairs) plus a bonus for verbatim keywords, against a baseline that counts keyword "
-        "hits. Labelled set: tests/data/labelled_appeals.json, written for this project and not used to build "
+        "hits. Labelled set: bench/data/labelled_appeals.json, written for this project and not used to build "
         "the index; it was used once to choose the n-gram sizes (1-2 beat 2-3 by 11 points top-1), so the "
         "figures are somewhat optimistic for unseen appeals.",
         "",

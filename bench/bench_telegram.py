@@ -1,10 +1,10 @@
-"""Telegram webhook: our connector (channels/telegram.py) against Rasa's built-in one, same model, same machine.
+"""Telegram webhook: our connector (channels/telegram/connector.py) against Rasa's built-in one, same model, same machine.
 
 Run: ``.venv-assistant/bin/python -m bench.bench_telegram`` (assistant runtime; trains the model
 through tools.train_model if it is missing).
 Each connector runs in its own ``rasa run`` process (one Sanic worker, in-memory tracker store,
 no action server: the messages are greetings and thanks that rules answer from translations/),
-one after the other, both against the fake Bot API server (tests/channels/fake_telegram.py) in
+one after the other, both against the fake Bot API server (tests/doubles/fake_telegram.py) in
 this process. Ours also uses a real redis-server (dedupe and the update queue); Rasa's built-in
 connector (aiogram) has none, and needs two patches to run here at all (``serve_builtin``). Every update is new and comes from its own chat, so the 1 message/second per-chat pace
 does not enter; the 25 messages/second overall pace does. Measured: the webhook's answer
@@ -30,8 +30,9 @@ import httpx
 
 from bench.load import Result, load, table
 from bench.report import write_section
-from tests.channels.fake_telegram import BOT_TOKEN, SEND, FakeTelegram, text_update
-from tools.local_servers import free_port, redis_server
+from tests.doubles.fake_telegram import BOT_TOKEN, SEND, FakeTelegram, text_update
+from tests.doubles.local_servers import redis_server
+from tools.ports import free_port
 from tools.stack import ROOT, wait_for_rasa
 from tools.train_model import model_path, train
 

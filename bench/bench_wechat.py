@@ -24,8 +24,9 @@ import httpx
 
 from bench.load import Result, load, serving, table
 from bench.report import write_section
-from tests.channels.fake_wechat import message_xml, webhook_call
-from tools.local_servers import free_port, redis_server
+from tests.doubles.fake_wechat import message_xml, webhook_call
+from tests.doubles.local_servers import redis_server
+from tools.ports import free_port
 from tools.stack import ROOT
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
@@ -43,8 +44,8 @@ def serve(port: int, redis_url: str, safe: bool) -> None:
     from sanic.request import Request
     from sanic.response import HTTPResponse
 
-    from channels.wechat import WeChatInput
-    from channels.wechat_settings import WeChatSettings
+    from channels.wechat.connector import WeChatInput
+    from channels.wechat.settings import WeChatSettings
 
     async def bot(message: UserMessage) -> None:
         await message.output_channel.send_text_message(message.sender_id, f"收到：{message.text}")

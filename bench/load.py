@@ -1,6 +1,6 @@
 """Closed-loop HTTP load for the benchmarks: a fixed number of concurrent clients, latencies and rate.
 
-Standard library only (and tools.local_servers), so the scripts of both runtimes share it.
+Standard library only (and tests.doubles.local_servers), so the scripts of both runtimes share it.
 """
 
 import asyncio
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.local_servers import wait_for_port
+from tools.ports import wait_for_port
 
 
 @dataclass

@@ -51,7 +51,7 @@ def features(text: str) -> list[str]:
         grams.extend(run[i:i + 2] for i in range(len(run) - 1))
     words = [_stem(w) for w in _WORD.findall(lowered) if w not in _EN_STOP]
     grams.extend(words)
-    grams.extend(f"{a} {b}" for a, b in zip(words, words[1:]))
+    grams.extend(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
     return grams
 
 
@@ -137,5 +137,5 @@ def _surface_forms(lowered: str) -> dict[str, str]:
     """English stems (and stem pairs) mapped back to the words in the text: "fum" -> "fumes"."""
     words = [w for w in _WORD.findall(lowered) if w not in _EN_STOP]
     forms = {_stem(w): w for w in reversed(words)}
-    forms.update({f"{_stem(a)} {_stem(b)}": f"{a} {b}" for a, b in zip(words, words[1:])})
+    forms.update({f"{_stem(a)} {_stem(b)}": f"{a} {b}" for a, b in zip(words, words[1:], strict=False)})
     return forms

@@ -17,7 +17,7 @@ def nfkc(text: str) -> str:
     pieces = _KEEP.split(text)
     kept = _KEEP.findall(text)
     out = [unicodedata.normalize("NFKC", pieces[0])]
-    for mark, piece in zip(kept, pieces[1:]):
+    for mark, piece in zip(kept, pieces[1:], strict=False):
         out.append(mark)
         out.append(unicodedata.normalize("NFKC", piece))
     return "".join(out)

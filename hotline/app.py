@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.errors import InvalidText
 from bot.gazetteer import load_gazetteer
+from bot.suggest import CategorySuggester
 from bot.taxonomy import load_taxonomy
 from hotline.api.routes import router as api_router
 from hotline.api.translation import router as translation_router
@@ -18,14 +19,13 @@ from hotline.config import Settings
 from hotline.console.routes import router as console_router
 from hotline.db import Database, migrate
 from hotline.deps import Backend
-from hotline.errors import BackendError
-from hotline.lifecycle import Lifecycle
+from hotline.domain.errors import BackendError
+from hotline.domain.lifecycle import Lifecycle
+from hotline.domain.tickets import TicketDesk
 from hotline.limits import BodySizeLimit, RejectControlCharacters, error_format
 from hotline.open311.formats import render_error
 from hotline.open311.routes import router as open311_router
 from hotline.outbox import OutboxRelay, RelayThread
-from bot.suggest import CategorySuggester
-from hotline.tickets import TicketDesk
 
 log = logging.getLogger(__name__)
 

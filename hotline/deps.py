@@ -6,12 +6,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from bot.gazetteer import Gazetteer
+from bot.suggest import CategorySuggester
 from bot.taxonomy import Taxonomy
 from hotline.config import Settings
 from hotline.db import Database
-from hotline.lifecycle import Lifecycle
-from bot.suggest import CategorySuggester
-from hotline.tickets import TicketDesk
+from hotline.domain.lifecycle import Lifecycle
+from hotline.domain.tickets import TicketDesk
 
 
 @dataclass

@@ -14,7 +14,7 @@ import redis
 from sqlalchemy import func, select
 
 from hotline.db import Database
-from hotline.models import OutboxEvent
+from hotline.domain.models import OutboxEvent
 
 log = logging.getLogger(__name__)
 STREAM_MAXLEN = 1_000_000  # approximate trim; far beyond any consumer's backlog

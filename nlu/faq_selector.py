@@ -9,12 +9,15 @@ model) takes minutes, and parses in well under a millisecond.
 from typing import Any
 
 import numpy as np
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import (
-    RESPONSE_SELECTOR_PREDICTION_KEY, RESPONSE_SELECTOR_PROPERTY_NAME, RESPONSE_SELECTOR_RANKING_KEY,
-    RESPONSE_SELECTOR_RESPONSES_KEY, RESPONSE_SELECTOR_RETRIEVAL_INTENTS, RESPONSE_SELECTOR_UTTER_ACTION_KEY,
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
+    RESPONSE_SELECTOR_RESPONSES_KEY,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
+    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
@@ -49,7 +52,7 @@ class FaqSelector(LinearComponent):
         if predicted is None:
             return messages
         probabilities, labels = predicted
-        for message, row in zip(messages_with_intent, probabilities):
+        for message, row in zip(messages_with_intent, probabilities, strict=False):
             order = np.argsort(-row)[:RANKING_LENGTH]
             best = str(labels[order[0]])
             ranking = [{"id": None, PREDICTED_CONFIDENCE_KEY: float(row[i]), INTENT_RESPONSE_KEY: str(labels[i])}

@@ -7,7 +7,6 @@ the held-out set; see config.yml for the figures.
 """
 
 import numpy as np
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
@@ -30,7 +29,7 @@ class IntentClassifier(LinearComponent):
         if predicted is None:
             return messages
         probabilities, labels = predicted
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages, probabilities, strict=False):
             ranking = [{"name": str(labels[i]), "confidence": float(row[i])} for i in np.argsort(-row)[:RANKING_LENGTH]]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

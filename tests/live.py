@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
-from tools.local_servers import free_port, wait_for_port
+from tools.ports import free_port, wait_for_port
 
 
 @contextmanager

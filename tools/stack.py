@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from tools.local_servers import free_port, wait_for_port
+from tools.ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES_PY = ROOT / ".venv-services" / "bin" / "python"
@@ -82,22 +82,6 @@ class Stack:
         return f"{self.rasa_url}/webhooks/socketio/chat"
 
 
-def write_credentials(folder: Path, env: dict[str, str]) -> Path:
-    """credentials.yml, plus the WeChat channel when WECHAT_TOKEN and WECHAT_APP_ID are set in ``env``,
-    and the Telegram channel when TELEGRAM_BOT_TOKEN is.
-
-    These sections carry no secrets: the channels read them from the environment.
-    """
-    text = (ROOT / "credentials.yml").read_text(encoding="utf-8")
-    if env.get("WECHAT_TOKEN") and env.get("WECHAT_APP_ID"):
-        text = text.rstrip() + "\n\n# WECHAT_TOKEN and WECHAT_APP_ID are set\nchannels.wechat.WeChatInput:\n"
-    if env.get("TELEGRAM_BOT_TOKEN"):
-        text = text.rstrip() + "\n\n# TELEGRAM_BOT_TOKEN is set\nchannels.telegram.TelegramInput:\n"
-    path = folder / "credentials.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def wait_for_rasa(url: str, token: str, timeout: float = 240.0) -> None:
     """Wait until Rasa answers /status with a loaded model."""
     deadline = time.monotonic() + timeout
@@ -141,10 +125,10 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
           **({"REDIS_URL": redis_url} if redis_url else {"REDIS_URL": "redis://127.0.0.1:1/0"}),
           **(backend_env or {})}),
         ("actions", [str(ASSISTANT_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)], {}),
-        ("rasa", [str(ASSISTANT_PY), "-m", "tools.rasa_run", "run", "--model", str(model), "--enable-api",
+        # the documented start command: it switches on the channels the environment configures
+        ("rasa", [str(ASSISTANT_PY), "-m", "assistant", "run", "--model", str(model), "--enable-api",
                   "--auth-token", rasa_token, "--port", str(rasa_port), "--cors", "*",
-                  "--endpoints", "endpoints.yml" if redis_url else "endpoints.memory.yml",
-                  "--credentials", str(write_credentials(log_dir, {**base, **shared}))], {}),
+                  "--endpoints", "endpoints.yml" if redis_url else "endpoints.memory.yml"], {}),
     ]
     if not start_backend:
         commands.pop(0)
@@ -153,8 +137,8 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
         # resolution notifications and survey reminders (DATABASE_URL: the note translation cache)
         commands.append(("notifier", [str(SERVICES_PY), "-m", "hotline.notifier"],
                          {"DATABASE_URL": database_url} if database_url else {}))
-        # Machine translation for operators, off the request path (hotline/translation/worker.py).
-        commands.append(("translation-worker", [str(SERVICES_PY), "-m", "hotline.translation.worker"],
+        # Machine translation for operators, off the request path (hotline/machine_translation/worker.py).
+        commands.append(("translation-worker", [str(SERVICES_PY), "-m", "hotline.machine_translation.worker"],
                          {"DATABASE_URL": database_url} if database_url else {}))
     try:
         for name, command, extra in commands:

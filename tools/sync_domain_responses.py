@@ -1,7 +1,7 @@
 """Rewrite the ``responses:`` section of domain.yml from translations/ (run after adding a response).
 
 Rasa needs every response that rules use (``utter_*``) in the domain; the texts themselves live in translations/
-and are spoken by translations.nlg.TranslatedNLG in the conversation's language. The domain
+and are spoken by assistant.nlg.TranslatedNLG in the conversation's language. The domain
 keeps one placeholder variant per name. Run with the assistant venv:
 ``.venv-assistant/bin/python -m tools.sync_domain_responses``. A test checks it is in sync.
 """

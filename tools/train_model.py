@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
-INPUTS = ("config.yml", "domain.yml", "data/**/*.yml", "nlu/**/*.yml", "nlu/**/*.py", "policies/**/*.py",
+INPUTS = ("config.yml", "domain.yml", "data/**/*.yml", "nlu/**/*.yml", "nlu/**/*.py", "assistant/rules.py",
           "translations/detect.py", "bot/*.py")
 
 

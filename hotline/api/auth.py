@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import Depends, Header
 
 from hotline.deps import BackendDep
-from hotline.errors import Forbidden, Unauthorized
-from hotline.staff import Principal, identify
+from hotline.domain.errors import Forbidden, Unauthorized
+from hotline.domain.staff import Principal, identify
 
 
 def current_principal(backend: BackendDep, authorization: Annotated[str | None, Header()] = None) -> Principal:

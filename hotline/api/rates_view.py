@@ -4,7 +4,7 @@ from dataclasses import asdict
 from typing import Any
 
 from hotline.deps import Backend
-from hotline.rates import Counts, GroupBy
+from hotline.domain.rates import Counts, GroupBy
 
 
 def group_name(key: str | None, group_by: GroupBy, backend: Backend, lang: str) -> str | None:

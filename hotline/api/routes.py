@@ -11,14 +11,14 @@ from hotline.api.rates_view import rates_view
 from hotline.api.schemas import SatisfactionIn, StaffIn, SuggestIn, UpdateIn
 from hotline.api.views import ticket_detail, ticket_summary
 from hotline.deps import BackendDep
-from hotline.lifecycle import Rating
-from hotline.models import Status
+from hotline.domain.lifecycle import Rating
+from hotline.domain.models import Status
+from hotline.domain.queries import TicketFilter, count_tickets, find_tickets, resident_tickets
+from hotline.domain.rates import GroupBy, ticket_rates
+from hotline.domain.staff import add_staff
+from hotline.domain.tickets import load_ticket, utcnow
 from hotline.open311.intake import parse_datetime
 from hotline.open311.views import w3c
-from hotline.queries import TicketFilter, count_tickets, find_tickets, resident_tickets
-from hotline.rates import GroupBy, ticket_rates
-from hotline.staff import add_staff
-from hotline.tickets import load_ticket, utcnow
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -97,7 +97,7 @@ def get_rates(
     service_code: str | None = None,
     lang: Lang = Lang.ZH,
 ) -> dict[str, Any]:
-    """Response, resolution and satisfaction rates per group (definitions: ``hotline.rates``)."""
+    """Response, resolution and satisfaction rates per group (definitions: ``hotline.domain.rates``)."""
     f = TicketFilter(
         service_codes=(service_code,) if service_code else (), department=department, district_code=district,
         subdistrict_code=subdistrict, start=parse_datetime(start, "from") if start else None,

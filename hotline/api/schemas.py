@@ -6,7 +6,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from bot.lang import Lang
 from bot.text import clean_text
-from hotline.models import Role, Status
+from hotline.domain.models import Role, Status
 
 
 def _note(value: str) -> str:

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from bot.lang import LANGS
 from hotline.api.auth import StaffReader
 from hotline.deps import BackendDep
-from hotline.translation.engine import installed_packages
-from hotline.translation.translator import PIVOT, route_between
+from hotline.machine_translation.engine import installed_packages
+from hotline.machine_translation.translator import PIVOT, route_between
 
 router = APIRouter(prefix="/api/translation", tags=["translation"])
 

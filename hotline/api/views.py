@@ -4,9 +4,9 @@ from typing import Any
 
 from bot.redact import redact
 from hotline.deps import Backend
-from hotline.models import Ticket
+from hotline.domain.models import Ticket
+from hotline.domain.staff import Principal
 from hotline.open311.views import request_view, w3c
-from hotline.staff import Principal
 
 PERSONAL_FIELDS = ("channel", "channel_user_id", "email", "phone", "first_name", "last_name", "device_id", "account_id")
 

@@ -17,15 +17,14 @@ from bot.errors import InvalidText
 from bot.lang import LANGS
 from bot.text import clean_text
 from hotline.api.views import ticket_detail, ticket_summary
-from hotline.console.i18n import (Translator, category_path, language_name, other_lang, pick_lang, short_time,
-                                  translator)
+from hotline.console.i18n import Translator, category_path, language_name, other_lang, pick_lang, short_time, translator
 from hotline.deps import Backend, BackendDep
-from hotline.errors import BackendError, Conflict, NotFound
-from hotline.lifecycle import ALLOWED
-from hotline.models import Status, Ticket
-from hotline.queries import OPEN311_CLOSED, TicketFilter, count_tickets, find_tickets
-from hotline.staff import STAFF_ROLES, Principal, identify
-from hotline.tickets import load_ticket
+from hotline.domain.errors import BackendError, Conflict, NotFound
+from hotline.domain.lifecycle import ALLOWED
+from hotline.domain.models import Status, Ticket
+from hotline.domain.queries import OPEN311_CLOSED, TicketFilter, count_tickets, find_tickets
+from hotline.domain.staff import STAFF_ROLES, Principal, identify
+from hotline.domain.tickets import load_ticket
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 HERE = Path(__file__).parent

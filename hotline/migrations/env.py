@@ -5,7 +5,7 @@ from alembic import context
 
 from hotline.config import load_settings
 from hotline.db import make_engine
-from hotline.models import Base
+from hotline.domain.models import Base
 
 config = context.config
 target_metadata = Base.metadata

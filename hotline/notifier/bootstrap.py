@@ -11,14 +11,14 @@ from redis.asyncio import Redis
 
 from bot.taxonomy import load_taxonomy
 from hotline.config import SettingsError
-from hotline.notifier.rasa import RasaClient
-from hotline.notifier.reminders import ReminderStore
+from hotline.domain.tickets import Clock, utcnow
+from hotline.notifier.event_stream import EventStream, StreamNames
+from hotline.notifier.note_translation import TranslateNote, load_translator
+from hotline.notifier.notifier import Notifier, Sleep
+from hotline.notifier.rasa_client import RasaClient
+from hotline.notifier.reminder_store import ReminderStore
 from hotline.notifier.settings import NotifierSettings, load_notifier_settings
-from hotline.notifier.stream import EventStream, StreamNames
-from hotline.notifier.survey import Backoff, SurveyReminders
-from hotline.notifier.translate import TranslateNote, load_translator
-from hotline.notifier.worker import Notifier, Sleep
-from hotline.tickets import Clock, utcnow
+from hotline.notifier.survey_reminders import Backoff, SurveyReminders
 
 log = logging.getLogger("hotline.notifier")
 

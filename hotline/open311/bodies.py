@@ -9,12 +9,12 @@ entities is refused.
 import json
 from typing import Any
 from urllib.parse import parse_qsl
+from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from xml.etree.ElementTree import ParseError
 
-from hotline.errors import BadRequest, UnsupportedMediaType
+from hotline.domain.errors import BadRequest, UnsupportedMediaType
 
 Fields = dict[str, str | list[str]]
 

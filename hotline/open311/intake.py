@@ -8,9 +8,9 @@ from bot.errors import InvalidText
 from bot.lang import Lang
 from bot.taxonomy import Attribute, Category, Taxonomy
 from bot.text import clean_text
-from hotline.errors import BadRequest
+from hotline.domain.errors import BadRequest
+from hotline.domain.tickets import AttributeValue, NewRequest
 from hotline.open311.bodies import Fields
-from hotline.tickets import AttributeValue, NewRequest
 
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 500

@@ -8,13 +8,13 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.lang import Lang
 from hotline.deps import BackendDep
-from hotline.errors import BadRequest, Forbidden, NotFound
+from hotline.domain.errors import BadRequest, Forbidden, NotFound
+from hotline.domain.models import Status, Ticket
+from hotline.domain.queries import TicketFilter, find_tickets, ticket_by_token, updates_between
 from hotline.open311.bodies import decode_body
 from hotline.open311.formats import FORMATS, Format, render, render_object
 from hotline.open311.intake import idempotency_key, parse_datetime, parse_new_request
 from hotline.open311.views import definition_view, request_view, service_view, update_view, w3c
-from hotline.models import Status, Ticket
-from hotline.queries import TicketFilter, find_tickets, ticket_by_token, updates_between
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 MAX_IDS = 100

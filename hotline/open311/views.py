@@ -7,8 +7,8 @@ from typing import Any
 from bot.gazetteer import Gazetteer
 from bot.redact import name_variants, redact
 from bot.taxonomy import Category, Taxonomy
-from hotline.models import Status, Ticket, TicketUpdate
-from hotline.queries import OPEN311_CLOSED
+from hotline.domain.models import Status, Ticket, TicketUpdate
+from hotline.domain.queries import OPEN311_CLOSED
 
 BEIJING = timezone(timedelta(hours=8))
 # Our lifecycle in FixMyStreet's extended states.

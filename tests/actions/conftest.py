@@ -33,7 +33,7 @@ def run(action: Action, tracker: Tracker) -> tuple[list[dict[str, Any]], list[di
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A real, throwaway redis-server."""
-    from tools.local_servers import redis_server
+    from tests.doubles.local_servers import redis_server
 
     with redis_server() as url:
         yield url

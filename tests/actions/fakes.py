@@ -9,7 +9,11 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from actions.hotline_client import (
-    CategorySuggestion, FiledTicket, HotlineRejected, HotlineUnavailable, ResidentTicket,
+    CategorySuggestion,
+    FiledTicket,
+    HotlineRejected,
+    HotlineUnavailable,
+    ResidentTicket,
 )
 
 

@@ -1,7 +1,10 @@
 import asyncio
 
 from actions.appeal_form import (
-    ActionAskAppealAttribute, ActionAskAppealCategory, ActionAskAppealConfirmed, ValidateAppealForm,
+    ActionAskAppealAttribute,
+    ActionAskAppealCategory,
+    ActionAskAppealConfirmed,
+    ValidateAppealForm,
 )
 from tests.actions.conftest import run
 from tests.actions.fakes import FakeHotline, tracker

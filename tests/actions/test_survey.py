@@ -4,7 +4,11 @@ from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.hotline_client import ResidentTicket
 from actions.survey import (
-    ActionAnnounceTicketUpdate, ActionRemindSurvey, ActionSubmitSurvey, ValidateSurveyForm, parse_rating,
+    ActionAnnounceTicketUpdate,
+    ActionRemindSurvey,
+    ActionSubmitSurvey,
+    ValidateSurveyForm,
+    parse_rating,
 )
 from tests.actions.conftest import run
 from tests.actions.fakes import FakeHotline, tracker

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.channels.fake_wechat import FakeWeChat
-from tools.local_servers import redis_server
+from tests.doubles.fake_wechat import FakeWeChat
+from tests.doubles.local_servers import redis_server
 from tools.train_model import model_path, train
 
 

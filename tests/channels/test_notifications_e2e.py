@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.channels import test_telegram_integration as telegram
-from tests.channels import test_wechat_integration as wechat
-from tests.channels.fake_telegram import BOT_TOKEN, FakeTelegram, venue_update
-from tests.channels.fake_wechat import CUSTOM, FakeWeChat
-from tools.local_servers import free_port
+from tests.channels.telegram import test_integration as telegram
+from tests.channels.wechat import test_integration as wechat
+from tests.doubles.fake_telegram import BOT_TOKEN, FakeTelegram, venue_update
+from tests.doubles.fake_wechat import CUSTOM, FakeWeChat
+from tools.ports import free_port
 from tools.stack import Stack, running_stack
 
 pytestmark = pytest.mark.integration

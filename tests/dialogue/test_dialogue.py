@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.dialogue.conftest import parse
+from tests.conftest import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 STORIES = ROOT / "tests" / "dialogue" / "stories"

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tools.local_servers import redis_server, wait_for_port
+from tests.doubles.local_servers import redis_server
+from tools.ports import wait_for_port
 from tools.stack import ROOT, SERVICES_PY, Stack, running_stack
 
 pytestmark = pytest.mark.integration
@@ -90,7 +91,7 @@ def test_english_policy_answer_and_japanese_emergency(stack: Stack) -> None:
 
 
 def test_backend_outage_queues_the_appeal_and_files_it_later(model: Path, redis_url: str, tmp_path: Path) -> None:
-    from tools.local_servers import free_port
+    from tools.ports import free_port
 
     port = free_port()
     database = f"sqlite:///{tmp_path / 'late.db'}"

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from hotline.app import create_app
 from hotline.config import Settings
-from tools.local_servers import postgres_server, redis_server
+from tests.doubles.local_servers import postgres_server, redis_server
 
 _database_numbers = itertools.count(1)
 
@@ -91,7 +91,7 @@ def argos_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def argos_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Tiny real .argosmodel files (en<->zh, ja<->en; no zh<->ja), built offline."""
-    from tools.tiny_argos import build_packages
+    from tests.doubles.tiny_argos import build_packages
 
     folder = tmp_path_factory.mktemp("argos-models")
     build_packages(folder)
@@ -101,7 +101,7 @@ def argos_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def argos_packages(argos_home: Path, argos_models: Path) -> Path:
     """ARGOS_PACKAGES_DIR with the tiny packages installed by argostranslate's own installer."""
-    from hotline.translation.engine import install_packages
+    from hotline.machine_translation.engine import install_packages
 
     packages_dir = argos_home / "packages"
     assert len(install_packages(argos_models, packages_dir)) == 4

@@ -8,7 +8,7 @@ from httpx import Response
 
 from bot.taxonomy import Category, Taxonomy
 from hotline.config import DEV_API_KEY
-from tools.samples import required_answers
+from tests.doubles.samples import required_answers
 
 
 def taxonomy_of(client: TestClient) -> Taxonomy:

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from hotline.db import Database, migrate
-from hotline.models import Base
+from hotline.domain.models import Base
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

@@ -8,12 +8,12 @@ import redis
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from hotline.errors import Conflict
-from hotline.models import OutboxEvent, Status
+from hotline.domain.errors import Conflict
+from hotline.domain.models import OutboxEvent, Status
+from hotline.domain.tickets import NewRequest
 from hotline.outbox import OutboxRelay
+from tests.doubles.local_servers import RedisProcess
 from tests.hotline.helpers import plain_leaf
-from hotline.tickets import NewRequest
-from tools.local_servers import RedisProcess
 
 STREAM = "hotline:events"
 
@@ -109,12 +109,12 @@ def test_redis_outage_delays_events_and_loses_none(app: FastAPI, redis_process: 
 @pytest.mark.integration
 def test_relay_thread_runs_with_the_app(database_url: str, app_factory, redis_process: RedisProcess) -> None:  # type: ignore[no-untyped-def]
     import time
+    from dataclasses import replace
 
     from fastapi.testclient import TestClient
 
     from hotline.app import create_app
     from hotline.config import Settings
-    from dataclasses import replace
     from tests.hotline.helpers import file_request
 
     app = create_app(replace(Settings(), database_url=database_url, redis_url=redis_process.url,

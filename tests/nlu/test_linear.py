@@ -3,7 +3,8 @@
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix, random as sparse_random
+from scipy.sparse import csr_matrix
+from scipy.sparse import random as sparse_random
 from sklearn.linear_model import LogisticRegression
 
 from nlu.linear import LinearComponent
@@ -59,7 +60,7 @@ def featurized_message(rng: np.random.Generator, widths: tuple[int, int]) -> Any
 
     message = Message(data={TEXT: "x"})
     tokens = int(rng.integers(1, 6))
-    for origin, width in zip(("words", "chars"), widths):
+    for origin, width in zip(("words", "chars"), widths, strict=False):
         sequence = coo_matrix(sparse_random(tokens, width, density=0.2, random_state=rng))
         message.add_features(RasaFeatures(sequence, "sequence", TEXT, origin))
         sentence = coo_matrix(np.asarray(sequence.sum(axis=0)))

@@ -1,8 +1,8 @@
 import pytest
 
+from bench.detect_eval import load_labelled, score
 from bot.lang import Lang
 from translations.detect import detect, detect_language
-from translations.detect_eval import load_labelled, score
 
 
 @pytest.mark.parametrize("text, expected", [

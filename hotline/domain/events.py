@@ -1,0 +1,46 @@
+"""Outbox events: written in the same transaction as the change they report."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.redact import name_variants, redact
+from hotline.domain.models import OutboxEvent, Ticket
+
+TICKET_CREATED = "ticket.created"
+TICKET_STATUS_CHANGED = "ticket.status_changed"
+TICKET_RATED = "ticket.rated"
+# ``cause`` of a status change: staff (or the API) changed it, or the resident's own rating did
+# ("not resolved" reopens, "resolved" closes). The notifier stays quiet on the latter: the bot told them.
+CAUSE_UPDATE = "update"
+CAUSE_RATING = "rating"
+
+
+def record_event(session: Session, event_type: str, ticket: Ticket, *, at: datetime, **details: Any) -> OutboxEvent:
+    """Add an outbox row for ``ticket``.
+
+    The payload carries what the notifier needs to reach the resident (channel and
+    channel user id, language) and no free text that is not redacted (the resident's own name included).
+    """
+    payload: dict[str, Any] = {
+        "service_request_id": ticket.service_request_id,
+        "service_code": ticket.service_code,
+        "status": ticket.status,
+        "language": ticket.language,
+        "channel": ticket.channel,
+        "channel_user_id": ticket.channel_user_id,
+        "department": ticket.department,
+        "district_code": ticket.district_code,
+        "subdistrict_code": ticket.subdistrict_code,
+        "occurred_at": at.isoformat(),
+    }
+    names = name_variants(ticket.first_name, ticket.last_name)
+    for key, value in details.items():
+        payload[key] = redact(value, names) if isinstance(value, str) else value
+    event = OutboxEvent(
+        event_id=str(uuid.uuid4()), event_type=event_type, payload=payload, created_at=at, attempts=0
+    )
+    session.add(event)
+    return event

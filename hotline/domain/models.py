@@ -1,0 +1,175 @@
+"""Database tables (SQLAlchemy 2). Schema changes go through Alembic migrations."""
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database (SQLite itself keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timezone-aware UTC datetimes only")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Status(str, Enum):
+    """A ticket's lifecycle: open -> accepted -> in_progress -> resolved -> closed, and reopened."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+class Role(str, Enum):
+    OPERATOR = "operator"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_request_id: Mapped[str] = mapped_column(String(32), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    service_code: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    # Machine translation for operators (hotline/machine_translation): the original stays in description.
+    source_language: Mapped[str | None] = mapped_column(String(8))  # what the text is written in (any ISO code)
+    translation: Mapped[str | None] = mapped_column(Text)
+    translation_language: Mapped[str | None] = mapped_column(String(8))
+    machine_translated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    translated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    needs_multilingual_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                                              index=True)
+    address_string: Mapped[str | None] = mapped_column(String(500))
+    lat: Mapped[float | None]
+    long: Mapped[float | None]
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    media_url: Mapped[str | None] = mapped_column(String(1000))
+    # Routing
+    department: Mapped[str] = mapped_column(String(64), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    subdistrict_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    priority: Mapped[str] = mapped_column(String(8))
+    response_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolution_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Personal data: never leaves the ticket store except to staff and the resident.
+    channel: Mapped[str | None] = mapped_column(String(32))
+    channel_user_id: Mapped[str | None] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    device_id: Mapped[str | None] = mapped_column(String(128))
+    account_id: Mapped[str | None] = mapped_column(String(128))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    updates: Mapped[list["TicketUpdate"]] = relationship(
+        back_populates="ticket", order_by="TicketUpdate.id", cascade="all, delete-orphan"
+    )
+    satisfaction: Mapped[list["Satisfaction"]] = relationship(
+        back_populates="ticket", order_by="Satisfaction.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index("ix_tickets_resident", "channel", "channel_user_id"),)
+
+
+class TicketUpdate(Base):
+    """One row per status change or note: the ticket's timeline."""
+
+    __tablename__ = "ticket_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    note_language: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="updates")
+
+
+class Satisfaction(Base):
+    """A resident's rating of how their appeal was handled."""
+
+    __tablename__ = "satisfaction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    resolved: Mapped[bool] = mapped_column(Boolean)
+    rating: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    ticket: Mapped[Ticket] = relationship(back_populates="satisfaction")
+
+
+class OutboxEvent(Base):
+    """An event written in the same transaction as the change it reports; relayed to Redis."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class StaffMember(Base):
+    """An operator, analyst or admin. Only the SHA-256 of their token is stored."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TranslationCacheEntry(Base):
+    """One machine-translated text, keyed by the model, the language pair and the source text."""
+
+    __tablename__ = "translation_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of model, pair and text
+    source_language: Mapped[str] = mapped_column(String(8))
+    target_language: Mapped[str] = mapped_column(String(8))
+    translation: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

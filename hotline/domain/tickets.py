@@ -1,0 +1,152 @@
+"""Filing service requests: validation-free core (parsing happens at the edge), idempotent."""
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from bot.gazetteer import Gazetteer
+from bot.taxonomy import Taxonomy
+from hotline.db import Database
+from hotline.domain.errors import BadRequest, Conflict, NotFound
+from hotline.domain.events import TICKET_CREATED, record_event
+from hotline.domain.models import Status, Ticket, TicketUpdate
+from hotline.domain.routing import route
+
+Clock = Callable[[], datetime]
+AttributeValue = str | list[str]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A validated Open311 service request, ready to file."""
+
+    service_code: str
+    description: str
+    language: str
+    source_language: str | None = None  # set when the text is in a language we do not serve
+    lat: float | None = None
+    long: float | None = None
+    address_string: str | None = None
+    attributes: dict[str, AttributeValue] = field(default_factory=dict)
+    media_url: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    device_id: str | None = None
+    account_id: str | None = None
+    channel: str | None = None
+    channel_user_id: str | None = None
+
+    def fingerprint(self) -> str:
+        """A digest of the request, to tell a retry from a different request under the same key."""
+        fields = asdict(self)
+        if fields["source_language"] is None:  # added later: keep the digests of earlier requests
+            del fields["source_language"]
+        canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_ticket(session: Session, service_request_id: str) -> Ticket:
+    """The ticket with its timeline and ratings.
+
+    Raises:
+        NotFound: no ticket has that id.
+    """
+    ticket = session.scalars(
+        select(Ticket)
+        .where(Ticket.service_request_id == service_request_id)
+        .options(selectinload(Ticket.updates), selectinload(Ticket.satisfaction))
+    ).first()
+    if ticket is None:
+        raise NotFound(f"service request {service_request_id} not found")
+    return ticket
+
+
+class TicketDesk:
+    """Files new service requests: routes them and records the first timeline row and event."""
+
+    def __init__(self, db: Database, taxonomy: Taxonomy, gazetteer: Gazetteer, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.taxonomy = taxonomy
+        self.gazetteer = gazetteer
+        self.clock = clock
+
+    def file(self, request: NewRequest, *, idempotency_key: str | None = None) -> tuple[Ticket, bool]:
+        """File ``request``; with an idempotency key, a repeat returns the first ticket.
+
+        Returns:
+            The ticket and whether this call created it.
+
+        Raises:
+            BadRequest: unknown service code.
+            Conflict: the key was used before for a different request.
+        """
+        category = self.taxonomy.leaf(request.service_code)
+        if category is None:
+            raise BadRequest(f"service_code {request.service_code!r} not found")
+        fingerprint = request.fingerprint()
+        if idempotency_key is not None:
+            existing = self._by_key(idempotency_key, fingerprint)
+            if existing is not None:
+                return existing, False
+        try:
+            with self.db.write() as session, session.begin():
+                ticket = self._insert(session, request, category_code=category.code,
+                                      idempotency_key=idempotency_key, fingerprint=fingerprint)
+            return ticket, True
+        except IntegrityError:
+            # A concurrent retry with the same key won the race: answer with its ticket.
+            if idempotency_key is None:
+                raise
+            existing = self._by_key(idempotency_key, fingerprint)
+            if existing is None:
+                raise
+            return existing, False
+
+    def _by_key(self, key: str, fingerprint: str) -> Ticket | None:
+        with self.db.read() as session:
+            ticket = session.scalars(select(Ticket).where(Ticket.idempotency_key == key)).first()
+        if ticket is not None and ticket.request_fingerprint != fingerprint:
+            raise Conflict("Idempotency-Key was already used for a different request")
+        return ticket
+
+    def _insert(self, session: Session, request: NewRequest, *, category_code: str,
+                idempotency_key: str | None, fingerprint: str) -> Ticket:
+        category = self.taxonomy.categories[category_code]
+        now = self.clock()
+        routing = route(category, self.gazetteer, address=request.address_string,
+                        lat=request.lat, lon=request.long, received_at=now)
+        token = secrets.token_urlsafe(18)
+        ticket = Ticket(
+            service_request_id=f"pending-{token}"[:32], token=token, idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint, service_code=request.service_code, status=Status.OPEN.value,
+            description=request.description, language=request.language,
+            source_language=request.source_language, address_string=request.address_string,
+            lat=request.lat, long=request.long, attributes=request.attributes, media_url=request.media_url,
+            department=routing.department, district_code=routing.district_code,
+            subdistrict_code=routing.subdistrict_code, priority=routing.priority,
+            response_due=routing.response_due, resolution_due=routing.resolution_due,
+            channel=request.channel, channel_user_id=request.channel_user_id, email=request.email,
+            phone=request.phone, first_name=request.first_name, last_name=request.last_name,
+            device_id=request.device_id, account_id=request.account_id, requested_at=now, updated_at=now,
+        )
+        session.add(ticket)
+        session.flush()  # assigns the row id, which makes the readable request id
+        ticket.service_request_id = f"{now:%Y%m%d}{ticket.id:07d}"
+        ticket.updates.append(TicketUpdate(status=Status.OPEN.value, note="", note_language=request.language,
+                                           actor=f"resident:{request.channel or 'open311'}", created_at=now))
+        session.flush()
+        record_event(session, TICKET_CREATED, ticket, at=now, priority=routing.priority)
+        return ticket

@@ -1,1 +1,0 @@
-"""Dialogue policies (Rasa graph components) of the assistant."""
