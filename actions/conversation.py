@@ -15,7 +15,8 @@ from bot.lang import Lang
 CHANNELS = {"socketio": "webchat", "rest": "rest", "telegram": "telegram", "wechat": "wechat", "webchat": "webchat"}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, Han, Hangul syllables
 SERVED_LANGUAGES = {lang.value for lang in Lang}
-APPEAL_SLOTS = ("appeal_description", "appeal_written_language", "appeal_location", "appeal_latitude", "appeal_longitude",
+APPEAL_SLOTS = ("appeal_description", "appeal_written_language", "appeal_location",
+                "appeal_latitude", "appeal_longitude",
                 "appeal_media_url", "appeal_category", "appeal_attribute", "appeal_attributes",
                 "category_options", "contact_consent", "contact_phone", "appeal_confirmed", "correction_field")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")

@@ -384,7 +384,8 @@ def table(ours: Result, base: Result) -> str:
         ("model archive (MB)", f"{ours.model_mb:.1f}", f"{base.model_mb:.1f}", _ratio(ours.model_mb, base.model_mb)),
         ("start-up until model loaded (s)", f"{ours.startup_seconds:.1f}", f"{base.startup_seconds:.1f}",
          _ratio(ours.startup_seconds, base.startup_seconds)),
-        ("rasa run RSS after warm-up (MB)", f"{ours.rss_mb:.0f}", f"{base.rss_mb:.0f}", _ratio(ours.rss_mb, base.rss_mb)),
+        ("rasa run RSS after warm-up (MB)", f"{ours.rss_mb:.0f}", f"{base.rss_mb:.0f}",
+         _ratio(ours.rss_mb, base.rss_mb)),
         ("rasa run peak RSS (MB)", f"{ours.peak_rss_mb:.0f}", f"{base.peak_rss_mb:.0f}",
          _ratio(ours.peak_rss_mb, base.peak_rss_mb)),
     ]
@@ -449,7 +450,8 @@ def report(ours: Result, base: Result, split: Split, default_config: str, starte
         for attr in ("parse_seq", "parse_conc", "turns_seq", "turns_conc"):
             latencies: Latencies = getattr(result, attr)
             if latencies.errors or latencies.empty:
-                problems.append(f"{result.name} {attr}: {latencies.errors} HTTP errors, {latencies.empty} empty replies")
+                problems.append(f"{result.name} {attr}: {latencies.errors} HTTP errors, "
+                                f"{latencies.empty} empty replies")
         if result.path_misses:
             problems.append(f"{result.name}, turns with another intent: " + "; ".join(result.path_misses))
         problems.extend(f"{result.name} training: {note}" for note in result.training_notes)

@@ -1,4 +1,5 @@
-"""Telegram webhook: our connector (channels/telegram/connector.py) against Rasa's built-in one, same model, same machine.
+"""Telegram webhook: our connector (channels/telegram/connector.py) against Rasa's built-in one,
+same model, same machine.
 
 Run: ``.venv-assistant/bin/python -m bench.bench_telegram`` (assistant runtime; trains the model
 through tools.train_model if it is missing).
@@ -6,7 +7,8 @@ Each connector runs in its own ``rasa run`` process (one Sanic worker, in-memory
 no action server: the messages are greetings and thanks that rules answer from translations/),
 one after the other, both against the fake Bot API server (tests/doubles/fake_telegram.py) in
 this process. Ours also uses a real redis-server (dedupe and the update queue); Rasa's built-in
-connector (aiogram) has none, and needs two patches to run here at all (``serve_builtin``). Every update is new and comes from its own chat, so the 1 message/second per-chat pace
+connector (aiogram) has none, and needs two patches to run here at all (``serve_builtin``). Every
+update is new and comes from its own chat, so the 1 message/second per-chat pace
 does not enter; the 25 messages/second overall pace does. Measured: the webhook's answer
 (updates/s, p50/p95/p99) and the time from posting an update until its reply reached the fake
 Bot API (sendMessage recorded), plus the Rasa process's CPU time per update.

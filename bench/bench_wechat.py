@@ -65,7 +65,8 @@ def serve(port: int, redis_url: str, safe: bool) -> None:
 @contextmanager
 def server(redis_url: str, safe: bool) -> Iterator[str]:
     port = free_port()
-    with serving([sys.executable, "-m", "bench.bench_wechat", "serve", str(port), redis_url, "safe" if safe else "plain"],
+    with serving([sys.executable, "-m", "bench.bench_wechat", "serve", str(port), redis_url,
+                  "safe" if safe else "plain"],
                  port, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120) as url:
         yield url
 

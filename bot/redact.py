@@ -9,7 +9,8 @@ import re
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("[email]", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)),
     # Mainland resident ID: 6-digit area, 8-digit birth date, 3 digits, check digit or X.
-    ("[id]", re.compile(r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])")),
+    ("[id]", re.compile(r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])"
+                        r"(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])")),
     # Passport-like ids: one or two letters followed by 7-8 digits (E12345678, G1234567).
     ("[id]", re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d{7,8}(?![0-9])")),
     # Mobile numbers, optionally with +86 / 0086 and separators (138 0013 8000).

@@ -3,7 +3,8 @@
 A TF-IDF index over each leaf's names, keywords, examples and description in all three
 languages: Chinese and Japanese as characters and character pairs, English as stemmed words
 and word pairs. (Trigrams were tried and lost: on the labelled set they favoured phrases like
-"这个月" that are rare in the taxonomy but say nothing about the category.) Leaf keywords found verbatim in the text add to the score and explain it.
+"这个月" that are rare in the taxonomy but say nothing about the category.) Leaf keywords found
+verbatim in the text add to the score and explain it.
 """
 
 import math

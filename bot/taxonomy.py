@@ -176,7 +176,8 @@ def _attribute(raw: Mapping[str, Any]) -> Attribute:
     datatype = raw.get("datatype")
     if datatype not in ATTRIBUTE_DATATYPES:
         raise DataFileError(f"attribute {raw.get('code')}: bad datatype {datatype!r}")
-    values = tuple(AttributeValue(key=str(v["key"]), name=_names(v["name"], str(v["key"]))) for v in raw.get("values", []))
+    values = tuple(AttributeValue(key=str(v["key"]), name=_names(v["name"], str(v["key"])))
+                   for v in raw.get("values", []))
     if datatype.endswith("valuelist") and not values:
         raise DataFileError(f"attribute {raw.get('code')}: a list needs values")
     return Attribute(

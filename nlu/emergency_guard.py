@@ -49,9 +49,11 @@ DANGER: dict[str, re.Pattern[str]] = {
         r"|hitting me|beating (his|her|my)|dragging a (woman|man|girl|boy|child|kid)|screaming for help"
         r"|about to jump|going to jump|threatening to jump|fell into|jumped into|can'?t swim|struggling in the|drowning"
         r"|not breathing|isn'?t breathing|unconscious|won'?t wake up|passed out|fainted|isn'?t moving|not moving"
-        r"|seizure|(someone|somebody|he|she|they|man|woman|kid|child|person|people) (is|are) bleeding|bleeding (heavily|badly)"
+        r"|seizure|(someone|somebody|he|she|they|man|woman|kid|child|person|people) (is|are) bleeding"
+        r"|bleeding (heavily|badly)"
         r"|(crash|accident).{0,20}injured|is collapsing"
-        r"|(someone|somebody|he|she|man|woman|lady|person|child|kid|dad|mum|mom|father|mother) (has |just |suddenly )?collapsed"
+        r"|(someone|somebody|he|she|man|woman|lady|person|child|kid|dad|mum|mom|father|mother)"
+        r" (has |just |suddenly )?collapsed"
         r"|water is (pouring|rising)|water is up to|filling with water|is flooding|flooded and|flooding (into|my|fast)"
         r"|call (an )?ambulance|call 11[09]|call 12[02])", re.I),
     "ja": re.compile(

@@ -2,7 +2,8 @@
 
 Starts a local redis-server (data in var/redis) when nothing answers on REDIS_URL's port,
 then the hotline backend (8000), the action server (5055), the appeal outbox worker, the
-translation worker (models from ``make models``) and the Rasa server (5005) with the model ``make model`` trained. Logs go to var/log/. Ctrl-C stops all.
+translation worker (models from ``make models``) and the Rasa server (5005) with the model
+``make model`` trained. Logs go to var/log/. Ctrl-C stops all.
 Without Redis, Rasa keeps conversations in memory and appeals cannot be queued (a warning says so).
 """
 
@@ -68,7 +69,8 @@ def main() -> int:
     print("starting backend, action server, outbox worker and Rasa (Rasa needs about a minute)...", flush=True)
     try:
         with running_stack(model, log_dir=ROOT / "var" / "log", redis_url=redis_url if redis_up else None,
-                           database_url=os.environ.get("DATABASE_URL"), backend_port=int(os.environ.get("HOTLINE_PORT", 8000)),
+                           database_url=os.environ.get("DATABASE_URL"),
+                           backend_port=int(os.environ.get("HOTLINE_PORT", 8000)),
                            actions_port=5055, rasa_port=5005, rasa_token=token) as stack:
             print(f"""
 ready:

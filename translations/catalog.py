@@ -42,7 +42,8 @@ class Catalog:
         """Every response name, the FAQ answers included (``utter_faq/<topic>``)."""
         return set(self.responses[Lang.ZH.value]) | {FAQ_PREFIX + topic for topic in self.faq}
 
-    def render(self, name: str, lang: str, params: Mapping[str, Any], rng: random.Random | None = None) -> Variant | None:
+    def render(self, name: str, lang: str, params: Mapping[str, Any],
+               rng: random.Random | None = None) -> Variant | None:
         """One variant of ``name`` in ``lang`` with placeholders filled, or None if unknown."""
         lang = Lang.parse(lang, default=Lang.ZH).value
         if name.startswith(FAQ_PREFIX):

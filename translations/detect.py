@@ -50,7 +50,8 @@ LATIN_MIN_LETTERS = 4
 OTHER_LATIN_MIN_LETTERS = 20
 OTHER_LATIN_MIN_PROBABILITY = 0.95
 # Replies any resident types whatever their language: they keep the conversation's language.
-SHORT_REPLIES = frozenset({"ok", "okay", "k", "yes", "no", "y", "n", "yeah", "yep", "nope", "thanks", "thx", "ty", "bye"})
+SHORT_REPLIES = frozenset({"ok", "okay", "k", "yes", "no", "y", "n", "yeah", "yep", "nope",
+                           "thanks", "thx", "ty", "bye"})
 SERVED: frozenset[str] = frozenset(lang.value for lang in Lang)
 _SERVED_PROFILES = ("zh-cn", "zh-tw", "ja", "en")
 

@@ -115,7 +115,8 @@ TEXT: dict[str, tuple[str, str]] = {
                                 "This appeal is in {lang} and no machine translation model is installed for it: "
                                 "pass it to an operator who reads {lang}."),
     "machine_translated": ("机器翻译", "Machine translated"),
-    "translation_note": ("机器翻译仅供参考，以原文为准。", "Machine translation, for reference: the original text prevails."),
+    "translation_note": ("机器翻译仅供参考，以原文为准。",
+                         "Machine translation, for reference: the original text prevails."),
     "translation_pending": ("机器翻译进行中，请稍后刷新。", "Machine translation in progress; reload in a moment."),
     "contact_channel": ("渠道", "Channel"),
     "contact_channel_user_id": ("渠道用户", "Channel user"),

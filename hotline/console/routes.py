@@ -109,7 +109,8 @@ async def login(request: Request, backend: BackendDep) -> Response:
     form = await request.form()
     token = form.get("token")
     token = token.strip() if isinstance(token, str) else ""
-    principal = await run_in_threadpool(identify, token, backend.settings, backend.db) if 0 < len(token) <= 512 else None
+    principal = (await run_in_threadpool(identify, token, backend.settings, backend.db)
+                 if 0 < len(token) <= 512 else None)
     if principal is None or principal.role not in STAFF_ROLES:
         return page(request, "login.html", {"error": "login_error"}, status_code=401, here="/console/login")
     response = RedirectResponse("/console/", status_code=303)

@@ -32,15 +32,18 @@ def required(**slots: object) -> list[str]:
 
 
 def test_category_suggestions_become_buttons(hotline: FakeHotline) -> None:
-    messages, events = run(ActionAskAppealCategory(), tracker(slots={"appeal_description": "路灯坏了", "appeal_written_language": None}))
+    messages, events = run(ActionAskAppealCategory(),
+                           tracker(slots={"appeal_description": "路灯坏了", "appeal_written_language": None}))
     assert messages[0]["response"] == "msg_ask_appeal_category"
-    assert [b["payload"] for b in messages[0]["buttons"]][0] == '/choose_category{"appeal_category": "street_light_out"}'
+    assert ([b["payload"] for b in messages[0]["buttons"]][0]
+            == '/choose_category{"appeal_category": "street_light_out"}')
     assert events[0]["value"] == ["street_light_out", "traffic_signal_fault", "road_excavation_unrestored"]
 
 
 def test_backend_down_the_shipped_taxonomy_suggests_names_and_asks(hotline: FakeHotline) -> None:
     hotline.down = True
-    messages, events = run(ActionAskAppealCategory(), tracker(slots={"appeal_description": "小区门口的路灯坏了，晚上很黑"}))
+    messages, events = run(ActionAskAppealCategory(),
+                           tracker(slots={"appeal_description": "小区门口的路灯坏了，晚上很黑"}))
     assert messages[0]["response"] == "msg_ask_appeal_category" and len(messages[0]["buttons"]) == 3
     assert "street_light_out" in events[0]["value"]
     assert validate("appeal_category", "street_light_out")[0]["appeal_category"] == "street_light_out"
@@ -59,7 +62,8 @@ def test_category_from_button_ordinal_or_own_words(hotline: FakeHotline) -> None
 
 def test_required_questions_of_the_category_then_contact(hotline: FakeHotline) -> None:
     assert "appeal_attribute" in required(appeal_category="street_light_out")
-    assert "appeal_attribute" not in required(appeal_category="street_light_out", appeal_attributes={"recurring": "once"})
+    assert "appeal_attribute" not in required(appeal_category="street_light_out",
+                                              appeal_attributes={"recurring": "once"})
     assert "appeal_attribute" not in required(appeal_category="traffic_signal_fault")
     assert "contact_phone" not in required(contact_consent=False)
     messages, _ = run(ActionAskAppealAttribute(), tracker(slots={"appeal_category": "street_light_out"}))
@@ -77,7 +81,8 @@ def test_phone_description_and_location_checks() -> None:
     result, messages = validate("contact_phone", "call me maybe")
     assert result == {"contact_phone": None} and messages[0]["response"] == "msg_invalid_phone"
     assert validate("appeal_description", "x" * 2001)[0] == {"appeal_description": None}
-    assert validate("appeal_description", "  路灯坏了 ")[0] == {"appeal_description": "路灯坏了", "appeal_written_language": None}
+    assert (validate("appeal_description", "  路灯坏了 ")[0]
+            == {"appeal_description": "路灯坏了", "appeal_written_language": None})
     assert validate("appeal_location", "")[0] == {"appeal_location": None}
 
 

@@ -22,7 +22,8 @@ def test_the_topic_is_what_the_resident_wrote_before_asking_for_a_human() -> Non
     conversation = tracker(events=history, text="转人工", intent="request_human")
     assert recent_topic(conversation) == "这个月的养老金没到账 / 社保卡怎么补办"
     _, events = run(ActionStartCallback(), conversation)
-    assert events == [SlotSet("callback_topic", "这个月的养老金没到账 / 社保卡怎么补办"), SlotSet("callback_phone", None)]
+    assert events == [SlotSet("callback_topic", "这个月的养老金没到账 / 社保卡怎么补办"),
+                      SlotSet("callback_phone", None)]
 
 
 def test_a_descriptive_request_is_its_own_topic_and_a_bare_one_asks() -> None:

@@ -10,7 +10,8 @@ from tests.actions.conftest import run
 from tests.actions.fakes import FakeHotline, tracker
 
 FORM_STARTED = {"event": "active_loop", "name": "appeal_form", "timestamp": 1.0}
-CONFIRMED = {"appeal_description": "路灯坏了一个星期", "appeal_location": "朝阳区三里屯街道", "appeal_category": "street_light_out",
+CONFIRMED = {"appeal_description": "路灯坏了一个星期", "appeal_location": "朝阳区三里屯街道",
+             "appeal_category": "street_light_out",
              "appeal_attributes": {"recurring": "repeated"}, "contact_consent": True, "contact_phone": "13812345678",
              "appeal_confirmed": True}
 

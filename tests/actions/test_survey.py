@@ -35,7 +35,8 @@ def test_ratings_in_words_and_digits() -> None:
 
 def test_a_resolution_is_announced_with_its_note_then_the_survey_starts(hotline: FakeHotline) -> None:
     mine(hotline)
-    messages, events = run(ActionAnnounceTicketUpdate(), tracker(intent="EXTERNAL_ticket_update", metadata=EXTERNAL, entities=update()))
+    messages, events = run(ActionAnnounceTicketUpdate(),
+                           tracker(intent="EXTERNAL_ticket_update", metadata=EXTERNAL, entities=update()))
     assert [m["response"] for m in messages] == ["msg_ticket_update_resolved", "msg_ticket_note"]
     assert messages[0]["department"] == "北京市城市管理委员会" and messages[1]["note"] == "路灯已修复"
     assert SlotSet("announced_events", ["ev-1"]) in events and SlotSet("survey_ticket_id", TICKET) in events
@@ -45,8 +46,8 @@ def test_a_resolution_is_announced_with_its_note_then_the_survey_starts(hotline:
 def test_a_translated_note_is_shown_marked_and_other_statuses_start_no_survey(hotline: FakeHotline) -> None:
     mine(hotline)
     entities = update("accepted", note="路灯已修复", note_translated="The street light was repaired")
-    messages, events = run(ActionAnnounceTicketUpdate(), tracker(intent="EXTERNAL_ticket_update", metadata=EXTERNAL, entities=entities,
-                                                                slots={"language": "en"}))
+    messages, events = run(ActionAnnounceTicketUpdate(), tracker(intent="EXTERNAL_ticket_update", metadata=EXTERNAL,
+                                                                entities=entities, slots={"language": "en"}))
     assert [m["response"] for m in messages] == ["msg_ticket_update_accepted", "msg_ticket_note_translated"]
     assert messages[1]["note"] == "The street light was repaired"
     assert not any(isinstance(e, dict) and e.get("event") == "followup" for e in events)
@@ -54,7 +55,8 @@ def test_a_translated_note_is_shown_marked_and_other_statuses_start_no_survey(ho
 
 def test_a_redelivered_event_is_not_said_twice(hotline: FakeHotline) -> None:
     mine(hotline)
-    said_before = tracker(intent="EXTERNAL_ticket_update", metadata=EXTERNAL, entities=update(), slots={"announced_events": ["ev-1"]})
+    said_before = tracker(intent="EXTERNAL_ticket_update", metadata=EXTERNAL, entities=update(),
+                          slots={"announced_events": ["ev-1"]})
     assert run(ActionAnnounceTicketUpdate(), said_before) == ([], [])
 
 
@@ -65,7 +67,8 @@ def test_a_typed_update_is_ignored(hotline: FakeHotline) -> None:
 
 def test_someone_elses_ticket_is_never_announced_or_surveyed(hotline: FakeHotline) -> None:
     hotline.tickets[("webchat", "someone-else")] = [ResidentTicket(TICKET, "路灯不亮", "resolved", None, None)]
-    assert run(ActionAnnounceTicketUpdate(), tracker(intent="EXTERNAL_ticket_update", metadata=EXTERNAL, entities=update())) == ([], [])
+    assert run(ActionAnnounceTicketUpdate(),
+               tracker(intent="EXTERNAL_ticket_update", metadata=EXTERNAL, entities=update())) == ([], [])
 
 
 def test_no_survey_in_the_middle_of_an_appeal_the_reminder_asks_later(hotline: FakeHotline) -> None:
@@ -76,7 +79,8 @@ def test_no_survey_in_the_middle_of_an_appeal_the_reminder_asks_later(hotline: F
     assert messages and not any(isinstance(e, dict) and e.get("event") == "followup" for e in events)
     reminder = [{"entity": "event_id", "value": "reminder-1"}, {"entity": "ticket_id", "value": TICKET},
                 {"entity": "expires_at", "value": "2999-01-01T00:00:00+08:00"}]
-    messages, events = run(ActionRemindSurvey(), tracker(intent="EXTERNAL_survey_reminder", metadata=EXTERNAL, entities=reminder))
+    messages, events = run(ActionRemindSurvey(),
+                           tracker(intent="EXTERNAL_survey_reminder", metadata=EXTERNAL, entities=reminder))
     assert [m["response"] for m in messages] == ["msg_survey_reminder"] and events[-1] == FollowupAction("survey_form")
 
 
@@ -84,7 +88,8 @@ def test_an_expired_reminder_says_nothing(hotline: FakeHotline) -> None:
     mine(hotline)
     reminder = [{"entity": "event_id", "value": "reminder-1"}, {"entity": "ticket_id", "value": TICKET},
                 {"entity": "expires_at", "value": "2020-01-01T00:00:00+08:00"}]
-    messages, events = run(ActionRemindSurvey(), tracker(intent="EXTERNAL_survey_reminder", metadata=EXTERNAL, entities=reminder))
+    messages, events = run(ActionRemindSurvey(),
+                           tracker(intent="EXTERNAL_survey_reminder", metadata=EXTERNAL, entities=reminder))
     assert messages == [] and events == [SlotSet("announced_events", ["reminder-1"])]
 
 
@@ -109,7 +114,8 @@ def test_answers_go_to_the_backend_and_not_resolved_reopens(hotline: FakeHotline
     assert [m["response"] for m in messages] == ["msg_survey_reopened"] and messages[0]["ticket_id"] == TICKET
     assert SlotSet("survey_ticket_id", None) in events
     again, _ = run(ActionSubmitSurvey(), tracker(slots={**answers, "survey_resolved": True}))  # a double tap
-    assert hotline.ratings == [(TICKET, False, 2, "还是不亮")] and [m["response"] for m in again] == ["msg_survey_thanks"]
+    assert (hotline.ratings == [(TICKET, False, 2, "还是不亮")]
+            and [m["response"] for m in again] == ["msg_survey_thanks"])
 
 
 def test_backend_down_without_outbox_says_so(hotline: FakeHotline) -> None:

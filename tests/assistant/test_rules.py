@@ -52,7 +52,8 @@ def test_every_prediction_in_every_story_and_a_long_conversation_is_rasas(
     moments = [p for tracker in [*trackers, one_long_conversation(trackers, domain)] for p in prefixes(tracker, domain)]
     assert len(moments) > 300
     for moment in moments:
-        expected, got = plain.predict_action_probabilities(moment, domain), ours.predict_action_probabilities(moment, domain)
+        expected, got = (plain.predict_action_probabilities(moment, domain),
+                         ours.predict_action_probabilities(moment, domain))
         assert got.probabilities == expected.probabilities, moment.events
         assert (got.is_end_to_end_prediction, got.is_no_user_prediction) == (
             expected.is_end_to_end_prediction, expected.is_no_user_prediction)

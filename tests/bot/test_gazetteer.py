@@ -53,7 +53,8 @@ def test_takes_more_rows_without_code_changes(tmp_path: Path) -> None:
     for name in ("districts.csv", "subdistricts.csv"):
         shutil.copy(DATA_DIR / name, tmp_path / name)
     with (tmp_path / "subdistricts.csv").open("a", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerow(["110105999", "测试街道", "Ceshi Subdistrict", "subdistrict", "110105", "39.95", "116.50"])
+        csv.writer(handle).writerow(["110105999", "测试街道", "Ceshi Subdistrict", "subdistrict", "110105",
+                                     "39.95", "116.50"])
     gazetteer = load_gazetteer(tmp_path)
     place = gazetteer.match_address("朝阳区测试街道")
     assert place is not None and place.subdistrict is not None and place.subdistrict.code == "110105999"

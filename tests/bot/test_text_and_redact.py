@@ -59,4 +59,5 @@ def test_redacts_the_residents_own_names_but_not_single_characters() -> None:
 
 
 def test_cjk_punctuation_survives_normalisation() -> None:
-    assert clean_text("电话：１３８００１３８０００，谢谢！（急）", field="d", max_chars=50) == "电话：13800138000，谢谢！（急）"
+    assert (clean_text("电话：１３８００１３８０００，谢谢！（急）", field="d", max_chars=50)
+            == "电话：13800138000，谢谢！（急）")

@@ -46,7 +46,8 @@ def test_a_forbidden_import_is_found(tmp_path: Path, name: str, source: str, mod
 
 @pytest.mark.parametrize("name, source", [
     ("bot/lang.py", "import re\nfrom dataclasses import dataclass\nfrom bot.text import clean\n"),
-    ("actions/filing.py", "from rasa_sdk import Action\nfrom bot.lang import Lang\nfrom translations.catalog import x\n"),
+    ("actions/filing.py",
+     "from rasa_sdk import Action\nfrom bot.lang import Lang\nfrom translations.catalog import x\n"),
     ("channels/telegram/store.py", "from rasa.core.channels.channel import InputChannel\nfrom channels.kit import y\n"),
     ("hotline/machine_translation/jobs.py", "from translations.detect import detect_language\nimport argostranslate\n"),
     ("bench/bench_telegram.py", "from tests.doubles.fake_telegram import FakeTelegram\nimport rasa\n"),

@@ -20,7 +20,8 @@ EXPECTED_WARNINGS = (
     # EXTERNAL_* intents come from our own services through trigger_intent, never from residents.
     re.compile(r"The intent 'EXTERNAL_\w+' is listed in the domain file, but is not found in the NLU"),
     # Channels send these as payloads (a shared location, a photo, a sticker); nobody types them.
-    re.compile(r"The intent '(share_location|share_media|unsupported_message|inform_rating)' is listed in the domain file, "
+    re.compile(r"The intent '(share_location|share_media|unsupported_message|inform_rating)' "
+               r"is listed in the domain file, "
                r"but is not found in the NLU"),
     # A phone number answers a form's question: the form's from_text mapping takes it, no rule.
     re.compile(r"The intent 'inform_phone' is not used in any story or rule"),

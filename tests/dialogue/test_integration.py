@@ -59,7 +59,8 @@ def file_appeal(stack: Stack, sender: str) -> list[dict[str, Any]]:
     say(stack, sender, "我要投诉：小区门口的路灯坏了一个星期，晚上很黑")
     category = say(stack, sender, "朝阳区三里屯街道工体北路8号")
     question = say(stack, sender, first_payload(category))
-    consent = say(stack, sender, first_payload(question)) if "/inform_attribute" in first_payload(question) else question
+    consent = (say(stack, sender, first_payload(question))
+               if "/inform_attribute" in first_payload(question) else question)
     summary = say(stack, sender, "/deny") if "/affirm" in first_payload(consent) else consent
     assert "三里屯" in texts(summary)
     return say(stack, sender, "/affirm")
@@ -110,7 +111,8 @@ def test_backend_outage_queues_the_appeal_and_files_it_later(model: Path, redis_
             told = ""
             while time.monotonic() < deadline and not TICKET.search(told):
                 time.sleep(1)
-                tracker = http("GET", f"{stack.rasa_url}/conversations/resident-outage/tracker?token={stack.rasa_token}")
+                tracker = http("GET",
+                               f"{stack.rasa_url}/conversations/resident-outage/tracker?token={stack.rasa_token}")
                 # The queued message has no ticket id; the announcement after filing does.
                 told = "\n".join(e.get("text") or "" for e in tracker["events"] if e.get("event") == "bot")
             ticket = TICKET.search(told)
@@ -265,7 +267,8 @@ def test_a_korean_resident_is_answered_in_english_and_the_appeal_keeps_its_langu
     assert "can't answer in your language" in first, first
     asked = texts(say(stack, sender, "/report_problem"))
     assert "can't answer in your language" not in asked  # said once
-    category = say(stack, sender, "아파트 앞 가로등이 일주일째 고장났어요. 밤에 너무 어두워요") if "happen" in asked else []
+    category = (say(stack, sender, "아파트 앞 가로등이 일주일째 고장났어요. 밤에 너무 어두워요")
+                if "happen" in asked else [])
     if not category or "/choose_category" not in str(category):
         category = say(stack, sender, "Gongti North Road 8, Sanlitun, Chaoyang")
     # Korean words match no category name: with no suggestion to press, the resident names it.

@@ -1,18 +1,21 @@
-"""Shared fixtures: fresh databases (SQLite and a real PostgreSQL), a real Redis, apps."""
+"""Shared fixtures: fresh databases (SQLite and a real PostgreSQL), a real Redis, apps, a live server."""
 
 import itertools
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hotline.app import create_app
 from hotline.config import Settings
 from tests.doubles.local_servers import postgres_server, redis_server
+from tools.ports import free_port, wait_for_port
 
 _database_numbers = itertools.count(1)
 
@@ -106,3 +109,18 @@ def argos_packages(argos_home: Path, argos_models: Path) -> Path:
     packages_dir = argos_home / "packages"
     assert len(install_packages(argos_models, packages_dir)) == 4
     return packages_dir
+
+
+@pytest.fixture
+def live_server(app_factory: Callable[..., FastAPI], sqlite_url: str) -> Iterator[tuple[str, FastAPI]]:
+    app = app_factory(sqlite_url)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

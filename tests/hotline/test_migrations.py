@@ -43,7 +43,8 @@ def test_a_filled_database_of_the_first_release_upgrades_keeping_its_tickets(dat
         connection.execute(text(f"INSERT INTO tickets ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"),
                            row)
         ticket_id = connection.execute(text("SELECT id FROM tickets")).scalar_one()
-        connection.execute(text("INSERT INTO ticket_updates (ticket_id, status, note, note_language, actor, created_at) "
+        connection.execute(text("INSERT INTO ticket_updates "
+                                "(ticket_id, status, note, note_language, actor, created_at) "
                                 "VALUES (:t, 'open', '', 'zh', 'test', '2026-11-01 08:00:00+00:00')"), {"t": ticket_id})
     migrate(db.engine)
     with db.engine.connect() as connection:

@@ -15,23 +15,30 @@ ROOT = Path(__file__).resolve().parents[2]
 # Held-out emergencies the classifier got wrong, and other danger said plainly.
 DANGER = [
     ("en", "two men are fighting with knives outside the bar"), ("en", "there's a guy on the bridge about to jump"),
-    ("en", "there are flames coming out of the window across the street"), ("en", "my neighbour collapsed, call an ambulance"),
+    ("en", "there are flames coming out of the window across the street"),
+    ("en", "my neighbour collapsed, call an ambulance"),
     ("zh", "着火啦，快打119"), ("zh", "厨房起火了怎么办"), ("zh", "有人掉河里了"), ("zh", "楼下有人持刀砍人"),
-    ("ja", "地下道が冠水して車が取り残されています"), ("ja", "橋の上で飛び降りそうな人がいます、早く"), ("ja", "火事です"),
+    ("ja", "地下道が冠水して車が取り残されています"), ("ja", "橋の上で飛び降りそうな人がいます、早く"),
+    ("ja", "火事です"),
     ("ja", "父が急に倒れて息をしていません"), ("en", "the flat next door is on fire and no one is answering the door"),
     ("en", "smoke is pouring out and nothing is being done"), ("ja", "火事です、中に人はいませんか"),
 ]
 # Everyday appeals and questions that share words with emergencies.
 NOT_DANGER = [
-    ("zh", "电动车充电一晚上会不会着火？"), ("zh", "车被拖走了怎么办"), ("zh", "我想跳槽，社保怎么转"), ("zh", "轮胎漏气了"),
+    ("zh", "电动车充电一晚上会不会着火？"), ("zh", "车被拖走了怎么办"),
+    ("zh", "我想跳槽，社保怎么转"), ("zh", "轮胎漏气了"),
     ("zh", "墙皮往下掉"), ("zh", "牙龈流血挂哪个科"), ("zh", "工资被压了三个月"), ("zh", "车位被堵了车出不去"),
     ("zh", "如何预防燃气泄漏"), ("zh", "楼道里堆放杂物有火灾隐患"), ("zh", "没有人受伤，就是电梯坏了"),
-    ("en", "how do I dispose of old kitchen knives"), ("en", "my car can't get out because someone blocked the driveway"),
-    ("en", "my gums are bleeding, which hospital should I book"), ("en", "could an e-bike catch fire if charged overnight?"),
+    ("en", "how do I dispose of old kitchen knives"),
+    ("en", "my car can't get out because someone blocked the driveway"),
+    ("en", "my gums are bleeding, which hospital should I book"),
+    ("en", "could an e-bike catch fire if charged overnight?"),
     ("en", "the fence around the park has collapsed"), ("en", "no one is trapped, the lift is just broken"),
     ("en", "how to prevent a gas leak at home"), ("en", "the fire lane is blocked by parked cars"),
-    ("ja", "包丁の捨て方を教えて"), ("ja", "肺炎で病院を予約したい"), ("ja", "エレベーターが動きません"), ("ja", "看板が落ちそうです"),
-    ("ja", "スマホが水没した"), ("ja", "道路がよく冠水します"), ("ja", "夜中に叫び声がうるさい"), ("ja", "飛び込み営業がしつこい"),
+    ("ja", "包丁の捨て方を教えて"), ("ja", "肺炎で病院を予約したい"),
+    ("ja", "エレベーターが動きません"), ("ja", "看板が落ちそうです"),
+    ("ja", "スマホが水没した"), ("ja", "道路がよく冠水します"),
+    ("ja", "夜中に叫び声がうるさい"), ("ja", "飛び込み営業がしつこい"),
     ("ja", "ねずみが電線をかじった"), ("ja", "歯ぐきから出血します"), ("ja", "けが人はいません"),
 ]
 

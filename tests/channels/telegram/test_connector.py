@@ -47,8 +47,9 @@ LONG = "您的诉求已经转交朝阳区三里屯街道办事处处理。" * 30
 class StubBot(RecordingBot):
     async def answer(self, text: str, out: OutputChannel, sender: str) -> None:
         if text == "buttons":
-            await out.send_text_with_buttons(sender, "请选择类别：", [{"title": "道路挖掘后未恢复", "payload": LONG_PAYLOAD},
-                                                               {"title": "其他", "payload": "/deny"}])
+            await out.send_text_with_buttons(sender, "请选择类别：",
+                                             [{"title": "道路挖掘后未恢复", "payload": LONG_PAYLOAD},
+                                              {"title": "其他", "payload": "/deny"}])
         elif text == "long":
             await out.send_text_message(sender, LONG)
         else:
@@ -184,7 +185,8 @@ def test_buttons_carry_short_keys_and_every_press_is_answered(webhook: Webhook) 
     webhook.post(callback_update(update_id(), chat, "forged:0", language_code="ja"))
     answers = webhook.fake.wait_for(ANSWER, count=3)
     mine = [a.params for a in answers if str(a.params.get("callback_query_id", "")).startswith("cq-")][-3:]
-    assert [a.get("text") for a in mine] == [None, "You already chose this.", "このボタンは期限切れです。回答を入力してください。"]
+    assert [a.get("text") for a in mine] == [None, "You already chose this.",
+                                             "このボタンは期限切れです。回答を入力してください。"]
     assert webhook.bot.texts_of(chat) == ["buttons", LONG_PAYLOAD]
 
 

@@ -39,7 +39,8 @@ def test_tokens_and_roles(client: TestClient) -> None:
     created = client.post("/api/staff", json={"name": "li.operator", "role": "operator"}, headers=ADMIN)
     assert created.status_code == 201
     operator = bearer(created.json()["token"])
-    assert client.post(f"/api/tickets/{ticket}/updates", json={"status": "accepted"}, headers=operator).status_code == 200
+    assert client.post(f"/api/tickets/{ticket}/updates", json={"status": "accepted"},
+                       headers=operator).status_code == 200
 
 
 def test_list_filters_and_detail(client: TestClient) -> None:

@@ -2,14 +2,12 @@
 
 import re
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -19,7 +17,6 @@ from hotline.config import DEV_API_KEY, DEV_OPERATOR_TOKEN, DEV_SERVICE_KEY
 from hotline.domain.models import Role, Ticket
 from hotline.domain.staff import add_staff
 from tests.hotline.helpers import file_request, plain_leaf, taxonomy_of
-from tools.ports import free_port, wait_for_port
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 PHONE = "13812345678"
@@ -112,7 +109,8 @@ def test_overdue_tickets_are_highlighted(client: TestClient) -> None:
     late, on_time = new_ticket(client), new_ticket(client)
     make_overdue(client.app, late)  # type: ignore[arg-type]
     login(client)
-    rows = re.findall(r'<tr class="([^"]*)">\s*<td class="mono"><a href="/console/tickets/(\d+)"', client.get("/console/").text)
+    rows = re.findall(r'<tr class="([^"]*)">\s*<td class="mono"><a href="/console/tickets/(\d+)"',
+                      client.get("/console/").text)
     assert dict((rid, cls) for cls, rid in rows) == {late: "overdue", on_time: ""}
     assert "已超期" in client.get(f"/console/tickets/{late}").text
     assert "已超期" not in client.get(f"/console/tickets/{on_time}").text
@@ -219,21 +217,6 @@ def fitting_leaf(app: FastAPI, text: str) -> Category:
 def required_answers(category: Category) -> dict[str, str]:
     """Form fields answering the category's required questions (the first choice of each list)."""
     return {f"attribute[{a.code}]": a.values[0].key if a.values else "1" for a in category.attributes if a.required}
-
-
-@pytest.fixture
-def live_server(app_factory: Callable[..., FastAPI], sqlite_url: str) -> Iterator[tuple[str, FastAPI]]:
-    app = app_factory(sqlite_url)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def chromium_or_skip() -> str:

@@ -76,7 +76,8 @@ def test_direct_pair_translates_repeatably(translator: Translator, engine: Count
     first = translator.translate("The street light outside my building is broken.", source="en", target="zh")
     assert first.text.strip() and first.route == ("en", "zh") and not first.pivoted and not first.cached
     assert engine.calls == [("en", "zh")]
-    again = ArgosEngine(engine.inner.packages_dir).translate("The street light outside my building is broken.", "en", "zh")
+    again = ArgosEngine(engine.inner.packages_dir).translate("The street light outside my building is broken.",
+                                                             "en", "zh")
     assert again == first.text
 
 
@@ -127,7 +128,8 @@ def test_languages_without_a_package_have_no_route(translator: Translator) -> No
 
 
 def test_operator_notes_go_into_the_residents_language(translator: Translator, engine: CountingEngine) -> None:
-    note = translate_note(translator, "已派发朝阳区城管执法局，今日内到场处置。", note_language="zh", resident_language="ja")
+    note = translate_note(translator, "已派发朝阳区城管执法局，今日内到场处置。", note_language="zh",
+                          resident_language="ja")
     assert note.machine_translated and note.language == "ja" and "朝阳区" in note.text
     assert set(engine.calls) == {("zh", "en"), ("en", "ja")}  # two segments around the place name
     same = translate_note(translator, "已受理", note_language="zh", resident_language="zh")

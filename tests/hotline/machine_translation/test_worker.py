@@ -21,8 +21,8 @@ from hotline.machine_translation.glossary import Glossary
 from hotline.machine_translation.jobs import translate_ticket
 from hotline.machine_translation.translator import Translator
 from hotline.machine_translation.worker import TranslationWorker
+from tests.hotline.console.test_routes import BROWSER_ARGS, DOCS, chromium_or_skip
 from tests.hotline.helpers import file_request
-from tests.hotline.console.test_routes import BROWSER_ARGS, DOCS, chromium_or_skip, live_server  # noqa: F401 (a fixture)
 
 AUTH = {"Authorization": f"Bearer {DEV_OPERATOR_TOKEN}"}
 ENGLISH = "The street light outside my building in Sanlitun Subdistrict has been broken for a week."

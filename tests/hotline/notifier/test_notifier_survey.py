@@ -122,7 +122,8 @@ def test_two_notifiers_never_claim_the_same_reminder_and_a_crash_mid_send_retrie
     now = datetime.fromisoformat("2026-03-02T09:00:00+00:00")
 
     async def scenario() -> tuple[list[int], list[str], list[str], bool]:
-        one, two = Redis.from_url(clean_redis, decode_responses=True), Redis.from_url(clean_redis, decode_responses=True)
+        one, two = (Redis.from_url(clean_redis, decode_responses=True),
+                    Redis.from_url(clean_redis, decode_responses=True))
         a, b = ReminderStore(one), ReminderStore(two)
         for n in range(50):
             reminder = reminder_for(f"e{n}", f"t{n}", f"u{n}", "wechat", asked_at=now, expiry_hours=72)

@@ -163,7 +163,8 @@ def test_get_requests_filters(client: TestClient, fmt: str) -> None:
     assert ids(status="open") == {id_a}
     assert ids(status="open,closed") == {id_a, id_b}
     now = datetime.now(timezone.utc)
-    assert ids(start_date=(now - timedelta(hours=1)).isoformat(), end_date=(now + timedelta(hours=1)).isoformat()) == {id_a, id_b}
+    assert ids(start_date=(now - timedelta(hours=1)).isoformat(),
+               end_date=(now + timedelta(hours=1)).isoformat()) == {id_a, id_b}
     assert ids(start_date=(now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")) == set()
 
 
@@ -243,7 +244,8 @@ def test_public_answers_reveal_no_personal_data(client: TestClient) -> None:
         ({"attribute[no_such]": "x"}, "attribute"),
     ],
 )
-def test_bad_fields_get_400_with_error_body(client: TestClient, fmt: str, fields: dict[str, str], fragment: str) -> None:
+def test_bad_fields_get_400_with_error_body(client: TestClient, fmt: str, fields: dict[str, str],
+                                            fragment: str) -> None:
     response = file_request(client, fmt, **fields)
     assert response.status_code == 400, response.text
     code, description = open311_error(response, fmt)
@@ -274,7 +276,8 @@ def test_malformed_bodies(client: TestClient, fmt: str) -> None:
         (b"{not json", "application/json", 400),
         (b"[1, 2]", "application/json", 400),
         (b"<service_request><api_key>", "application/xml", 400),
-        (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "boom">]><r><api_key>&x;</api_key></r>', "application/xml", 400),
+        (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "boom">]>'
+         b'<r><api_key>&x;</api_key></r>', "application/xml", 400),
         (b"api_key=\xff\xfe", "application/x-www-form-urlencoded", 400),
         (b"hello", "application/pdf", 415),
     ]
