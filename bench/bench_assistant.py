@@ -6,11 +6,11 @@ Run from the project root: ``PYTHONPATH=. .venv-assistant/bin/python -m bench.be
 Each config is trained once and the model it trains is both timed and scored:
 - training: ``rasa train`` (NLU and dialogue) as a child process, wall clock, cold, on the train part of
   bench/bench_nlu_eval.py's held-out split plus data/ (rules, forms); its working directory is a fresh
-  copy of what training reads (config, domain.yml, data/, nlu/, translations/, bot/, snapshotted once
+  copy of what training reads (config, domain.yml, data/, nlu/, assistant/, translations/, bot/, snapshotted once
   at the start of the run), so each config gets its own empty ``.rasa/cache``;
-- start-up: tools.stack.running_stack (backend, action server, ``rasa run``; in-memory stores),
+- start-up: tools.stack.running_stack (backend, action server, ``python -m assistant run``; in-memory stores),
   from spawning the processes until Rasa's /status shows the model loaded;
-- memory: VmRSS of the ``rasa run`` process after warm-up, and its peak (VmHWM) at the end;
+- memory: VmRSS of the Rasa server process after warm-up, and its peak (VmHWM) at the end;
 - NLU speed: ``POST /model/parse``, 200 sequential, then every held-out test text once from 10
   concurrent clients;
 - intent macro F1, accuracy, FAQ topic accuracy: those held-out parses, scored by bench_nlu_eval.score;
@@ -43,7 +43,7 @@ from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSISTANT_PY = ROOT / ".venv-assistant" / "bin" / "python"
-TRAINING_INPUTS = ("domain.yml", "data", "nlu", "policies", "translations", "bot")
+TRAINING_INPUTS = ("domain.yml", "data", "nlu", "assistant", "translations", "bot")
 SPLIT_TRAIN_FOLDER = "split-train"  # in each training copy: the held-out split's train part
 DEFAULT_TRAINING_WARNING_S = 20 * 60
 PARSE_SEQUENTIAL = 200
@@ -479,8 +479,9 @@ def report(ours: Result, base: Result, split: Split, default_config: str, starte
         "Method: the run works on a snapshot of the project taken at its start. Training is `rasa train` (NLU and "
         "dialogue) in a child process in a fresh copy of the snapshot (own empty `.rasa/cache`), wall clock, each "
         "config just before its serving phase. Serving uses tools/stack.running_stack (backend on SQLite, action "
-        "server, `rasa run` with in-memory stores; all on the same 2 cores as the load generator); start-up is "
-        "from spawning the processes until /status reports the model. Memory is VmRSS of the `rasa run` process "
+        "server, `python -m assistant run` with in-memory stores; all on the same 2 cores as the load generator); "
+        "start-up is "
+        "from spawning the processes until /status reports the model. Memory is VmRSS of the Rasa server process "
         "after 30 parses and 3 conversations, and its VmHWM at the end. NLU: `POST /model/parse`, "
         f"{PARSE_SEQUENTIAL} sequential, then each of the {sizes['test']} held-out test texts once from "
         f"{CONCURRENCY} concurrent clients. F1, accuracy and FAQ topic accuracy score those served parses with "

@@ -1,6 +1,6 @@
 """Closed-loop HTTP load for the benchmarks: a fixed number of concurrent clients, latencies and rate.
 
-Standard library only (and tests.doubles.local_servers), so the scripts of both runtimes share it.
+Standard library only (and tools.ports), so the scripts of both runtimes share it.
 """
 
 import asyncio

@@ -2,7 +2,8 @@
 
 Run with the assistant venv (``make model``). Prints the model's path as its last line.
 Inputs: config.yml, domain.yml, the dialogue data (data/), the NLU data and custom NLU
-components (nlu/), and the code those components import (translations/detect.py, bot/).
+components (nlu/), the rule policy (assistant/rules.py), and the code those components import
+(translations/detect.py, bot/).
 """
 
 import hashlib
