@@ -122,8 +122,12 @@ def check(root: Path = ROOT, rules: Iterable[Rule] = RULES) -> list[Violation]:
         applying = [rule for rule in rules if rule.applies_to(relative)]
         if not applying:
             continue
+        reported: set[tuple[int, Rule]] = set()  # one line, one rule: `from a import b` is a and a.b
         for line, module in imported_modules(path.read_text(encoding="utf-8"), relative):
-            found.extend(Violation(relative, line, module, rule) for rule in applying if rule.breaks(module))
+            for rule in applying:
+                if (line, rule) not in reported and rule.breaks(module):
+                    reported.add((line, rule))
+                    found.append(Violation(relative, line, module, rule))
     return found
 
 
