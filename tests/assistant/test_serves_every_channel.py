@@ -10,8 +10,6 @@ Telegram (a webhook update, answered through sendMessage).
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ from tests.doubles.fake_telegram import BOT_TOKEN, SEND, FakeTelegram, text_upda
 from tests.doubles.fake_wechat import CUSTOM, FakeWeChat, message_xml, webhook_call
 from tests.doubles.local_servers import redis_server
 from tools.ports import free_port, wait_for_port
+from tools.stack import wait_for_rasa
 from tools.train_model import model_path, train
 
 pytestmark = pytest.mark.integration
@@ -30,19 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 RASA_TOKEN = "every-channel-token"
 WECHAT_TOKEN, WECHAT_APP_ID = "every-channel-wechat-token", "wx5e1f2d3c4b5a6978"
 TELEGRAM_SECRET = "every-channel-telegram-secret"
-
-
-def _wait_for_model(url: str, timeout: float = 240.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/status?token={RASA_TOKEN}", timeout=2) as response:
-                if b'"model_file"' in response.read():
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"Rasa at {url} did not load its model within {timeout:.0f} s")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +62,7 @@ def rasa_url(fakes: tuple[FakeWeChat, FakeTelegram], tmp_path_factory: pytest.Te
                                       stderr=subprocess.STDOUT) for name, command in commands.items()]
         try:
             wait_for_port(actions_port, timeout=120)
-            _wait_for_model(url)
+            wait_for_rasa(url, RASA_TOKEN)
             yield url
         finally:
             for process in processes:
