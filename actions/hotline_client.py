@@ -109,12 +109,18 @@ class HotlineClient:
         return [ResidentTicket(t["service_request_id"], t["service_name"], t["status"], t.get("updated_datetime"),
                                t.get("last_note")) for t in body["tickets"]]
 
-    async def rate_ticket(self, service_request_id: str, *, resolved: bool, rating: int | None, comment: str,
-                          language: str) -> str:
-        """Record the resident's survey answers; returns the ticket's status afterwards."""
+    async def rate_ticket(self, service_request_id: str, *, resident: tuple[str, str], resolved: bool,
+                          rating: int | None, comment: str, language: str) -> str:
+        """Record the resident's survey answers; returns the ticket's status afterwards.
+
+        ``resident`` is (channel, channel user id) of the conversation: the backend takes the
+        rating only when the ticket is that resident's (else 404, as for a ticket that does not exist).
+        """
+        channel, channel_user_id = resident
         body = await self._request(
             "POST", f"/api/tickets/{_segment(service_request_id)}/satisfaction",
-            json={"resolved": resolved, "rating": rating, "comment": comment[:1000], "language": language},
+            json={"resolved": resolved, "rating": rating, "comment": comment[:1000], "language": language,
+                  "resident": {"channel": channel, "channel_user_id": channel_user_id}},
             headers={"Authorization": f"Bearer {self.service_key}"},
         )
         return str(body.get("status", ""))

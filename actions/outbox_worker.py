@@ -10,6 +10,7 @@ spoken in their language on their channel.
 
 import asyncio
 import logging
+from urllib.parse import quote
 
 import httpx
 
@@ -17,6 +18,7 @@ from actions import deps
 from actions.appeal_outbox import AppealOutbox, QueuedAppeal
 from actions.hotline_client import HotlineClient, HotlineRejected, HotlineUnavailable
 from actions.settings import ActionSettings, load_action_settings
+from bot.rasa_jwt import AdminTokens
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
@@ -29,6 +31,7 @@ class OutboxWorker:
         self.hotline = hotline
         self.settings = settings
         self.rasa = rasa or httpx.AsyncClient(base_url=settings.rasa_url, timeout=10)
+        self.rasa_tokens = AdminTokens(settings.rasa_jwt_secret, subject="appeal-outbox")
 
     async def run_once(self) -> int:
         """One pass over the due appeals; returns how many were filed."""
@@ -55,8 +58,10 @@ class OutboxWorker:
     async def submit_rating(self, queued: QueuedAppeal) -> None:
         answers = queued.fields
         try:
-            await self.hotline.rate_ticket(answers["ticket_id"], resolved=answers["resolved"] == "true",
-                                           rating=int(answers["rating"]) if answers.get("rating") else None,
+            resident = (answers.get("channel", ""), answers.get("channel_user_id", queued.sender_id))
+            rating = int(answers["rating"]) if answers.get("rating") else None
+            await self.hotline.rate_ticket(answers["ticket_id"], resident=resident,
+                                           resolved=answers["resolved"] == "true", rating=rating,
                                            comment=answers.get("comment", ""), language=queued.language)
         except HotlineUnavailable as exc:
             delay = await self.outbox.retry_later(queued)
@@ -73,8 +78,8 @@ class OutboxWorker:
         """Ask Rasa to tell the resident; a failure here does not re-file (the ticket exists)."""
         try:
             response = await self.rasa.post(
-                f"/conversations/{appeal.sender_id}/trigger_intent",
-                params={"output_channel": appeal.output_channel, "token": self.settings.rasa_auth_token},
+                f"/conversations/{quote(appeal.sender_id, safe='')}/trigger_intent",
+                params={"output_channel": appeal.output_channel}, headers=self.rasa_tokens.header(),
                 json={"name": "EXTERNAL_appeal_filed",
                       "entities": {"ticket_id": ticket_id, "reference": appeal.reference}},
             )

@@ -3,6 +3,8 @@
 import os
 from dataclasses import dataclass
 
+from bot.rasa_jwt import DEV_RASA_JWT_SECRET
+
 DEV_API_KEY = "dev-open311-key"
 DEV_SERVICE_KEY = "dev-service-key"
 
@@ -14,7 +16,7 @@ class ActionSettings:
     hotline_service_key: str = DEV_SERVICE_KEY
     redis_url: str | None = None
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_auth_token: str = ""
+    rasa_jwt_secret: str = DEV_RASA_JWT_SECRET
     timeout_seconds: float = 5.0
 
 
@@ -27,5 +29,5 @@ def load_action_settings() -> ActionSettings:
         hotline_service_key=env.get("HOTLINE_SERVICE_KEY", defaults.hotline_service_key),
         redis_url=env.get("REDIS_URL") or None,
         rasa_url=env.get("RASA_URL", defaults.rasa_url).rstrip("/"),
-        rasa_auth_token=env.get("RASA_AUTH_TOKEN", defaults.rasa_auth_token),
+        rasa_jwt_secret=env.get("RASA_JWT_SECRET", defaults.rasa_jwt_secret),
     )

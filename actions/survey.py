@@ -163,12 +163,15 @@ class ActionSubmitSurvey(Action):
         if not ticket_id or resolved is None:
             return []
         rating = parse_rating(str(tracker.get_slot("survey_rating") or ""))
+        channel, user_id = resident_of(tracker)
         answers = {"ticket_id": str(ticket_id), "resolved": "true" if resolved else "false",
+                   "channel": channel, "channel_user_id": user_id,
                    "rating": str(rating or ""), "comment": str(tracker.get_slot("survey_comment") or ""),
                    "language": language_of(tracker)}
         reset = [SlotSet(name, None) for name in SURVEY_SLOTS]
         try:
-            await deps.hotline().rate_ticket(str(ticket_id), resolved=bool(resolved), rating=rating,
+            await deps.hotline().rate_ticket(str(ticket_id), resident=(channel, user_id), resolved=bool(resolved),
+                                             rating=rating,
                                              comment=answers["comment"], language=answers["language"])
         except HotlineUnavailable as exc:
             if not await queue_rating(tracker, answers):

@@ -3,7 +3,8 @@
 The one start command for development (``make run``) and every deployment: it refuses a Rasa
 version the patches were not checked against, applies the speed fixes, adds the channels the
 environment switches on to the credentials (``--credentials``, default ``credentials.yml``),
-then hands over to Rasa's own command line.
+closes what Rasa leaves open (JWT instead of ``--auth-token``, no ``--cors *``, the message gate
+of assistant/gate.py, a 1 MB body limit), then hands over to Rasa's own command line.
 """
 
 import atexit
@@ -11,9 +12,18 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from assistant.version import UnsupportedRasaVersion, check_rasa_version
+from bot.rasa_jwt import DEV_RASA_JWT_SECRET
+
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+class StartRefused(RuntimeError):
+    """The options would open the server to anyone."""
+
 
 USAGE = "usage: python -m assistant run [rasa run options]  (e.g. --model models/hotline-<hash>.tar.gz --enable-api)"
 
@@ -35,6 +45,33 @@ def _credentials_argument(argv: list[str]) -> tuple[Path, list[str]]:
     return base, rest
 
 
+def _security_arguments(argv: list[str], environ: Mapping[str, str]) -> list[str]:
+    """Rasa options that keep the HTTP API and CORS closed (docs/security.md).
+
+    Raises:
+        StartRefused: ``--auth-token`` (Rasa reads it from the URL, where it lands in logs) or
+            ``--cors *``, or no JWT secret outside development.
+    """
+    if any(arg == "--auth-token" or arg.startswith("--auth-token=") for arg in argv):
+        raise StartRefused("--auth-token travels in URLs; set RASA_JWT_SECRET instead (callers send a JWT header)")
+    for index, arg in enumerate(argv):
+        if arg == "--cors" and "*" in argv[index + 1:index + 2] or arg == "--cors=*":
+            raise StartRefused("--cors * lets any web page use the API; name the web chat's origins (WEBCHAT_ORIGINS)")
+    extra: list[str] = []
+    origins = [o.strip() for o in environ.get("WEBCHAT_ORIGINS", "").split(",") if o.strip()]
+    if origins and "--cors" not in argv:
+        extra += ["--cors", *origins]
+    if "--enable-api" in argv and "--jwt-secret" not in argv:
+        secret = environ.get("RASA_JWT_SECRET", "")
+        development = environ.get("HOTLINE_ENV", "development").strip().lower() == "development"
+        if not secret and development:
+            secret = DEV_RASA_JWT_SECRET
+        if len(secret) < 16 or (secret == DEV_RASA_JWT_SECRET and not development):
+            raise StartRefused("RASA_JWT_SECRET must be a secret of 16+ characters for --enable-api")
+        extra += ["--jwt-secret", secret, "--jwt-method", "HS256"]
+    return extra
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] != "run":
@@ -52,6 +89,16 @@ def main(argv: list[str] | None = None) -> int:
 
     apply_speedups()
     base, rest = _credentials_argument(args[1:])
+    try:
+        rest += _security_arguments(rest, os.environ)
+    except StartRefused as error:
+        print(f"refusing to start: {error}", file=sys.stderr)
+        return 2
+    from assistant.gate import install_gate
+
+    install_gate()
+    # Sanic's own body limit (100 MB by default) for every route; the connectors check tighter ones.
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_REQUEST_BYTES))
     if not base.is_file():
         print(f"refusing to start: no credentials file at {base}", file=sys.stderr)
         return 2

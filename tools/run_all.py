@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from tools.stack import DEV_RASA_TOKEN, running_stack
+from bot.rasa_jwt import DEV_RASA_JWT_SECRET
+from tools.stack import DEV_REST_KEY, running_stack
 from tools.train_model import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,21 @@ def listening(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
+
+
+REDIS_MAXMEMORY = os.environ.get("REDIS_MAXMEMORY", "1gb")
+
+
+def redis_arguments(port: int, folder: Path, password: str | None) -> list[str]:
+    """Loopback only, durable, and bounded: at most REDIS_MAXMEMORY, evicting only keys that expire.
+
+    ``volatile-lru`` evicts only keys with a TTL (conversations, dedupe records, rate buckets); the
+    outboxes and streams have none, so Redis refuses new writes rather than lose a queued appeal.
+    A password (from REDIS_URL) is required when the URL carries one.
+    """
+    arguments = ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--appendonly", "yes",
+                 "--maxmemory", REDIS_MAXMEMORY, "--maxmemory-policy", "volatile-lru"]
+    return arguments + (["--requirepass", password] if password else [])
 
 
 def ensure_redis(url: str) -> subprocess.Popen[bytes] | None:
@@ -42,8 +58,7 @@ def ensure_redis(url: str) -> subprocess.Popen[bytes] | None:
         return None
     folder = ROOT / "var" / "redis"
     folder.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
-                                "--appendonly", "yes"], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen([binary, *redis_arguments(port, folder, parsed.password)], stdout=subprocess.DEVNULL)
     for _ in range(100):
         if listening(host, port):
             print(f"redis: started redis-server on {host}:{port} (data in var/redis)")
@@ -65,18 +80,21 @@ def main() -> int:
     if not model.exists():
         print("no trained model: run `make model` (make run does this for you)")
         return 2
-    token = os.environ.get("RASA_AUTH_TOKEN", DEV_RASA_TOKEN)
+    jwt_secret = os.environ.get("RASA_JWT_SECRET", DEV_RASA_JWT_SECRET)
+    if os.environ.get("HOTLINE_ENV", "development") != "development" and not urlparse(redis_url).password:
+        print("refusing to start: outside development REDIS_URL must carry a password (redis://:<password>@host)")
+        return 2
     print("starting backend, action server, outbox worker and Rasa (Rasa needs about a minute)...", flush=True)
     try:
         with running_stack(model, log_dir=ROOT / "var" / "log", redis_url=redis_url if redis_up else None,
                            database_url=os.environ.get("DATABASE_URL"),
                            backend_port=int(os.environ.get("HOTLINE_PORT", 8000)),
-                           actions_port=5055, rasa_port=5005, rasa_token=token) as stack:
+                           actions_port=5055, rasa_port=5005, rasa_jwt_secret=jwt_secret) as stack:
             print(f"""
 ready:
   web chat         {stack.webchat_url}
-  Rasa HTTP API    {stack.rasa_url}  (token: RASA_AUTH_TOKEN{' = ' + token if token == DEV_RASA_TOKEN else ''})
-  REST channel     {stack.rasa_url}/webhooks/rest/webhook
+  Rasa HTTP API    {stack.rasa_url}  (Authorization: Bearer <HS256 JWT signed with RASA_JWT_SECRET>)
+  REST channel     {stack.rasa_url}/webhooks/rest/webhook  (Authorization: Bearer {DEV_REST_KEY})
   backend          {stack.backend_url}/open311/v2/services.json
   operator console {stack.backend_url}/console/  (token: dev-operator-token)
   logs             var/log/

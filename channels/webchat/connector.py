@@ -13,9 +13,12 @@ Two socket.io handlers of the parent are replaced or guarded:
 
 - ``session_request``: python-socketio 5.x made ``AsyncServer.enter_room`` a coroutine, which
   Rasa 3.6 calls without awaiting, so the socket never joined its session's room and the bot's
-  answers (emitted to that room) were lost. Ours awaits it, and accepts only session ids of the
-  form the server issues (32 hex digits), so a page cannot pick another channel's sender id.
-- ``user_uttered``: a message is handed to Rasa only for a session this socket has joined.
+  answers (emitted to that room) were lost. Ours awaits it, and continues a session only for a
+  token this server signed (channels/webchat/sessions.py), so a page cannot pick a conversation;
+  new sessions per client address are limited (``WEBCHAT_SESSIONS_PER_MINUTE``).
+- ``user_uttered``: a message is handed to Rasa only for a signed session this socket has joined,
+  and at most ``WEBCHAT_ADDRESS_PER_MINUTE`` per client address; a refused page is told to slow
+  down, with the emergency numbers.
 
 A page that reconnects says how many bot messages it has shown (``seen``); it gets the ones it
 missed while offline (channels/webchat/catchup.py) and, in ``session_confirm``, the new total.
@@ -24,8 +27,8 @@ missed while offline (channels/webchat/catchup.py) and, in ``session_confirm``, 
 import html
 import inspect
 import logging
+import os
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -37,7 +40,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from channels.kit.notices import slow_down_notice
+from channels.kit.rate_limit import Limit, RateLimiter
 from channels.webchat.catchup import missed, page_messages
+from channels.webchat.sessions import issue, session_key, verified_id
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +55,6 @@ CONTENT_TYPES = {
     ".js": "application/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
 }
-_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
 _HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 
 
@@ -153,26 +158,47 @@ class WebChatInput(SocketIOInput):
             return
         namespace = self.namespace or "/"
         handle_message = sio.handlers[namespace][self.user_message_evt]
+        key = session_key()
+        sessions = RateLimiter(Limit(float(os.environ.get("WEBCHAT_SESSIONS_PER_MINUTE", 10)), 10),
+                               redis_url=os.environ.get("REDIS_URL") or None, prefix="assistant:rate:webchat-session")
+        messages = RateLimiter(Limit(float(os.environ.get("WEBCHAT_ADDRESS_PER_MINUTE", 60)), 20),
+                               redis_url=os.environ.get("REDIS_URL") or None, prefix="assistant:rate:webchat-addr")
+
+        def address(sid: str) -> str:
+            request = (sio.get_environ(sid, namespace=namespace) or {}).get("sanic.request")
+            return str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "unknown")
+
+        async def slow_down(sid: str, text: Any) -> None:
+            notice = slow_down_notice(text if isinstance(text, str) else None)
+            await sio.emit(self.bot_message_evt, {"text": notice}, room=sid, namespace=namespace)
 
         async def session_request(sid: str, data: Any) -> None:
-            session_id = data.get("session_id") if isinstance(data, dict) else None
+            token = data.get("session_id") if isinstance(data, dict) else None
             seen = data.get("seen") if isinstance(data, dict) else None
-            if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
-                session_id, seen = uuid.uuid4().hex, None
+            session_id = verified_id(token, key)
+            if session_id is None:
+                if await sessions.wait_for(address(sid)) > 0:
+                    await slow_down(sid, None)
+                    return
+                token = issue(key)
+                session_id, seen = verified_id(token, key), None
+            assert session_id is not None
             entered = sio.enter_room(sid, session_id, namespace=namespace)
             if inspect.isawaitable(entered):
                 await entered
             total = await self._catch_up(sio, sid, session_id, seen) if _is_count(seen) else None
-            confirm: Any = session_id if total is None else {"session_id": session_id, "bot_messages": total}
+            confirm: Any = token if total is None else {"session_id": token, "bot_messages": total}
             await sio.emit("session_confirm", confirm, room=sid, namespace=namespace)
 
         async def user_message(sid: str, data: Any) -> None:
-            session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not (isinstance(session_id, str) and _SESSION_ID.match(session_id)
-                    and session_id in sio.rooms(sid, namespace=namespace)):
+            session_id = verified_id(data.get("session_id") if isinstance(data, dict) else None, key)
+            if session_id is None or session_id not in sio.rooms(sid, namespace=namespace):
                 logger.warning("web chat message ignored: no session_request for this session first")
                 return
-            await handle_message(sid, data)
+            if await messages.wait_for(address(sid)) > 0:
+                await slow_down(sid, data.get("message"))
+                return
+            await handle_message(sid, {**data, "session_id": session_id})
 
         sio.on("session_request", session_request, namespace=namespace)
         sio.on(self.user_message_evt, user_message, namespace=namespace)

@@ -39,7 +39,7 @@ def build_notifier(settings: NotifierSettings, *, clock: Clock | None = None, tr
     """Build the notifier from ``settings``; tests pass a clock, a translator or a sleep of their own."""
     client = Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=10,
                             socket_connect_timeout=5, health_check_interval=30)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_token, timeout=settings.rasa_timeout_seconds)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_jwt_secret, timeout=settings.rasa_timeout_seconds)
     stream = EventStream(client, StreamNames(settings.stream, settings.dead_stream, settings.group, settings.consumer))
     backoff = Backoff(settings.backoff_seconds, settings.backoff_cap_seconds)
     counts: Counter[str] = Counter()

@@ -146,7 +146,7 @@ class Notifier:
             except RasaRejected as exc:
                 return f"Rasa refused the request: {exc}"
             except RasaMisconfigured as exc:
-                log.error("notifier: RASA MISCONFIGURED (check RASA_AUTH_TOKEN and the model's intents); "
+                log.error("notifier: RASA MISCONFIGURED (check RASA_JWT_SECRET and the model's intents); "
                           "event %s waits: %s", event_id, exc)
                 delay = self.backoff.cap
             except RasaUnavailable as exc:

@@ -4,7 +4,7 @@
 |---|---|---|
 | 2xx | none | delivered: record, XACK |
 | connection error, timeout, 5xx, 408, 425, 429 | ``RasaUnavailable`` | retry with backoff; dead-letter after N |
-| 401, 403 (token), 404 (intent not in the model) | ``RasaMisconfigured`` | retry slowly, log loudly, never drop |
+| 401, 403 (JWT), 404 (intent not in the model) | ``RasaMisconfigured`` | retry slowly, log loudly, never drop |
 | any other 4xx | ``RasaRejected`` | the request itself is wrong: dead-letter at once |
 """
 
@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+
+from bot.rasa_jwt import AdminTokens
 
 TRANSIENT_4XX = frozenset({408, 425, 429})
 CONFIG_4XX = frozenset({401, 403, 404})
@@ -36,9 +38,9 @@ class RasaRejected(RasaError):
 class RasaClient:
     """Asks Rasa to speak to a resident on one of its output channels."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0,
+    def __init__(self, base_url: str, jwt_secret: str, *, timeout: float = 10.0,
                  client: httpx.AsyncClient | None = None) -> None:
-        self.token = token
+        self.tokens = AdminTokens(jwt_secret, subject="notifier")
         self.http = client or httpx.AsyncClient(base_url=base_url, timeout=timeout,
                                                 limits=httpx.Limits(max_connections=64))
 
@@ -51,8 +53,8 @@ class RasaClient:
         try:
             response = await self.http.post(
                 f"/conversations/{quote(sender_id, safe='')}/trigger_intent",
-                params={"output_channel": output_channel, "token": self.token},
-                json={"name": intent, "entities": entities},
+                params={"output_channel": output_channel},
+                json={"name": intent, "entities": entities}, headers=self.tokens.header(),
             )
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc

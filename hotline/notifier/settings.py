@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.rasa_jwt import DEV_RASA_JWT_SECRET
 from hotline.config import ROOT, SettingsError
-
-DEV_RASA_TOKEN = "dev-rasa-token"
 
 
 def _consumer_name() -> str:
@@ -20,7 +19,7 @@ class NotifierSettings:
     environment: str = "development"
     redis_url: str = "redis://127.0.0.1:6379/0"
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_token: str = DEV_RASA_TOKEN
+    rasa_jwt_secret: str = DEV_RASA_JWT_SECRET  # signs the notifier's JWTs for Rasa's HTTP API
     stream: str = "hotline:events"
     dead_stream: str = "hotline:events:dead"
     group: str = "notifier"
@@ -37,13 +36,14 @@ class NotifierSettings:
     data_dir: Path = ROOT / "bot" / "data"
 
     def check(self) -> None:
-        """Refuse the development Rasa token outside development.
+        """Refuse the development JWT secret outside development.
 
         Raises:
-            SettingsError: RASA_AUTH_TOKEN is the public placeholder.
+            SettingsError: RASA_JWT_SECRET is the public placeholder or too short.
         """
-        if self.environment != "development" and self.rasa_token in ("", DEV_RASA_TOKEN):
-            raise SettingsError(f"RASA_AUTH_TOKEN must be set when HOTLINE_ENV={self.environment}")
+        if self.environment != "development" and (self.rasa_jwt_secret == DEV_RASA_JWT_SECRET
+                                                  or len(self.rasa_jwt_secret) < 16):
+            raise SettingsError(f"RASA_JWT_SECRET must be set when HOTLINE_ENV={self.environment}")
 
 
 def load_notifier_settings(environ: Mapping[str, str] | None = None) -> NotifierSettings:
@@ -54,7 +54,7 @@ def load_notifier_settings(environ: Mapping[str, str] | None = None) -> Notifier
         environment=env.get("HOTLINE_ENV", d.environment).strip().lower(),
         redis_url=env.get("REDIS_URL", d.redis_url),
         rasa_url=env.get("RASA_URL", d.rasa_url).rstrip("/"),
-        rasa_token=env.get("RASA_AUTH_TOKEN", d.rasa_token),
+        rasa_jwt_secret=env.get("RASA_JWT_SECRET", d.rasa_jwt_secret),
         consumer=env.get("NOTIFIER_CONSUMER", d.consumer),
         claim_idle_ms=int(env.get("NOTIFIER_CLAIM_IDLE_MS", d.claim_idle_ms)),
         max_attempts=int(env.get("NOTIFIER_MAX_ATTEMPTS", d.max_attempts)),

@@ -1,0 +1,5 @@
+"""The REST channel for integrations, behind a key (``channels.rest.KeyedRestInput``)."""
+
+from channels.rest.connector import KeyedRestInput
+
+__all__ = ["KeyedRestInput"]
