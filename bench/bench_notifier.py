@@ -32,7 +32,7 @@ from bench.load import Result, load, serving, table
 from bench.report import write_section
 from bot.taxonomy import load_taxonomy
 from hotline.config import DEV_API_KEY, DEV_OPERATOR_TOKEN, ROOT
-from tests.doubles.fake_rasa import TOKEN, FakeRasa, fake_rasa
+from tests.doubles.fake_rasa import SECRET, FakeRasa, fake_rasa
 from tests.doubles.local_servers import redis_server
 from tools.ports import free_port
 
@@ -155,7 +155,7 @@ def main() -> int:
         port = free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "REDIS_URL": redis_url, "HOTLINE_PORT": str(port),
                "DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}", "RASA_URL": rasa.url,
-               "RASA_AUTH_TOKEN": TOKEN}
+               "RASA_JWT_SECRET": SECRET}
         backend = [sys.executable, "-m", "uvicorn", "--factory", "hotline.app:app_from_env", "--port", str(port),
                    "--log-level", "warning", "--no-access-log"]
         with serving(backend, port, cwd=ROOT, env=env) as url:

@@ -25,6 +25,7 @@ class FakeHotline:
     reject_with: str | None = None
     filed: list[tuple[dict[str, str], str]] = field(default_factory=list)
     ratings: list[tuple[str, bool, int | None, str]] = field(default_factory=list)
+    raters: list[tuple[str, str]] = field(default_factory=list)
     tickets: dict[tuple[str, str], list[ResidentTicket]] = field(default_factory=dict)
     suggestions: list[CategorySuggestion] = field(default_factory=lambda: [
         CategorySuggestion("street_light_out", "路灯不亮", 0.8),
@@ -67,9 +68,10 @@ class FakeHotline:
         self._check()
         return "北京市城市管理委员会"
 
-    async def rate_ticket(self, service_request_id: str, *, resolved: bool, rating: int | None, comment: str,
-                          language: str) -> str:
+    async def rate_ticket(self, service_request_id: str, *, resident: tuple[str, str], resolved: bool,
+                          rating: int | None, comment: str, language: str) -> str:
         self._check()
+        self.raters.append(resident)
         if any(r[0] == service_request_id for r in self.ratings):
             raise HotlineRejected(409, "this resolution has been rated already")
         self.ratings.append((service_request_id, resolved, rating, comment))

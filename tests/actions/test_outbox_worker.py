@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from actions.appeal_outbox import AppealOutbox, QueuedAppeal, backoff
 from actions.outbox_worker import OutboxWorker
 from actions.settings import ActionSettings
+from bot.rasa_jwt import verify
 from tests.actions.fakes import FakeHotline
 
 
@@ -25,7 +26,7 @@ async def down_backend_worker(redis_url: str, rasa: Callable[[httpx.Request], ht
     redis = Redis.from_url(redis_url)
     await redis.flushdb()
     outbox, hotline = AppealOutbox(redis), FakeHotline(down=True)
-    worker = OutboxWorker(outbox, hotline, ActionSettings(rasa_auth_token="t0ken"),  # type: ignore[arg-type]
+    worker = OutboxWorker(outbox, hotline, ActionSettings(rasa_jwt_secret="outbox-test-secret"),  # type: ignore[arg-type]
                           rasa=httpx.AsyncClient(base_url="http://rasa", transport=httpx.MockTransport(rasa)))
     return redis, outbox, hotline, worker
 
@@ -38,7 +39,8 @@ def test_waits_while_down_then_files_once_and_notifies(redis_url: str) -> None:
     told: list[dict] = []  # type: ignore[type-arg]
 
     def rasa(request: httpx.Request) -> httpx.Response:
-        told.append({"path": request.url.path, "params": dict(request.url.params), "body": json.loads(request.content)})
+        told.append({"path": request.url.path, "params": dict(request.url.params), "body": json.loads(request.content),
+                     "authorization": request.headers.get("authorization", "")})
         return httpx.Response(200, json={})
 
     async def scenario() -> tuple[int, int, int, int, int]:
@@ -57,7 +59,9 @@ def test_waits_while_down_then_files_once_and_notifies(redis_url: str) -> None:
     # Down: nothing filed, retry scheduled later. Up: filed once, nothing left in the queue.
     assert asyncio.run(scenario()) == (0, 0, 1, 0, 1)
     assert told[0]["path"] == "/conversations/resident-1/trigger_intent"
-    assert told[0]["params"] == {"output_channel": "socketio", "token": "t0ken"}
+    assert told[0]["params"] == {"output_channel": "socketio"}  # no secret in the URL
+    claims = verify(told[0]["authorization"].removeprefix("Bearer "), "outbox-test-secret")
+    assert claims is not None and claims["user"]["role"] == "admin"
     assert told[0]["body"]["entities"]["ticket_id"] == "202611220000001"
     assert told[0]["body"]["entities"]["reference"] == "Q-ABC123DE"
 

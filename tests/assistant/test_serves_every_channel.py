@@ -21,12 +21,12 @@ from tests.doubles.fake_telegram import BOT_TOKEN, SEND, FakeTelegram, text_upda
 from tests.doubles.fake_wechat import CUSTOM, FakeWeChat, message_xml, webhook_call
 from tests.doubles.local_servers import redis_server
 from tools.ports import free_port, wait_for_port
-from tools.stack import wait_for_rasa
+from tools.stack import DEV_ACTION_TOKEN, Stack, wait_for_rasa
 from tools.train_model import model_path, train
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-RASA_TOKEN = "every-channel-token"
+RASA_JWT_SECRET = "every-channel-jwt-secret"
 WECHAT_TOKEN, WECHAT_APP_ID = "every-channel-wechat-token", "wx5e1f2d3c4b5a6978"
 TELEGRAM_SECRET = "every-channel-telegram-secret"
 
@@ -47,22 +47,23 @@ def rasa_url(fakes: tuple[FakeWeChat, FakeTelegram], tmp_path_factory: pytest.Te
     with redis_server() as redis_url:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "TELEGRAM_", "VIRTUAL_ENV"))}
         env.update(PYTHONPATH=str(ROOT), REDIS_URL=redis_url, REDIS_HOST="127.0.0.1",
-                   REDIS_PORT=redis_url.rsplit(":", 1)[1].split("/")[0], REDIS_DB="0",
+                   REDIS_PORT=redis_url.rsplit(":", 1)[1].split("/")[0], REDIS_DB="0", REDIS_PASSWORD="",
+                   TRACKER_RETENTION_DAYS="90", ACTION_SERVER_TOKEN=DEV_ACTION_TOKEN, RASA_JWT_SECRET=RASA_JWT_SECRET,
                    ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook", RASA_URL=url,
                    HOTLINE_URL=f"http://127.0.0.1:{free_port()}",
                    WECHAT_TOKEN=WECHAT_TOKEN, WECHAT_APP_ID=WECHAT_APP_ID, WECHAT_APP_SECRET="every-channel-secret",
                    WECHAT_API_BASE_URL=wechat.url, TELEGRAM_BOT_TOKEN=BOT_TOKEN, TELEGRAM_API_BASE_URL=telegram.url,
                    TELEGRAM_SECRET_TOKEN=TELEGRAM_SECRET, TELEGRAM_WEBHOOK_URL=f"{url}/webhooks/telegram/webhook")
         commands = {
-            "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            "actions": [sys.executable, "-m", "actions.server", "--port", str(actions_port)],
             "rasa": [sys.executable, "-m", "assistant", "run", "--model", str(model), "--port", str(rasa_port),
-                     "--enable-api", "--auth-token", RASA_TOKEN, "--endpoints", "endpoints.yml"],
+                     "--enable-api", "--endpoints", "endpoints.yml"],
         }
         processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=open(logs / f"{name}.log", "wb"),
                                       stderr=subprocess.STDOUT) for name, command in commands.items()]
         try:
             wait_for_port(actions_port, timeout=120)
-            wait_for_rasa(url, RASA_TOKEN)
+            wait_for_rasa(url, RASA_JWT_SECRET)
             yield url
         finally:
             for process in processes:
@@ -72,7 +73,7 @@ def rasa_url(fakes: tuple[FakeWeChat, FakeTelegram], tmp_path_factory: pytest.Te
 
 
 def test_the_rest_channel_answers(rasa_url: str) -> None:
-    answer = httpx.post(f"{rasa_url}/webhooks/rest/webhook", timeout=60,
+    answer = httpx.post(f"{rasa_url}/webhooks/rest/webhook", timeout=60, headers=Stack.rest_headers(),
                         json={"sender": f"rest-{uuid.uuid4().hex[:8]}", "message": "你好"})
     assert answer.status_code == 200 and any(m.get("text") for m in answer.json()), answer.text
 

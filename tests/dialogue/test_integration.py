@@ -8,6 +8,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -29,7 +30,7 @@ def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None
 
 def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
     answer: list[dict[str, Any]] = http("POST", f"{stack.rasa_url}/webhooks/rest/webhook",
-                                        {"sender": sender, "message": text})
+                                        {"sender": sender, "message": text}, headers=stack.rest_headers())
     return answer
 
 
@@ -74,7 +75,8 @@ def test_a_chinese_appeal_is_filed_routed_and_listed_for_its_resident_only(stack
                   headers={"Authorization": "Bearer dev-operator-token"})
     assert detail["original_text"] == "我要投诉：小区门口的路灯坏了一个星期，晚上很黑"
     assert detail["subdistrict_code"] == "110105004" and detail["contact"]["channel"] == "rest"
-    assert detail["contact"]["channel_user_id"] == "resident-zh-1" and detail["language"] == "zh"
+    assert detail["contact"]["channel_user_id"] == stack.rest_conversation("resident-zh-1")
+    assert detail["language"] == "zh"
     assert ticket_id.group() in texts(say(stack, "resident-zh-1", "我的诉求到哪了"))
     assert ticket_id.group() not in texts(say(stack, "someone-else", "我的诉求到哪了"))
     # Confirming again (a double tap) files nothing new: the form is over.
@@ -111,8 +113,9 @@ def test_backend_outage_queues_the_appeal_and_files_it_later(model: Path, redis_
             told = ""
             while time.monotonic() < deadline and not TICKET.search(told):
                 time.sleep(1)
-                tracker = http("GET",
-                               f"{stack.rasa_url}/conversations/resident-outage/tracker?token={stack.rasa_token}")
+                conversation = quote(stack.rest_conversation("resident-outage"), safe="")
+                tracker = http("GET", f"{stack.rasa_url}/conversations/{conversation}/tracker",
+                               headers=stack.rasa_headers())
                 # The queued message has no ticket id; the announcement after filing does.
                 told = "\n".join(e.get("text") or "" for e in tracker["events"] if e.get("event") == "bot")
             ticket = TICKET.search(told)
@@ -193,8 +196,9 @@ def test_an_appeal_from_a_shared_location_and_a_photo_keeps_both(stack: Stack) -
 
 def trigger(stack: Stack, sender: str, name: str, entities: dict[str, Any]) -> list[dict[str, Any]]:
     """What the notifier does (messages come back in the answer: Rasa's collecting output)."""
-    answer = http("POST", f"{stack.rasa_url}/conversations/{sender}/trigger_intent?token={stack.rasa_token}",
-                  {"name": name, "entities": entities})
+    conversation = quote(stack.rest_conversation(sender), safe="")
+    answer = http("POST", f"{stack.rasa_url}/conversations/{conversation}/trigger_intent",
+                  {"name": name, "entities": entities}, headers=stack.rasa_headers())
     messages: list[dict[str, Any]] = answer.get("messages", [])
     return messages
 

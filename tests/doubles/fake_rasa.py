@@ -15,9 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from bot.rasa_jwt import verify
 from tools.ports import free_port
 
-TOKEN = "fake-rasa-token"
+SECRET = "fake-rasa-jwt-secret"  # the notifier signs its JWTs with it (RASA_JWT_SECRET)
 INTENTS = frozenset({"EXTERNAL_ticket_update", "EXTERNAL_survey_reminder"})
 
 
@@ -39,8 +40,8 @@ class Script:
 
 
 class FakeRasa:
-    def __init__(self, token: str = TOKEN, port: int | None = None) -> None:
-        self.token = token
+    def __init__(self, secret: str = SECRET, port: int | None = None) -> None:
+        self.secret = secret
         self.script = Script()
         self.calls: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
@@ -56,10 +57,12 @@ class FakeRasa:
         with self.lock:
             self.script = Script(list(statuses), delay)
 
-    def answer(self, sender: str, query: dict[str, list[str]], body: dict[str, Any]) -> int:
+    def answer(self, sender: str, query: dict[str, list[str]], body: dict[str, Any], authorization: str = "") -> int:
         with self.lock:
             status = self.script.statuses.pop(0) if self.script.statuses else 200
-            if query.get("token") != [self.token]:
+            scheme, _, token = authorization.partition(" ")
+            claims = verify(token, self.secret) if scheme == "Bearer" else None
+            if claims is None or claims.get("user", {}).get("role") != "admin" or "token" in query:
                 status = 401
             elif body.get("name") not in INTENTS:
                 status = 404
@@ -94,7 +97,8 @@ class FakeRasa:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 if len(parts) != 3 or parts[0] != "conversations" or parts[2] != "trigger_intent":
                     return self._reply(404, {"error": "no such route"})
-                status = fake.answer(unquote(parts[1]), parse_qs(url.query), body)
+                status = fake.answer(unquote(parts[1]), parse_qs(url.query), body,
+                                     self.headers.get("authorization", ""))
                 time.sleep(fake.script.delay)
                 self._reply(status, {"tracker": {}} if status < 300 else {"error": "scripted"})
 

@@ -124,7 +124,8 @@ class Resident:
         return None
 
     def user_turns(self) -> list[dict[str, Any]]:
-        url = f"{self.stack.rasa_url}/conversations/{self.chat}/tracker?token={self.stack.rasa_token}"
+        url = urllib.request.Request(f"{self.stack.rasa_url}/conversations/{self.chat}/tracker",
+                                     headers=self.stack.rasa_headers())
         with urllib.request.urlopen(url, timeout=30) as response:
             return [e for e in json.load(response)["events"] if e.get("event") == "user"]
 
@@ -215,7 +216,7 @@ def test_a_proactive_message_reaches_the_resident(stack: Stack, fake: FakeTelegr
     resident.say("你好")
     before = len(resident.messages())
     httpx.post(f"{stack.rasa_url}/conversations/{resident.chat}/trigger_intent",
-               params={"output_channel": "telegram", "token": stack.rasa_token}, timeout=60,
+               params={"output_channel": "telegram"}, headers=stack.rasa_headers(), timeout=60,
                json={"name": "EXTERNAL_appeal_filed",
                      "entities": {"ticket_id": "202611220000123", "reference": "Q-0A1B2C3D"}}).raise_for_status()
     assert "202611220000123" in text_of(resident.wait_answer(before))

@@ -11,7 +11,6 @@ import re
 import shutil
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import Message
@@ -128,20 +127,29 @@ async def _socket_session(stack: Stack, session_id: str | None, message: dict[st
         await client.eio.disconnect(abort=True)
 
 
+SESSION_TOKEN = re.compile(r"[0-9a-f]{32}\.[0-9a-f]{32}")  # channels/webchat/sessions.py
+
+
+def new_session(stack: Stack) -> str:
+    """A session token the server issued (a page asking without one)."""
+    return asyncio.run(_socket_session(stack, None))[0]
+
+
 def test_session_ids_are_kept_or_replaced_by_server_issued_ones(stack: Stack) -> None:
-    issued, answers = asyncio.run(_socket_session(stack, None))
-    assert re.fullmatch(r"[0-9a-f]{32}", issued)
+    issued = new_session(stack)
+    assert SESSION_TOKEN.fullmatch(issued)
     assert asyncio.run(_socket_session(stack, issued))[0] == issued
-    for foreign in ("o-alice", "telegram-42", "../x", "A" * 32):
+    bare, forged = issued.split(".")[0], issued[:-1] + ("0" if issued[-1] != "0" else "1")
+    for foreign in ("o-alice", "telegram-42", "../x", "A" * 32, bare, forged):
         replaced = asyncio.run(_socket_session(stack, foreign))[0]
-        assert replaced != foreign and re.fullmatch(r"[0-9a-f]{32}", replaced)
+        assert replaced != foreign and SESSION_TOKEN.fullmatch(replaced) and not replaced.startswith(bare)
 
 
 def test_bot_answers_in_the_session_room_only_after_session_request(stack: Stack) -> None:
-    session = "0" * 31 + "1"
+    session = new_session(stack)
     _, answered = asyncio.run(_socket_session(stack, session, {"message": "/greet", "session_id": session}))
     assert answered and answered[0].get("text")
-    other = "0" * 31 + "2"  # a session this socket never asked for: ignored, no answer anywhere
+    other = new_session(stack)  # a session this socket never asked for: ignored, no answer anywhere
     _, ignored = asyncio.run(_socket_session(stack, session, {"message": "/greet", "session_id": other},
                                               wait=3.0))
     assert ignored == []
@@ -165,14 +173,15 @@ async def _reconnect(stack: Stack, session: str, seen: int | None) -> tuple[Any,
 
 
 def test_a_page_that_was_offline_gets_what_it_missed_once(stack: Stack) -> None:
-    session = uuid.uuid4().hex
+    session = new_session(stack)
     _, greeting = asyncio.run(_socket_session(stack, session, {"message": "/greet", "session_id": session}))
     shown = len(greeting)
     assert shown >= 1
     # While the page is closed, the notifier makes the bot speak: nobody is in the room.
     request = urllib.request.Request(
-        f"{stack.rasa_url}/conversations/{session}/trigger_intent?output_channel=socketio&token={stack.rasa_token}",
-        data=json.dumps({"name": "thanks"}).encode(), headers={"content-type": "application/json"}, method="POST")
+        f"{stack.rasa_url}/conversations/{session.split('.')[0]}/trigger_intent?output_channel=socketio",
+        data=json.dumps({"name": "thanks"}).encode(), headers={"content-type": "application/json",
+                                                               **stack.rasa_headers()}, method="POST")
     with urllib.request.urlopen(request, timeout=30):
         pass
     confirm, caught_up = asyncio.run(_reconnect(stack, session, seen=shown))
@@ -284,7 +293,7 @@ def test_conversation_in_chromium(stack: Stack, browser: Browser) -> None:
         chat.answer_with("12345")
         expect(chat.buttons.first).to_be_visible()
         session = chat.session_id()
-        assert session and re.fullmatch(r"[0-9a-f]{32}", session)
+        assert session and SESSION_TOKEN.fullmatch(session)
 
         # English: labels switch with the conversation; a policy question gets its answer.
         chat.switch_language("en", "English")

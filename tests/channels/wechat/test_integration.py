@@ -103,7 +103,8 @@ class Resident:
         return next((str(n) for n, p in enumerate(payloads, start=1) if wanted(p)), None)
 
     def tracker_events(self) -> list[dict[str, Any]]:
-        url = f"{self.stack.rasa_url}/conversations/{self.openid}/tracker?token={self.stack.rasa_token}"
+        url = urllib.request.Request(f"{self.stack.rasa_url}/conversations/{self.openid}/tracker",
+                                     headers=self.stack.rasa_headers())
         with urllib.request.urlopen(url, timeout=30) as response:
             events: list[dict[str, Any]] = json.load(response)["events"]
         return events
@@ -205,7 +206,7 @@ def test_url_verification(stack: Stack) -> None:
 
 def trigger(stack: Stack, openid: str) -> None:
     httpx.post(f"{stack.rasa_url}/conversations/{openid}/trigger_intent",
-               params={"output_channel": "wechat", "token": stack.rasa_token}, timeout=60,
+               params={"output_channel": "wechat"}, headers=stack.rasa_headers(), timeout=60,
                json={"name": "EXTERNAL_appeal_filed",
                      "entities": {"ticket_id": "202611220000123", "reference": "Q-0A1B2C3D"}}).raise_for_status()
 

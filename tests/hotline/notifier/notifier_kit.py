@@ -22,7 +22,7 @@ from hotline.notifier.bootstrap import Wired, build_notifier
 from hotline.notifier.note_translation import TranslateNote
 from hotline.notifier.settings import NotifierSettings
 from hotline.outbox import OutboxRelay
-from tests.doubles.fake_rasa import TOKEN, FakeRasa, fake_rasa
+from tests.doubles.fake_rasa import SECRET, FakeRasa, fake_rasa
 from tests.hotline.helpers import plain_leaf
 
 STREAM = "hotline:events"
@@ -105,7 +105,7 @@ def backend(tmp_path: Path, clean_redis: str) -> Backend:
 
 
 def notifier_settings(redis_url: str, rasa: FakeRasa, **overrides: Any) -> NotifierSettings:
-    base = replace(NotifierSettings(), redis_url=redis_url, rasa_url=rasa.url, rasa_token=TOKEN,
+    base = replace(NotifierSettings(), redis_url=redis_url, rasa_url=rasa.url, rasa_jwt_secret=SECRET,
                    consumer="test-notifier", rasa_timeout_seconds=2.0)
     return replace(base, **overrides)
 

@@ -19,7 +19,7 @@ import redis
 
 from hotline.config import ROOT
 from hotline.domain.models import Status
-from tests.doubles.fake_rasa import TOKEN, FakeRasa, fake_rasa
+from tests.doubles.fake_rasa import SECRET, FakeRasa, fake_rasa
 from tests.hotline.notifier.notifier_kit import Backend, backend, clean_redis, pending_count
 from tools.ports import free_port
 
@@ -32,7 +32,7 @@ def start_notifier(redis_url: str, rasa_url: str, name: str, log: Path, **env: s
     return subprocess.Popen(
         [sys.executable, "-m", "hotline.notifier"], cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "REDIS_URL": redis_url, "RASA_URL": rasa_url,
-             "RASA_AUTH_TOKEN": TOKEN, "NOTIFIER_CONSUMER": name, "NOTIFIER_CLAIM_IDLE_MS": str(CLAIM_IDLE_MS),
+             "RASA_JWT_SECRET": SECRET, "NOTIFIER_CONSUMER": name, "NOTIFIER_CLAIM_IDLE_MS": str(CLAIM_IDLE_MS),
              "NOTIFIER_BACKOFF_SECONDS": "0.1", "NOTIFIER_BACKOFF_CAP_SECONDS": "0.5", **env})
 
 

@@ -85,7 +85,7 @@ def test_settings_from_the_environment() -> None:
     assert s.rasa_url == "http://rasa:5005" and s.consumer == "n-1"
     assert load_notifier_settings({}).reminder_hours == 24.0 and load_notifier_settings({}).expiry_hours == 72.0
     load_notifier_settings({}).check()
-    with pytest.raises(SettingsError, match="RASA_AUTH_TOKEN"):
+    with pytest.raises(SettingsError, match="RASA_JWT_SECRET"):
         load_notifier_settings({"HOTLINE_ENV": "production"}).check()
 
 
