@@ -10,6 +10,7 @@ from tests.hotline.helpers import file_request, taxonomy_of, urgent_leaf
 
 ADMIN = {"Authorization": f"Bearer {DEV_OPERATOR_TOKEN}"}
 SERVICE = {"Authorization": f"Bearer {DEV_SERVICE_KEY}"}
+ALICE = {"resident": {"channel": "wechat", "channel_user_id": "o-alice"}}
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -85,25 +86,45 @@ def test_lifecycle_through_the_api(client: TestClient) -> None:
 
 
 def test_satisfaction_not_resolved_reopens_and_resolved_closes(client: TestClient) -> None:
-    ticket = new_ticket(client)
-    early = client.post(f"/api/tickets/{ticket}/satisfaction", json={"resolved": True, "rating": 5}, headers=SERVICE)
+    ticket = new_ticket(client, channel="wechat", channel_user_id="o-alice")
+    url = f"/api/tickets/{ticket}/satisfaction"
+    early = client.post(url, json={**ALICE, "resolved": True, "rating": 5}, headers=SERVICE)
     assert early.status_code == 409  # not resolved yet
     client.post(f"/api/tickets/{ticket}/updates", json={"status": "resolved"}, headers=ADMIN)
     unhappy = client.post(f"/api/tickets/{ticket}/satisfaction",
-                          json={"resolved": False, "rating": 2, "comment": "灯还是不亮"}, headers=SERVICE)
+                          json={**ALICE, "resolved": False, "rating": 2, "comment": "灯还是不亮"}, headers=SERVICE)
     assert unhappy.status_code == 200 and unhappy.json()["status"] == "reopened"
-    again = client.post(f"/api/tickets/{ticket}/satisfaction", json={"resolved": False}, headers=SERVICE)
+    again = client.post(f"/api/tickets/{ticket}/satisfaction", json={**ALICE, "resolved": False}, headers=SERVICE)
     assert again.status_code == 409
     client.post(f"/api/tickets/{ticket}/updates", json={"status": "resolved", "note": "换了新灯"}, headers=ADMIN)
-    happy = client.post(f"/api/tickets/{ticket}/satisfaction", json={"resolved": True, "rating": 5}, headers=SERVICE)
+    happy = client.post(url, json={**ALICE, "resolved": True, "rating": 5}, headers=SERVICE)
     assert happy.json()["status"] == "closed" and len(happy.json()["satisfaction"]) == 2
-    assert client.post(f"/api/tickets/{ticket}/satisfaction", json={"resolved": True, "rating": 5},
+    assert client.post(f"/api/tickets/{ticket}/satisfaction", json={**ALICE, "resolved": True, "rating": 5},
                        headers=SERVICE).status_code == 409
-    bad = client.post(f"/api/tickets/{ticket}/satisfaction", json={"resolved": True, "rating": 9}, headers=SERVICE)
+    bad = client.post(url, json={**ALICE, "resolved": True, "rating": 9}, headers=SERVICE)
     assert bad.status_code == 422
     detail = client.get(f"/api/tickets/{ticket}", headers=ADMIN).json()
     assert [row["status"] for row in detail["timeline"]][-3:] == ["reopened", "resolved", "closed"]
     assert detail["satisfaction"][0]["comment"] == "灯还是不亮"
+
+
+def test_the_assistant_rates_only_for_the_resident_who_filed_the_ticket(client: TestClient) -> None:
+    """Issue 13: a stranger's conversation cannot rate (and so reopen) someone else's ticket."""
+    ticket = new_ticket(client, channel="wechat", channel_user_id="o-alice")
+    client.post(f"/api/tickets/{ticket}/updates", json={"status": "resolved"}, headers=ADMIN)
+    url = f"/api/tickets/{ticket}/satisfaction"
+    for stranger in ({"channel": "wechat", "channel_user_id": "o-bob"},
+                     {"channel": "telegram", "channel_user_id": "o-alice"},
+                     {"channel": "wechat", "channel_user_id": "o-alic"}):
+        refused = client.post(url, json={"resident": stranger, "resolved": False, "rating": 1}, headers=SERVICE)
+        assert refused.status_code == 404, refused.text  # as if the ticket did not exist
+    assert client.post(url, json={"resolved": False, "rating": 1}, headers=SERVICE).status_code == 400
+    assert client.post("/api/tickets/999999999999/satisfaction", json={**ALICE, "resolved": True},
+                       headers=SERVICE).status_code == 404
+    detail = client.get(f"/api/tickets/{ticket}", headers=ADMIN).json()
+    assert detail["detailed_status"] == "resolved" and not detail["satisfaction"]  # untouched
+    # Staff rate on a resident's behalf (a phone call) without naming them.
+    assert client.post(url, json={"resolved": True, "rating": 4}, headers=ADMIN).json()["status"] == "closed"
 
 
 def test_a_resident_sees_only_their_own_tickets(client: TestClient) -> None:
