@@ -12,7 +12,7 @@ ASSISTANT_VENV := .venv-assistant
 ASSISTANT_PY := $(ASSISTANT_VENV)/bin/python
 ASSISTANT_STAMP := $(ASSISTANT_VENV)/.installed
 SERVICES_TESTS := tests/bot tests/hotline tests/bench tests/checks
-ASSISTANT_TESTS := tests/bot tests/translations tests/nlu tests/actions tests/dialogue tests/channels tests/assistant
+ASSISTANT_TESTS := tests/bot tests/translations tests/nlu tests/actions tests/dialogue tests/channels tests/assistant tests/security
 
 .PHONY: run test lint setup system-packages services-venv assistant-venv model models bench clean
 
@@ -68,6 +68,7 @@ bench: setup
 	$(ASSISTANT_PY) -m bench.bench_telegram
 	$(ASSISTANT_PY) -m bench.bench_nlu_eval
 	$(ASSISTANT_PY) -m bench.bench_assistant
+	$(SERVICES_PY) -m bench.bench_security_cost
 
 clean:
 	rm -rf $(SERVICES_VENV) $(ASSISTANT_VENV) var models .rasa .pytest_cache

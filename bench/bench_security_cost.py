@@ -1,0 +1,207 @@
+"""What the defences of issue 13 cost: the same loads on the tree before them and on this one.
+
+Run: ``make bench`` (or ``.venv-services/bin/python -m bench.bench_security_cost``).
+
+The tree before the defences (``BASELINE_COMMIT``) is checked out as a git worktree beside this
+one, sharing the virtual environments, and trains its own model. Each tree's whole stack
+(backend, action server, outbox worker, notifier, translation worker, Rasa with Redis stores)
+is started by that tree's own ``tools.stack.running_stack``, as ``make run`` does, with a fresh
+Redis and SQLite database. The two are measured in alternation, ``ROUNDS`` times each, so that
+drift of this shared machine falls on both alike; the report gives each round and the medians.
+
+- Turns: ``CONVERSATIONS`` REST conversations (bench_assistant's zh/en/ja scripts, six turns each),
+  ``CONCURRENCY`` at a time. On this tree every turn carries the REST key and passes the message
+  gate (identity shape, text cap, per-conversation admission and rate in Redis), the action
+  server checks its token, the backend checks ownership.
+- Open311: ``POSTS`` service requests from ``CONCURRENCY`` clients. On this tree each passes the
+  per-address and per-key limits in Redis, the deep-JSON guard and the emergency merge check.
+
+One client process stands for residents at many addresses, so the per-address limits are set
+high enough not to refuse (their check still runs on every request); everything else is the
+``make run`` configuration.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import httpx
+
+from bench.bench_assistant import CONVERSATIONS
+from bench.load import Result, load
+from bench.report import write_section
+from bot.taxonomy import load_taxonomy
+from hotline.config import DEV_API_KEY
+from tests.doubles.local_servers import redis_server
+from tests.doubles.samples import required_answers
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE_COMMIT = os.environ.get("BENCH_BASELINE_COMMIT", "746779c")  # the tree before issue 13
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+CONVERSATIONS_PER_ROUND = int(os.environ.get("BENCH_CONVERSATIONS", "60"))
+POSTS = int(os.environ.get("BENCH_POSTS", "1000"))
+CONCURRENCY = 10
+REST_KEY = "dev-rest-key"
+GENEROUS_ADDRESS_LIMITS = {"REST_ADDRESS_PER_MINUTE": "1000000", "REST_ADDRESS_BURST": "100000",
+                           "HOTLINE_ADDRESS_RATE_PER_MINUTE": "1000000", "HOTLINE_KEY_RATE_PER_MINUTE": "1000000"}
+STACK_SCRIPT = """
+import json, sys
+from pathlib import Path
+from tools.stack import running_stack
+from tools.train_model import model_path
+with running_stack(model_path(), log_dir=Path(sys.argv[1]), database_url=sys.argv[2], redis_url=sys.argv[3]) as s:
+    print(json.dumps({"rasa": s.rasa_url, "backend": s.backend_url}), flush=True)
+    sys.stdin.read()
+"""
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def baseline_tree(folder: Path) -> Path:
+    """A worktree of BASELINE_COMMIT sharing this tree's virtual environments, with its model trained."""
+    tree = folder / "baseline"
+    subprocess.run(["git", "worktree", "add", "--detach", str(tree), BASELINE_COMMIT], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    for venv in (".venv-services", ".venv-assistant"):
+        (tree / venv).symlink_to(ROOT / venv)
+    log(f"baseline {BASELINE_COMMIT}: training its model (about two minutes)")
+    subprocess.run([str(ROOT / ".venv-assistant" / "bin" / "python"), "-m", "tools.train_model"], cwd=tree,
+                   check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(tree)})
+    return tree
+
+
+@contextmanager
+def stack_of(tree: Path, workdir: Path) -> Iterator[dict[str, str]]:
+    """That tree's whole stack on a fresh Redis and database; yields its URLs."""
+    with redis_server() as redis_url:
+        run = workdir / uuid.uuid4().hex[:8]
+        run.mkdir()
+        env = {**os.environ, **GENEROUS_ADDRESS_LIMITS, "PYTHONPATH": str(tree)}
+        process = subprocess.Popen([str(ROOT / ".venv-services" / "bin" / "python"), "-c", STACK_SCRIPT,
+                                    str(run / "logs"), f"sqlite:///{run / 'hotline.db'}", redis_url],
+                                   cwd=tree, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the stack of {tree} did not start; logs in {run / 'logs'}")
+            yield json.loads(line)
+        finally:
+            assert process.stdin is not None
+            process.stdin.close()
+            process.wait(timeout=120)
+
+
+async def turns(rasa_url: str, label: str) -> Result:
+    scripts = list(CONVERSATIONS.values())
+    run = uuid.uuid4().hex[:6]
+    headers = {"Authorization": f"Bearer {REST_KEY}"}  # the tree before ignores it
+    async with httpx.AsyncClient(base_url=rasa_url, timeout=120,
+                                 limits=httpx.Limits(max_connections=CONCURRENCY + 2)) as client:
+        async def conversation(n: int) -> bool:
+            ok = True
+            for text, _ in scripts[n % len(scripts)]:
+                answer = await client.post("/webhooks/rest/webhook", headers=headers,
+                                           json={"sender": f"cost-{run}-{n}", "message": text})
+                ok = ok and answer.status_code == 200 and bool(answer.json())
+            return ok
+
+        await load(f"{label} warm-up", 6, conversation, concurrency=3)
+        result = await load(label, CONVERSATIONS_PER_ROUND, conversation, concurrency=CONCURRENCY)
+    turns_per_conversation = len(scripts[0])
+    result.count *= turns_per_conversation  # a rate of turns; latencies stay per conversation
+    return result
+
+
+async def posts(backend_url: str, label: str) -> Result:
+    categories = load_taxonomy().leaves
+    run = uuid.uuid4().hex[:6]
+    async with httpx.AsyncClient(base_url=backend_url, timeout=60,
+                                 limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
+        async def post(n: int) -> bool:
+            category = categories[n % len(categories)]
+            response = await client.post("/open311/v2/requests.json", data={
+                **required_answers(category), "api_key": DEV_API_KEY, "service_code": category.code,
+                "description": "小区门口路灯坏了一个星期，晚上很黑",
+                "address_string": "北京市朝阳区三里屯街道工体北路8号",
+                "channel": "webchat", "channel_user_id": f"cost-{run}-{n}",
+            }, headers={"Idempotency-Key": f"cost-{run}-{n}"})
+            return response.status_code in (200, 201)
+
+        await load(f"{label} warm-up", 50, post, concurrency=CONCURRENCY)
+        return await load(label, POSTS, post, concurrency=CONCURRENCY)
+
+
+def measure(tree: Path, workdir: Path, name: str) -> tuple[Result, Result]:
+    log(f"[{name}] starting the whole stack")
+    with stack_of(tree, workdir) as urls:
+        turn = asyncio.run(turns(urls["rasa"], f"{name}: turns"))
+        post = asyncio.run(posts(urls["backend"], f"{name}: Open311 POST"))
+    log(f"[{name}] {turn.rate:.1f} turns/s, {post.rate:.0f} POSTs/s ({turn.errors + post.errors} errors)")
+    return turn, post
+
+
+def change(new: float, old: float) -> str:
+    return f"{(new - old) / old * 100:+.1f}%"
+
+
+def report(rounds: dict[str, list[tuple[Result, Result]]]) -> str:
+    lines = ["| round | tree | turns/s | conversation p50 ms | conversation p95 ms | Open311 POST/s | POST p95 ms "
+             "| errors |", "|---|---|---|---|---|---|---|---|"]
+    for index in range(ROUNDS):
+        for name in ("before", "now"):
+            turn, post = rounds[name][index]
+            lines.append(f"| {index + 1} | {name} | {turn.rate:.1f} | {statistics.median(turn.latencies_ms):.0f} "
+                         f"| {turn.percentile(95):.0f} | {post.rate:.0f} | {post.percentile(95):.1f} "
+                         f"| {turn.errors + post.errors} |")
+    median_turns = {n: statistics.median(t.rate for t, _ in rounds[n]) for n in rounds}
+    median_posts = {n: statistics.median(p.rate for _, p in rounds[n]) for n in rounds}
+    lines += ["", f"Medians: turns {median_turns['before']:.1f} before, {median_turns['now']:.1f} now "
+              f"({change(median_turns['now'], median_turns['before'])}); Open311 POST {median_posts['before']:.0f} "
+              f"before, {median_posts['now']:.0f} now ({change(median_posts['now'], median_posts['before'])})."]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    with TemporaryDirectory(prefix="bench-security-") as folder:
+        workdir = Path(folder)
+        tree = baseline_tree(workdir)
+        try:
+            rounds: dict[str, list[tuple[Result, Result]]] = {"before": [], "now": []}
+            for _ in range(ROUNDS):
+                rounds["before"].append(measure(tree, workdir, "before"))
+                rounds["now"].append(measure(ROOT, workdir, "now"))
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+            shutil.rmtree(tree, ignore_errors=True)
+    text = report(rounds)
+    print(text)
+    write_section("security-cost", "\n".join([
+        "## What the defences cost (bench/bench_security_cost.py)",
+        "",
+        f"The whole stack as `make run` starts it (Redis stores), before issue 13 ({BASELINE_COMMIT}) and now, "
+        f"measured in alternation on this machine ({os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}), "
+        f"{ROUNDS} rounds each. Turns: {CONVERSATIONS_PER_ROUND} REST conversations of six turns, {CONCURRENCY} "
+        f"at a time. Open311: {POSTS} POSTs from {CONCURRENCY} clients. Per-address limits are set high enough "
+        "not to refuse one benchmark client (their checks still run).",
+        "",
+        text,
+    ]))
+    errors = sum(t.errors + p.errors for results in rounds.values() for t, p in results)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
