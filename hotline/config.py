@@ -29,6 +29,11 @@ class Settings:
     events_stream: str = "hotline:events"
     relay_interval_seconds: float = 0.5
     max_body_bytes: int = 64 * 1024
+    console_idle_minutes: int = 30  # a console session ends after this long without a request
+    console_session_hours: int = 12  # and this long after sign-in, whatever happens
+    login_max_failures: int = 5  # failed sign-ins from one address within the window before 429
+    login_window_minutes: int = 15
+    audit_retention_days: int = 365
     data_dir: Path = field(default=ROOT / "bot" / "data")
     argos_packages_dir: Path = field(default=ROOT / "var" / "argos-packages")
 
@@ -87,6 +92,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_keys=keys or defaults.api_keys,
         operator_token=env.get("HOTLINE_OPERATOR_TOKEN", defaults.operator_token),
         service_key=env.get("HOTLINE_SERVICE_KEY", defaults.service_key),
+        console_idle_minutes=int(env.get("HOTLINE_CONSOLE_IDLE_MINUTES", defaults.console_idle_minutes)),
+        console_session_hours=int(env.get("HOTLINE_CONSOLE_SESSION_HOURS", defaults.console_session_hours)),
+        login_max_failures=int(env.get("HOTLINE_LOGIN_MAX_FAILURES", defaults.login_max_failures)),
+        login_window_minutes=int(env.get("HOTLINE_LOGIN_WINDOW_MINUTES", defaults.login_window_minutes)),
+        audit_retention_days=int(env.get("HOTLINE_AUDIT_RETENTION_DAYS", defaults.audit_retention_days)),
         argos_packages_dir=Path(env.get("ARGOS_PACKAGES_DIR") or defaults.argos_packages_dir),
     )
 

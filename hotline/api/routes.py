@@ -8,14 +8,15 @@ from starlette.concurrency import run_in_threadpool
 from bot.lang import Lang
 from hotline.api.auth import Admin, Assistant, Rater, StaffReader, StaffWriter
 from hotline.api.rates_view import rates_view
-from hotline.api.schemas import SatisfactionIn, StaffIn, SuggestIn, UpdateIn
+from hotline.api.schemas import SatisfactionIn, StaffIn, StaffOut, SuggestIn, UpdateIn
 from hotline.api.views import ticket_detail, ticket_summary
 from hotline.deps import BackendDep
+from hotline.domain.audit import audit_entries
 from hotline.domain.lifecycle import Rating
 from hotline.domain.models import Status
 from hotline.domain.queries import TicketFilter, count_tickets, find_tickets, resident_tickets
 from hotline.domain.rates import GroupBy, ticket_rates
-from hotline.domain.staff import add_staff
+from hotline.domain.staff import add_staff, list_staff, revoke_staff
 from hotline.domain.tickets import load_ticket, utcnow
 from hotline.open311.intake import parse_datetime
 from hotline.open311.views import w3c
@@ -149,6 +150,28 @@ def suggest_categories(backend: BackendDep, body: SuggestIn) -> dict[str, Any]:
 
 
 @router.post("/staff", status_code=201)
-def create_staff(backend: BackendDep, _admin: Admin, body: StaffIn) -> dict[str, str]:
-    token = add_staff(backend.db, name=body.name, role=body.role)
+def create_staff(backend: BackendDep, admin: Admin, body: StaffIn) -> dict[str, str]:
+    """The new member's token is in this answer only; the database keeps its SHA-256."""
+    token = add_staff(backend.db, name=body.name, role=body.role, created_by=admin.name)
     return {"name": body.name, "role": body.role.value, "token": token}
+
+
+@router.get("/staff")
+def get_staff(backend: BackendDep, _admin: Admin) -> dict[str, list[StaffOut]]:
+    """Every staff member, active or revoked, without token material."""
+    return {"staff": [StaffOut.of(m) for m in list_staff(backend.db)]}
+
+
+@router.post("/staff/{name}/revoke")
+def post_staff_revoke(backend: BackendDep, admin: Admin, name: str) -> StaffOut:
+    """The token stops working at once and the member's console sessions end; revoking again changes nothing."""
+    return StaffOut.of(revoke_staff(backend.db, name=name, revoked_by=admin.name))
+
+
+@router.get("/audit")
+def get_audit(backend: BackendDep, _admin: Admin, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+              offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """The audit log, newest first."""
+    total, entries = audit_entries(backend.db, limit=limit, offset=offset)
+    return {"total": total, "entries": [{"id": e.id, "at": w3c(e.at), "actor": e.actor, "action": e.action,
+                                         "subject": e.subject, "detail": e.detail} for e in entries]}

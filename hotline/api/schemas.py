@@ -6,7 +6,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from bot.lang import Lang
 from bot.text import clean_text
-from hotline.domain.models import Role, Status
+from hotline.domain.models import Role, StaffMember, Status
+from hotline.open311.views import w3c
 
 
 def _note(value: str) -> str:
@@ -47,3 +48,20 @@ class SuggestIn(StrictModel):
 class StaffIn(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.@-]+$")]
     role: Role
+
+
+class StaffOut(BaseModel):
+    """A staff member as ``GET /api/staff`` shows them: never the token, nor its digest."""
+
+    name: str
+    role: str
+    active: bool
+    created_at: str | None
+    created_by: str | None
+    revoked_at: str | None
+    revoked_by: str | None
+
+    @classmethod
+    def of(cls, member: StaffMember) -> "StaffOut":
+        return cls(name=member.name, role=member.role, active=member.active, created_at=w3c(member.created_at),
+                   created_by=member.created_by, revoked_at=w3c(member.revoked_at), revoked_by=member.revoked_by)

@@ -1,97 +1,50 @@
-"""Operator console: server-rendered pages under /console/ (sign-in, queue, ticket, status updates)."""
+"""Operator console: server-rendered pages under /console/ (sign-in, queue, ticket, status updates, staff)."""
 
-import hashlib
-import hmac
+import math
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
-from starlette.templating import Jinja2Templates
 
 from bot.errors import InvalidText
 from bot.lang import LANGS
 from bot.text import clean_text
 from hotline.api.views import ticket_detail, ticket_summary
-from hotline.console.i18n import Translator, category_path, language_name, other_lang, pick_lang, short_time, translator
+from hotline.console.access import sign_in, sign_out
+from hotline.console.i18n import Translator, category_path, translator
+from hotline.console.pages import (
+    HERE,
+    SESSION_COOKIE,
+    Staff,
+    client_address,
+    csrf_ok,
+    current_staff,
+    lang_of,
+    page,
+    refuse,
+    to_login,
+)
+from hotline.console.staff_pages import router as staff_router
 from hotline.deps import Backend, BackendDep
 from hotline.domain.errors import BackendError, Conflict, NotFound
 from hotline.domain.lifecycle import ALLOWED
 from hotline.domain.models import Status, Ticket
 from hotline.domain.queries import OPEN311_CLOSED, TicketFilter, count_tickets, find_tickets
-from hotline.domain.staff import STAFF_ROLES, Principal, identify
 from hotline.domain.tickets import load_ticket
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.filters["when"] = short_time
+router.include_router(staff_router)
 CSS = (HERE / "static" / "console.css").read_bytes()
-SESSION_COOKIE, LANG_COOKIE = "hotline_console", "hotline_console_lang"
 PAGE_SIZE = 50
 WRITERS = frozenset({"operator", "admin"})
 STATUSES = tuple(s.value for s in Status)
-HEADERS = {
-    "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
-}
-Staff = tuple[str, Principal]  # the session token and who it belongs to
-
-
-def csrf_token(session_token: str) -> str:
-    """The form token bound to a session: HMAC-SHA256(key=session token, msg="console-csrf")."""
-    return hmac.new(session_token.encode(), b"console-csrf", hashlib.sha256).hexdigest()
-
-
-def csrf_ok(sent: object, session_token: str) -> bool:
-    return isinstance(sent, str) and hmac.compare_digest(sent.encode(), csrf_token(session_token).encode())
-
-
-def current_staff(request: Request, backend: Backend) -> Staff | None:
-    """The signed-in staff member from the session cookie (the assistant's service key does not count)."""
-    token = request.cookies.get(SESSION_COOKIE, "")
-    principal = identify(token, backend.settings, backend.db) if 0 < len(token) <= 512 else None
-    return (token, principal) if principal is not None and principal.role in STAFF_ROLES else None
-
-
-def to_login() -> Response:
-    return RedirectResponse("/console/login", status_code=303)
-
-
-def refuse(request: Request, message: str, status_code: int, here: str, staff: Staff | None) -> Response:
-    """The error page with a message key from the i18n table."""
-    return page(request, "error.html", {"message": message}, status_code=status_code, here=here, staff=staff)
 
 
 def ticket_path(service_request_id: str) -> str:
     return f"/console/tickets/{quote(service_request_id, safe='')}"
-
-
-def lang_of(request: Request) -> str:
-    """The ``lang`` query parameter, else the language cookie, else Chinese."""
-    return pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
-
-
-def page(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200,
-         here: str | None = None, staff: Staff | None = None) -> Response:
-    """Render ``name`` in the request's language, with the switcher link, user bar and security headers."""
-    lang = lang_of(request)
-    here_url = URL(here or request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    t = translator(lang)
-    context = {"lang": lang, "t": t, "langname": lambda code: language_name(t, code),
-               "principal": staff[1] if staff else None,
-               "csrf": csrf_token(staff[0]) if staff else "",
-               "switch_url": str(here_url.include_query_params(lang=other_lang(lang))), **context}
-    response = templates.TemplateResponse(request, name, context, status_code=status_code, headers=HEADERS)
-    if request.query_params.get("lang") == lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/console", httponly=True,
-                            samesite="strict")
-    return response
 
 
 @router.get("/static/console.css")
@@ -106,26 +59,37 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 async def login(request: Request, backend: BackendDep) -> Response:
+    """Check the token once and open a server-side session; the cookie gets only the session's random id."""
     form = await request.form()
     token = form.get("token")
     token = token.strip() if isinstance(token, str) else ""
-    principal = (await run_in_threadpool(identify, token, backend.settings, backend.db)
-                 if 0 < len(token) <= 512 else None)
-    if principal is None or principal.role not in STAFF_ROLES:
-        return page(request, "login.html", {"error": "login_error"}, status_code=401, here="/console/login")
+    t = translator(lang_of(request))
+    result = await run_in_threadpool(sign_in, backend, token, address=client_address(request),
+                                     user_agent=request.headers.get("user-agent", ""))
+    if result.retry_after is not None:
+        response = page(request, "login.html", {"error": t("login_throttled", minutes=math.ceil(
+            result.retry_after / 60))}, status_code=429, here="/console/login")
+        response.headers["Retry-After"] = str(result.retry_after)
+        return response
+    if result.session_id is None:
+        return page(request, "login.html", {"error": t("login_error")}, status_code=401, here="/console/login")
     response = RedirectResponse("/console/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, path="/console", httponly=True, samesite="strict",
-                        secure=not backend.settings.development)
+    response.set_cookie(SESSION_COOKIE, result.session_id, max_age=backend.settings.console_session_hours * 3600,
+                        path="/console", httponly=True, samesite="strict", secure=not backend.settings.development)
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request, backend: BackendDep) -> Response:
+    """End the session on the server, then drop the cookie (a copy of it no longer works either)."""
     staff = await run_in_threadpool(current_staff, request, backend)
-    if staff is not None and not csrf_ok((await request.form()).get("csrf"), staff[0]):
-        return refuse(request, "err_csrf", 403, "/console/", staff)
+    if staff is not None:
+        if not csrf_ok((await request.form()).get("csrf"), staff[0]):
+            return refuse(request, "err_csrf", 403, "/console/", staff)
+        await run_in_threadpool(sign_out, backend, *staff)
     response = to_login()
-    response.delete_cookie(SESSION_COOKIE, path="/console", httponly=True, samesite="strict")
+    response.delete_cookie(SESSION_COOKIE, path="/console", httponly=True, samesite="strict",
+                           secure=not backend.settings.development)
     return response
 
 

@@ -1,4 +1,4 @@
-"""Who is calling: staff tokens (operator, analyst, admin) and the assistant's service key."""
+"""Who is calling: staff tokens (operator, analyst, admin) and the assistant's service key; tokens made and revoked."""
 
 import hashlib
 import hmac
@@ -10,11 +10,14 @@ from sqlalchemy import select
 
 from hotline.config import Settings
 from hotline.db import Database
-from hotline.domain.errors import Conflict
+from hotline.domain.audit import SYSTEM, Action, record
+from hotline.domain.errors import Conflict, NotFound
 from hotline.domain.models import Role, StaffMember
+from hotline.domain.sessions import end_member_sessions
 
 SERVICE = "service"
 STAFF_ROLES = frozenset(r.value for r in Role)
+RESERVED_NAMES = frozenset({"admin", "assistant", SYSTEM})  # the settings' principals and the audit's own actor
 
 
 @dataclass(frozen=True)
@@ -45,16 +48,45 @@ def identify(token: str, settings: Settings, db: Database) -> Principal | None:
     return Principal(name=member.name, role=member.role) if member else None
 
 
-def add_staff(db: Database, *, name: str, role: Role) -> str:
+def add_staff(db: Database, *, name: str, role: Role, created_by: str = SYSTEM) -> str:
     """Create a staff member and return their token (shown once, stored only as a digest).
 
     Raises:
-        Conflict: the name is taken.
+        Conflict: the name is taken (also by a revoked member: names stay unique in the audit log) or reserved.
     """
     token = secrets.token_urlsafe(24)
+    now = datetime.now(timezone.utc)
     with db.write() as session, session.begin():
-        if session.scalars(select(StaffMember).where(StaffMember.name == name)).first():
+        taken = session.scalars(select(StaffMember).where(StaffMember.name == name)).first()
+        if taken is not None or name.lower() in RESERVED_NAMES:
             raise Conflict(f"staff member {name!r} exists")
         session.add(StaffMember(name=name, role=role.value, token_sha256=token_digest(token), active=True,
-                                created_at=datetime.now(timezone.utc)))
+                                created_at=now, created_by=created_by))
+        record(session, actor=created_by, action=Action.STAFF_CREATED, subject=name, detail={"role": role.value},
+               now=now)
     return token
+
+
+def list_staff(db: Database) -> list[StaffMember]:
+    """Every staff member, active or revoked, in the order they were created."""
+    with db.read() as session:
+        return list(session.scalars(select(StaffMember).order_by(StaffMember.id)).all())
+
+
+def revoke_staff(db: Database, *, name: str, revoked_by: str) -> StaffMember:
+    """Deactivate a member's token and end their console sessions, in one transaction; again is a no-op.
+
+    Raises:
+        NotFound: no member has that name.
+    """
+    now = datetime.now(timezone.utc)
+    with db.write() as session, session.begin():
+        member = session.scalars(select(StaffMember).where(StaffMember.name == name).with_for_update()).first()
+        if member is None:
+            raise NotFound(f"no staff member {name!r}")
+        if member.active:
+            member.active, member.revoked_at, member.revoked_by = False, now, revoked_by
+            ended = end_member_sessions(session, name=name, now=now)
+            record(session, actor=revoked_by, action=Action.STAFF_REVOKED, subject=name,
+                   detail={"sessions_ended": ended}, now=now)
+    return member

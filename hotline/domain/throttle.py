@@ -1,0 +1,56 @@
+"""Sign-in throttling per client address, kept in the database so that it holds across backend machines.
+
+After ``max_failures`` failed sign-ins from one address within ``window``, that address is refused (429)
+until the oldest of those failures leaves the window, without its token even being checked. A successful
+sign-in clears the address's failures. An IPv6 client counts by its /64 (one host usually has a
+whole /64 to pick addresses from).
+"""
+
+import ipaddress
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hotline.domain.models import LoginFailure
+
+ACCOUNT_CHARS = 12  # hex characters of the attempted token's SHA-256 that are kept
+
+
+def client_key(host: str | None) -> str:
+    """What failures are counted by: the address, an IPv6 address's /64, or ``unknown``."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return (host or "unknown")[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def admit(session: Session, address: str, account: str, *, max_failures: int, window: timedelta,
+          now: datetime) -> int | None:
+    """Let one sign-in attempt through, or say how many seconds ``address`` must wait.
+
+    An attempt let through is counted as a failure at once, in the caller's transaction, and
+    ``clear_failures`` takes it back if the token was good: attempts sent in parallel cannot all pass
+    a check made before any of them failed. ``account`` is a digest prefix, never the token. Rows past
+    the window are deleted here, which keeps the table at one window's worth.
+    """
+    recent = session.scalars(
+        select(LoginFailure.at).where(LoginFailure.address == address, LoginFailure.at > now - window)
+        .order_by(LoginFailure.at.desc()).limit(max_failures)
+    ).all()
+    if len(recent) >= max_failures:
+        return max(1, math.ceil((recent[-1] + window - now).total_seconds()))
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= now - window))
+    session.add(LoginFailure(address=address, account=account[:ACCOUNT_CHARS], at=now))
+    return None
+
+
+def clear_failures(session: Session, address: str) -> None:
+    """Forget ``address``'s failures (after a successful sign-in)."""
+    session.execute(delete(LoginFailure).where(LoginFailure.address == address))
