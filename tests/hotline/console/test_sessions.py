@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import httpx
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -19,7 +21,7 @@ from hotline.domain.models import AuditEntry, ConsoleSession, LoginFailure, Role
 from hotline.domain.sessions import KEEP_PER_MEMBER
 from hotline.domain.staff import add_staff
 from hotline.domain.throttle import client_key
-from tests.hotline.console.test_routes import csrf_of, login
+from tests.hotline.console.test_routes import BROWSER_ARGS, DOCS, chromium_or_skip, csrf_of, login
 
 ADMIN = {"Authorization": f"Bearer {DEV_OPERATOR_TOKEN}"}
 COOKIE = "hotline_console"
@@ -256,3 +258,41 @@ def test_admins_see_and_revoke_staff_in_the_console(client: TestClient) -> None:
     assert with_cookie(client, analyst_session).status_code == 303
     missing = client.post("/console/staff/nobody/revoke", data={"csrf": csrf_of(html)}, follow_redirects=False)
     assert missing.status_code == 404
+
+
+# --- A real browser ------------------------------------------------------------------------------------
+
+@pytest.mark.integration
+@pytest.mark.browser
+def test_sessions_and_the_staff_page_in_chromium(live_server: tuple[str, FastAPI]) -> None:
+    chromium = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    base, _app = live_server
+    for name, role in (("li.op", "operator"), ("zhao.an", "analyst")):
+        assert httpx.post(f"{base}/api/staff", json={"name": name, "role": role}, headers=ADMIN).status_code == 201
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 640}, locale="zh-CN")
+            page = context.new_page()
+            page.goto(f"{base}/console/login")
+            page.fill("#token", DEV_OPERATOR_TOKEN)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/console/")
+            cookie = next(c for c in context.cookies() if c["name"] == COOKIE)
+            assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/console"
+            assert cookie["value"] != DEV_OPERATOR_TOKEN
+            assert page.evaluate("document.cookie") == ""  # HttpOnly: no script sees it
+            page.click("text=人员令牌")
+            page.wait_for_url(f"{base}/console/staff")
+            page.click("#staff-zhao\\.an button[type=submit]")
+            page.wait_for_url(f"{base}/console/staff?revoked=1")
+            assert "已停用" in page.inner_text("#staff-zhao\\.an") and "有效" in page.inner_text("#staff-li\\.op")
+            page.screenshot(path=str(DOCS / "console-staff-zh.png"), full_page=True)
+            page.click("text=退出登录")
+            page.wait_for_url(f"{base}/console/login")
+            replayed = httpx.get(f"{base}/console/", cookies={COOKIE: cookie["value"]}, follow_redirects=False)
+            assert replayed.status_code == 303
+        finally:
+            browser.close()
