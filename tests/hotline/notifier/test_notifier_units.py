@@ -6,6 +6,7 @@ import json
 import httpx
 import pytest
 
+from bot.rasa_jwt import verify
 from hotline.config import SettingsError
 from hotline.notifier.event_plan import CancelReminder, Event, Notify, Skip, plan
 from hotline.notifier.note_translation import guarded
@@ -27,12 +28,14 @@ def event(event_type: str = "ticket.status_changed", **payload: object) -> Event
 def classify(status: int | None) -> type[Exception] | None:
     def reply(request: httpx.Request) -> httpx.Response:
         assert request.url.raw_path.startswith(b"/conversations/o%2F1/trigger_intent?")
-        assert request.url.params["output_channel"] == "wechat" and request.url.params["token"] == "t"
+        assert dict(request.url.params) == {"output_channel": "wechat"}  # no secret in the URL
+        claims = verify(request.headers["authorization"].removeprefix("Bearer "), "notifier-test-secret")
+        assert claims is not None and claims["user"]["role"] == "admin"
         if status is None:
             raise httpx.ConnectTimeout("slow")
         return httpx.Response(status, json={})
 
-    client = RasaClient("http://rasa", "t", client=httpx.AsyncClient(base_url="http://rasa",
+    client = RasaClient("http://rasa", "notifier-test-secret", client=httpx.AsyncClient(base_url="http://rasa",
                                                                       transport=httpx.MockTransport(reply)))
     try:
         asyncio.run(client.trigger("o/1", "wechat", "EXTERNAL_ticket_update", {}))
