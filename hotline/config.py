@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_API_KEY = "dev-open311-key"
 DEV_OPERATOR_TOKEN = "dev-operator-token"
 DEV_SERVICE_KEY = "dev-service-key"
+DEV_MEDIA_KEY = "dev-media-key"
+DEV_MEDIA_HOSTS = frozenset({"127.0.0.1", "localhost"})  # any port; outside development no host unless set
 PLACEHOLDERS = frozenset({DEV_API_KEY, DEV_OPERATOR_TOKEN, DEV_SERVICE_KEY, "", "changeme", "change-me"})
 MIN_SECRET_CHARS = 16
 
@@ -26,6 +28,10 @@ class Settings:
     api_keys: frozenset[str] = frozenset({DEV_API_KEY})
     operator_token: str = DEV_OPERATOR_TOKEN
     service_key: str = DEV_SERVICE_KEY
+    # Public media links (hotline/open311/media.py): HMAC key, hosts the backend fetches media from, link lifetime.
+    media_key: str = DEV_MEDIA_KEY
+    media_hosts: frozenset[str] = DEV_MEDIA_HOSTS
+    media_link_seconds: int = 3600
     events_stream: str = "hotline:events"
     relay_interval_seconds: float = 0.5
     max_body_bytes: int = 64 * 1024
@@ -56,6 +62,8 @@ class Settings:
             bad.append("HOTLINE_OPERATOR_TOKEN")
         if _weak(self.service_key):
             bad.append("HOTLINE_SERVICE_KEY")
+        if _weak(self.media_key) or self.media_key == DEV_MEDIA_KEY:
+            bad.append("HOTLINE_MEDIA_KEY")
         if bad:
             raise SettingsError(
                 f"{', '.join(bad)} must be set to real secrets (at least {MIN_SECRET_CHARS} characters) "
@@ -75,6 +83,9 @@ class Settings:
             f"  HOTLINE_API_KEYS={','.join(sorted(show(k) for k in self.api_keys))}",
             f"  HOTLINE_OPERATOR_TOKEN={show(self.operator_token)}",
             f"  HOTLINE_SERVICE_KEY={show(self.service_key)}",
+            f"  HOTLINE_MEDIA_KEY={self.media_key if self.media_key == DEV_MEDIA_KEY else show(self.media_key)}",
+            f"  HOTLINE_MEDIA_HOSTS={','.join(sorted(self.media_hosts)) or '(none)'} "
+            f"HOTLINE_MEDIA_LINK_SECONDS={self.media_link_seconds}",
             f"  ARGOS_PACKAGES_DIR={self.argos_packages_dir}",
         ])
 
@@ -92,6 +103,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_keys=keys or defaults.api_keys,
         operator_token=env.get("HOTLINE_OPERATOR_TOKEN", defaults.operator_token),
         service_key=env.get("HOTLINE_SERVICE_KEY", defaults.service_key),
+        media_key=env.get("HOTLINE_MEDIA_KEY", defaults.media_key),
+        media_hosts=_media_hosts(env),
+        media_link_seconds=int(env.get("HOTLINE_MEDIA_LINK_SECONDS", defaults.media_link_seconds)),
         console_idle_minutes=int(env.get("HOTLINE_CONSOLE_IDLE_MINUTES", defaults.console_idle_minutes)),
         console_session_hours=int(env.get("HOTLINE_CONSOLE_SESSION_HOURS", defaults.console_session_hours)),
         login_max_failures=int(env.get("HOTLINE_LOGIN_MAX_FAILURES", defaults.login_max_failures)),
@@ -99,6 +113,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         audit_retention_days=int(env.get("HOTLINE_AUDIT_RETENTION_DAYS", defaults.audit_retention_days)),
         argos_packages_dir=Path(env.get("ARGOS_PACKAGES_DIR") or defaults.argos_packages_dir),
     )
+
+
+def _media_hosts(env: Mapping[str, str]) -> frozenset[str]:
+    """HOTLINE_MEDIA_HOSTS (host or host:port, comma separated); unset: the loopback names in development only."""
+    hosts = frozenset(h.strip().lower() for h in env.get("HOTLINE_MEDIA_HOSTS", "").split(",") if h.strip())
+    development = env.get("HOTLINE_ENV", "development").strip().lower() == "development"
+    return hosts or (DEV_MEDIA_HOSTS if development else frozenset())
 
 
 def _weak(secret: str) -> bool:

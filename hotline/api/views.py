@@ -1,8 +1,13 @@
-"""Staff representations of tickets: full for operators and admins, redacted for analysts."""
+"""Staff representations of tickets: full for operators and admins, de-identified for analysts.
+
+Analysts get what the public record shows of a ticket (redacted text, the address no finer than
+the building, coordinates on the ~100 m grid, no media) for every ticket, private ones included,
+and the same redaction on every other free-text field: translation, notes, ratings, attributes.
+"""
 
 from typing import Any
 
-from bot.redact import redact
+from bot.redact import name_variants, redact
 from hotline.deps import Backend
 from hotline.domain.models import Ticket
 from hotline.domain.staff import Principal
@@ -25,28 +30,33 @@ def ticket_summary(ticket: Ticket, backend: Backend, principal: Principal, lang:
         resolution_due=w3c(ticket.resolution_due),
     )
     if principal.sees_personal_data:
-        view["description"] = ticket.description
-        view["address"] = ticket.address_string
+        view.update(description=ticket.description, address=ticket.address_string, lat=ticket.lat,
+                    long=ticket.long, media_url=ticket.media_url)
     return view
 
 
 def ticket_detail(ticket: Ticket, backend: Backend, principal: Principal, lang: str = "zh") -> dict[str, Any]:
     view = ticket_summary(ticket, backend, principal, lang)
     show = principal.sees_personal_data
-    view["original_text"] = ticket.description if show else redact(ticket.description)
-    view["translation"] = (ticket.translation if show else redact(ticket.translation)) if ticket.translation else None
+    names = name_variants(ticket.first_name, ticket.last_name)
+
+    def text(value: str) -> str:
+        return value if show else redact(value, names)
+
+    view["original_text"] = text(ticket.description)
+    view["translation"] = text(ticket.translation) if ticket.translation else None
     view["translation_language"] = ticket.translation_language
     view["translated_at"] = w3c(ticket.translated_at)
-    view["attributes"] = ticket.attributes
+    view["attributes"] = {code: text(value) if isinstance(value, str) else [text(v) for v in value]
+                          for code, value in ticket.attributes.items()}
     view["contact"] = {f: getattr(ticket, f) for f in PERSONAL_FIELDS} if show else None
     view["timeline"] = [
-        {"status": u.status, "note": u.note if show else redact(u.note), "note_language": u.note_language,
+        {"status": u.status, "note": text(u.note), "note_language": u.note_language,
          "actor": u.actor, "at": w3c(u.created_at)}
         for u in ticket.updates
     ]
     view["satisfaction"] = [
-        {"resolved": s.resolved, "rating": s.rating, "comment": s.comment if show else redact(s.comment),
-         "at": w3c(s.created_at)}
+        {"resolved": s.resolved, "rating": s.rating, "comment": text(s.comment), "at": w3c(s.created_at)}
         for s in ticket.satisfaction
     ]
     return view

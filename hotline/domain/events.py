@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.redact import name_variants, redact
 from hotline.domain.models import OutboxEvent, Ticket
 
 TICKET_CREATED = "ticket.created"
@@ -21,8 +20,11 @@ CAUSE_RATING = "rating"
 def record_event(session: Session, event_type: str, ticket: Ticket, *, at: datetime, **details: Any) -> OutboxEvent:
     """Add an outbox row for ``ticket``.
 
-    The payload carries what the notifier needs to reach the resident (channel and
-    channel user id, language) and no free text that is not redacted (the resident's own name included).
+    The payload carries what the notifier needs to reach the resident (channel and channel
+    user id, language) and, in ``details``, what it tells them, as written: an operator's note
+    with a department's phone number must reach the resident with that number. So the stream
+    holds personal data, like the ticket store: it is for the backend's own workers, never a
+    public or analyst feed (those redact: ``hotline.open311.views``, ``hotline.api.views``).
     """
     payload: dict[str, Any] = {
         "service_request_id": ticket.service_request_id,
@@ -36,9 +38,7 @@ def record_event(session: Session, event_type: str, ticket: Ticket, *, at: datet
         "subdistrict_code": ticket.subdistrict_code,
         "occurred_at": at.isoformat(),
     }
-    names = name_variants(ticket.first_name, ticket.last_name)
-    for key, value in details.items():
-        payload[key] = redact(value, names) if isinstance(value, str) else value
+    payload.update(details)
     event = OutboxEvent(
         event_id=str(uuid.uuid4()), event_type=event_type, payload=payload, created_at=at, attempts=0
     )

@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from hotline.db import Database
 from hotline.domain.models import Status, Ticket, TicketUpdate
+from hotline.domain.privacy import PRIVATE_SERVICE_CODES
+from hotline.domain.routing import URGENT
 
 OPEN311_CLOSED = (Status.RESOLVED.value, Status.CLOSED.value)
 
@@ -27,11 +29,19 @@ class TicketFilter:
     end: datetime | None = None
     limit: int = 1000
     offset: int = 0
+    public_only: bool = False  # the public record: no urgent or private tickets (hotline.domain.privacy)
+
+
+def public_tickets() -> ColumnElement[bool]:
+    """The SQL form of ``hotline.domain.privacy.is_public``."""
+    return and_(Ticket.priority != URGENT, Ticket.service_code.not_in(PRIVATE_SERVICE_CODES))
 
 
 def filtered(f: TicketFilter) -> Select[Ticket]:
     """The tickets ``f`` selects, as a query to build on (no order, limit or offset)."""
     query = select(Ticket)
+    if f.public_only:
+        query = query.where(public_tickets())
     if f.service_request_ids:
         query = query.where(Ticket.service_request_id.in_(f.service_request_ids))
     if f.service_codes:
@@ -98,9 +108,12 @@ def resident_tickets(db: Database, channel: str, channel_user_id: str, limit: in
 
 
 def updates_between(db: Database, start: datetime | None, end: datetime | None,
-                    limit: int = 1000) -> list[tuple[TicketUpdate, str]]:
-    """Timeline rows in a time window with their ticket's public id, oldest first."""
+                    limit: int = 1000, public_only: bool = False) -> list[tuple[TicketUpdate, str]]:
+    """Timeline rows in a time window with their ticket's public id, oldest first
+    (with ``public_only``, of public tickets only)."""
     query = select(TicketUpdate, Ticket.service_request_id).join(Ticket)
+    if public_only:
+        query = query.where(public_tickets())
     if start:
         query = query.where(TicketUpdate.created_at >= start)
     if end:

@@ -1,19 +1,21 @@
 """Open311 GeoReport v2 endpoints under /open311/v2/, each in JSON and XML."""
 
 import hmac
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.lang import Lang
-from hotline.deps import BackendDep
+from hotline.deps import Backend, BackendDep
 from hotline.domain.errors import BadRequest, Forbidden, NotFound
 from hotline.domain.models import Status, Ticket
 from hotline.domain.queries import TicketFilter, find_tickets, ticket_by_token, updates_between
 from hotline.open311.bodies import decode_body
 from hotline.open311.formats import FORMATS, Format, render, render_object
 from hotline.open311.intake import idempotency_key, parse_datetime, parse_new_request
+from hotline.open311.media import SAFE_HEADERS, check_link, fetch_media, media_link
 from hotline.open311.views import definition_view, request_view, service_view, update_view, w3c
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -97,6 +99,7 @@ def _notice(priority: str, lang: str) -> str:
 @router.get("/requests.{fmt}")
 def list_requests(
     backend: BackendDep,
+    request: Request,
     fmt: str,
     service_request_id: str | None = None,
     service_code: str | None = None,
@@ -122,11 +125,18 @@ def list_requests(
         service_codes=_csv(service_code, "service_code"),
         statuses=tuple(detailed),
         open311_status=open311[0] if len(set(open311)) == 1 else None,
-        start=start, end=end, limit=limit,
+        start=start, end=end, limit=limit, public_only=True,
     ))
     lang = lang_of(locale)
-    views = [request_view(t, backend.taxonomy, backend.gazetteer, lang, _last_note(t)) for t in tickets]
-    return render(form, "service_requests", "request", views)
+    return render(form, "service_requests", "request", [_public_view(backend, request, t, lang) for t in tickets])
+
+
+def _public_view(backend: Backend, request: Request, ticket: Ticket, lang: str) -> dict[str, object]:
+    """The public record of ``ticket``: redacted, coarse, its media behind a signed link."""
+    settings = backend.settings
+    link = media_link(str(request.base_url), settings.media_key, ticket.service_request_id, now=time.time(),
+                      lifetime=settings.media_link_seconds) if ticket.media_url else None
+    return request_view(ticket, backend.taxonomy, backend.gazetteer, lang, _last_note(ticket), media_link=link)
 
 
 def _last_note(ticket: Ticket) -> str | None:
@@ -135,13 +145,14 @@ def _last_note(ticket: Ticket) -> str | None:
 
 
 @router.get("/requests/{service_request_id}.{fmt}")
-def get_request(backend: BackendDep, service_request_id: str, fmt: str, locale: str | None = None) -> Response:
+def get_request(backend: BackendDep, request: Request, service_request_id: str, fmt: str,
+                locale: str | None = None) -> Response:
     form = fmt_of(fmt)
-    tickets = find_tickets(backend.db, TicketFilter(service_request_ids=(service_request_id,), limit=1))
-    if not tickets:
+    tickets = find_tickets(backend.db, TicketFilter(service_request_ids=(service_request_id,), limit=1,
+                                                    public_only=True))
+    if not tickets:  # private tickets are not found either: the public record does not hint at them
         raise NotFound(f"service request {service_request_id} not found")
-    view = request_view(tickets[0], backend.taxonomy, backend.gazetteer, lang_of(locale), _last_note(tickets[0]))
-    return render(form, "service_requests", "request", [view])
+    return render(form, "service_requests", "request", [_public_view(backend, request, tickets[0], lang_of(locale))])
 
 
 @router.get("/tokens/{token}.{fmt}")
@@ -162,5 +173,19 @@ def list_updates(backend: BackendDep, fmt: str, start_date: str | None = None, e
     end = parse_datetime(end_date, "end_date") if end_date else None
     if start and end and start > end:
         raise BadRequest("start_date must not be after end_date")
-    rows = updates_between(backend.db, start, end, limit=limit)
+    rows = updates_between(backend.db, start, end, limit=limit, public_only=True)
     return render(form, "service_request_updates", "request_update", [update_view(u, rid) for u, rid in rows])
+
+
+@router.get("/media/{service_request_id}")
+async def get_media(backend: BackendDep, service_request_id: str, expires: str = "", signature: str = "") -> Response:
+    """A public ticket's media, through a link from its public view (``hotline.open311.media``)."""
+    settings = backend.settings
+    remaining = check_link(settings.media_key, service_request_id, expires, signature, now=time.time())
+    tickets = await run_in_threadpool(find_tickets, backend.db, TicketFilter(
+        service_request_ids=(service_request_id,), limit=1, public_only=True))
+    if not tickets or not tickets[0].media_url:
+        raise NotFound(f"service request {service_request_id} has no public media")
+    media = await fetch_media(tickets[0].media_url, settings.media_hosts)
+    return Response(media.content, media_type=media.content_type,
+                    headers={"Cache-Control": f"private, max-age={remaining}", **SAFE_HEADERS})

@@ -1,5 +1,8 @@
-"""Public Open311 representations. Nothing personal: no channel ids, no contact fields,
-free text redacted of phone numbers, ID numbers and e-mail addresses."""
+"""Public Open311 representations. Nothing personal: no channel ids, no contact fields, free text
+redacted (``bot.redact``: phone, ID and passport numbers, e-mail addresses, names, rooms), the
+address no finer than the building, coordinates on a grid of about 100 m
+(``hotline.domain.privacy``), and media only through a signed, expiring link
+(``hotline.open311.media``). Which tickets are public at all is decided by the query."""
 
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -8,6 +11,7 @@ from bot.gazetteer import Gazetteer
 from bot.redact import name_variants, redact
 from bot.taxonomy import Category, Taxonomy
 from hotline.domain.models import Status, Ticket, TicketUpdate
+from hotline.domain.privacy import coarse
 from hotline.domain.queries import OPEN311_CLOSED
 
 BEIJING = timezone(timedelta(hours=8))
@@ -60,7 +64,8 @@ def definition_view(category: Category, lang: str) -> dict[str, Any]:
 
 
 def request_view(ticket: Ticket, taxonomy: Taxonomy, gazetteer: Gazetteer, lang: str,
-                 status_notes: str | None = None) -> dict[str, Any]:
+                 status_notes: str | None = None, media_link: str | None = None) -> dict[str, Any]:
+    """The public form of ``ticket``; ``media_link`` is its signed media link, if it has media."""
     category = taxonomy.categories.get(ticket.service_code)
     department = taxonomy.departments.get(ticket.department, {})
     district = gazetteer.districts.get(ticket.district_code or "")
@@ -82,9 +87,9 @@ def request_view(ticket: Ticket, taxonomy: Taxonomy, gazetteer: Gazetteer, lang:
         "address": redact(ticket.address_string, names) if ticket.address_string else None,
         "address_id": None,
         "zipcode": None,
-        "lat": ticket.lat,
-        "long": ticket.long,
-        "media_url": ticket.media_url,
+        "lat": coarse(ticket.lat),
+        "long": coarse(ticket.long),
+        "media_url": media_link,
         # Extensions: our detailed lifecycle state and the routing result.
         "detailed_status": ticket.status,
         "priority": ticket.priority,

@@ -23,10 +23,11 @@ def test_environment_overrides() -> None:
     assert "pw" not in settings.describe() and "u:***@db" in settings.describe()
 
 
-@pytest.mark.parametrize("missing", ["HOTLINE_API_KEYS", "HOTLINE_OPERATOR_TOKEN", "HOTLINE_SERVICE_KEY"])
+@pytest.mark.parametrize("missing", ["HOTLINE_API_KEYS", "HOTLINE_OPERATOR_TOKEN", "HOTLINE_SERVICE_KEY",
+                                     "HOTLINE_MEDIA_KEY"])
 def test_placeholder_secrets_refuse_production(missing: str) -> None:
     env = {"HOTLINE_ENV": "production", "HOTLINE_API_KEYS": STRONG, "HOTLINE_OPERATOR_TOKEN": STRONG + "1",
-           "HOTLINE_SERVICE_KEY": STRONG + "2"}
+           "HOTLINE_SERVICE_KEY": STRONG + "2", "HOTLINE_MEDIA_KEY": STRONG + "3"}
     load_settings(env).check()
     env.pop(missing)
     with pytest.raises(SettingsError, match=missing):
@@ -40,3 +41,16 @@ def test_the_server_refuses_to_start_with_placeholders_outside_development() -> 
                             env={"HOTLINE_ENV": "production", "PATH": "/usr/bin:/bin"}, timeout=60)
     assert result.returncode == 2 and "refusing to start" in result.stderr
     assert "HOTLINE_OPERATOR_TOKEN" in result.stderr
+
+
+def test_media_settings() -> None:
+    development = load_settings({})
+    assert development.media_hosts == frozenset({"127.0.0.1", "localhost"}) and development.media_link_seconds == 3600
+    assert load_settings({"HOTLINE_ENV": "production"}).media_hosts == frozenset()
+    chosen = load_settings({"HOTLINE_MEDIA_HOSTS": "Media.Example.org, 10.0.0.5:8080,", "HOTLINE_MEDIA_LINK_SECONDS": "60"})
+    assert chosen.media_hosts == frozenset({"media.example.org", "10.0.0.5:8080"}) and chosen.media_link_seconds == 60
+    env = {"HOTLINE_ENV": "production", "HOTLINE_API_KEYS": STRONG, "HOTLINE_OPERATOR_TOKEN": STRONG + "1",
+           "HOTLINE_SERVICE_KEY": STRONG + "2", "HOTLINE_MEDIA_KEY": "dev-media-key"}
+    with pytest.raises(SettingsError, match="HOTLINE_MEDIA_KEY"):
+        load_settings(env).check()
+    assert "HOTLINE_MEDIA_KEY=<set>" in load_settings({**env, "HOTLINE_MEDIA_KEY": STRONG + "3"}).describe()

@@ -38,7 +38,7 @@ def test_each_announced_change_reaches_rasa_once_with_the_contract_entities(
     resolved = calls[1]["entities"]
     assert resolved["ticket_id"] == ticket and resolved["survey"] is True
     assert resolved["department"] == backend.department_names(ticket)["en"]
-    assert resolved["note"].startswith("路灯已修复") and "13812345678" not in resolved["note"]
+    assert resolved["note"] == "路灯已修复，电话13812345678"  # what the operator wrote to the resident, as written
     assert resolved["note_language"] == "zh" and resolved["note_translated"] == ""
     assert set(resolved) == {"event_id", "ticket_id", "status", "department", "note", "note_language",
                              "note_translated", "survey"}
