@@ -22,7 +22,7 @@ from hotline.deps import Backend
 from hotline.domain.errors import BackendError
 from hotline.domain.lifecycle import Lifecycle
 from hotline.domain.tickets import TicketDesk
-from hotline.limits import BodySizeLimit, RejectControlCharacters, error_format
+from hotline.limits import BodySizeLimit, CheckURL, error_format
 from hotline.open311.formats import render_error
 from hotline.open311.routes import router as open311_router
 from hotline.outbox import OutboxRelay, RelayThread
@@ -71,7 +71,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
     app.include_router(translation_router)
     app.include_router(console_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RejectControlCharacters)
+    app.add_middleware(CheckURL)
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -80,6 +80,11 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
     @app.exception_handler(BackendError)
     async def backend_error(request: Request, exc: BackendError) -> Response:
         return render_error(error_format(request.url.path), exc.status_code, exc.description)  # type: ignore[arg-type]
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, exc: RecursionError) -> Response:
+        # Only input nested deeper than any parser here allows gets this far: the client's error.
+        return render_error(error_format(request.url.path), 400, "the input is nested too deeply")  # type: ignore[arg-type]
 
     @app.exception_handler(InvalidText)
     async def invalid_text(request: Request, exc: InvalidText) -> Response:

@@ -1,9 +1,9 @@
-"""ASGI middleware at the edge: body size limit, no control characters in URLs."""
+"""ASGI middleware at the edge: body size limit; URLs that are UTF-8, without control characters or repeats."""
 
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_to_bytes
 
 from hotline.open311.formats import render_error
 
@@ -69,21 +69,40 @@ class BodySizeLimit:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class RejectControlCharacters:
-    """A 400 for control characters (NUL and friends) in the path or query string.
+def url_problem(raw_path: bytes, query_string: bytes) -> str | None:
+    """What is wrong with a URL no client of ours would send, or None.
 
-    PostgreSQL cannot store NUL in text, and no legitimate id or filter contains one.
+    Control characters (PostgreSQL cannot store NUL in text, and no id or filter contains one),
+    percent-escapes that are not UTF-8 (Starlette would quietly turn them into U+FFFD), and a query
+    parameter given twice (FastAPI would quietly keep one of them).
     """
+    try:
+        path = unquote_to_bytes(raw_path).decode("utf-8")
+        pairs = [[unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8") for part in pair.split(b"=", 1)]
+                 for pair in query_string.split(b"&") if pair]
+    except UnicodeDecodeError:
+        return "the URL must be UTF-8 (percent-escapes included)"
+    if _CONTROL.search(path) or any(_CONTROL.search(part) for pair in pairs for part in pair):
+        return "control characters are not allowed in the URL"
+    names = [pair[0] for pair in pairs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        return f"the query parameter {repeated[0]!r} is given more than once"
+    return None
+
+
+class CheckURL:
+    """A 400 with an error body for a URL that ``url_problem`` refuses, before any route sees it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            query = unquote_plus(scope.get("query_string", b"").decode("latin-1"))
-            if _CONTROL.search(scope["path"]) or _CONTROL.search(query):
-                response = render_error(error_format(scope["path"]),  # type: ignore[arg-type]
-                                        400, "control characters are not allowed in the URL")
+            raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+            problem = url_problem(raw_path, scope.get("query_string", b""))
+            if problem is not None:
+                response = render_error(error_format(scope["path"]), 400, problem)  # type: ignore[arg-type]
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

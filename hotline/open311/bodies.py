@@ -72,10 +72,14 @@ def _from_json(text: str) -> Fields:
         data = json.loads(text)
     except ValueError as exc:
         raise BadRequest(f"malformed JSON: {exc}") from exc
+    except RecursionError as exc:  # the C decoder refuses deep nesting this way (30,000 "[" fit in 64 KB)
+        raise BadRequest("malformed JSON: nested too deeply") from exc
     if not isinstance(data, dict):
         raise BadRequest("the JSON body must be an object")
     fields: Fields = {}
     for key, value in data.items():
+        if key == "attribute" and not isinstance(value, dict):
+            raise BadRequest('attribute must be an object such as {"recurring": "once"}')
         if key == "attribute" and isinstance(value, dict):
             for code, attr in value.items():
                 name = f"attribute[{code}]"

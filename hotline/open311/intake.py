@@ -1,8 +1,10 @@
 """Validate Open311 POST fields into a ``NewRequest``. Every failure is a ``BadRequest``."""
 
+import hashlib
+import hmac
 import math
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 from bot.errors import InvalidText
 from bot.lang import Lang
@@ -117,6 +119,16 @@ def _language(raw: str) -> tuple[str, str | None]:
         return Lang.EN.value, primary
 
 
+def source_key(request: NewRequest, *, api_key: str, address: str) -> str:
+    """Who sent ``request``, as a SHA-256 hex digest: the channel user when given, else the API key and address.
+
+    The address is keyed with the API key (HMAC), so the stored digest does not give the address away.
+    """
+    if request.channel and request.channel_user_id:
+        return hashlib.sha256(f"{request.channel}\x1f{request.channel_user_id}".encode()).hexdigest()
+    return hmac.new(api_key.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
 def parse_datetime(raw: str, field: str) -> datetime:
     """A W3C/ISO 8601 datetime with a timezone (``Z`` or an offset)."""
     try:
@@ -125,6 +137,10 @@ def parse_datetime(raw: str, field: str) -> datetime:
         raise BadRequest(f"{field} must be an ISO 8601 datetime such as 2026-11-22T08:00:00+08:00") from exc
     if value.tzinfo is None:
         raise BadRequest(f"{field} needs a timezone (Z or an offset such as +08:00)")
+    try:  # 9999-12-31T23:59:59-23:59 parses, but is after datetime.max in UTC (the database compares in UTC)
+        value.astimezone(timezone.utc)
+    except OverflowError as exc:
+        raise BadRequest(f"{field} is out of range: years 1-9999 in UTC") from exc
     return value
 
 
