@@ -41,6 +41,19 @@ def settings(**changes: Any) -> GateSettings:
     return GateSettings(**{**values, **changes})
 
 
+class HeldRasa:
+    """Rasa taking its time: every message it is handed waits until ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.entered: list[str] = []
+
+    async def handle(self, m: UserMessage) -> str:
+        self.entered.append(m.sender_id)
+        await self.release.wait()
+        return "answered"
+
+
 async def answered(m: UserMessage) -> str:
     return f"answered {m.sender_id}"
 
@@ -157,21 +170,14 @@ def test_rasa_sees_the_cleaned_message() -> None:
 
 def test_one_conversation_has_at_most_pending_per_sender_messages_in_rasa() -> None:
     async def scenario() -> None:
-        release = asyncio.Event()
-        entered: list[str] = []
-
-        async def slow(m: UserMessage) -> str:
-            entered.append(m.sender_id)
-            await release.wait()
-            return "answered"
-
+        rasa = HeldRasa()
         gate = MessageGate(settings(pending_per_sender=2), notice=slow_down_notice)
         output = RecordingOutput()
-        tasks = [asyncio.create_task(gate.handle(message(output=output), slow)) for _ in range(5)]
+        tasks = [asyncio.create_task(gate.handle(message(output=output), rasa.handle)) for _ in range(5)]
         await asyncio.sleep(0.01)
         refused = [task for task in tasks if task.done()]
         assert len(refused) == 3 and all(task.result() is None for task in refused)
-        assert entered == [TELEGRAM_CHAT] * 2 and gate.pending == {TELEGRAM_CHAT: 2}
+        assert rasa.entered == [TELEGRAM_CHAT] * 2 and gate.pending == {TELEGRAM_CHAT: 2}
         assert len(output.sent) == 1  # told once, not once per refused message
         recipient, notice = output.sent[0]
         assert recipient == TELEGRAM_CHAT and "110" in notice and "119" in notice
@@ -179,7 +185,7 @@ def test_one_conversation_has_at_most_pending_per_sender_messages_in_rasa() -> N
         other = await asyncio.wait_for(gate.handle(message(WEBCHAT_SESSION, "socketio"), answered), timeout=1)
         assert other == f"answered {WEBCHAT_SESSION}"  # another conversation is not held up meanwhile
 
-        release.set()
+        rasa.release.set()
         results = await asyncio.gather(*tasks)
         assert results.count("answered") == 2 and results.count(None) == 3
         assert gate.pending == {}
@@ -237,19 +243,12 @@ def redis_url() -> Iterator[str]:
                                        "and raised after it, so concurrent messages all pass the check")
 def test_the_pending_bound_holds_while_the_rate_limit_asks_redis(redis_url: str) -> None:
     async def scenario() -> None:
-        release = asyncio.Event()
-        entered: list[str] = []
-
-        async def slow(m: UserMessage) -> str:
-            entered.append(m.sender_id)
-            await release.wait()
-            return "answered"
-
+        rasa = HeldRasa()
         gate = MessageGate(settings(pending_per_sender=1, redis_url=redis_url))
-        tasks = [asyncio.create_task(gate.handle(message(), slow)) for _ in range(5)]
+        tasks = [asyncio.create_task(gate.handle(message(), rasa.handle)) for _ in range(5)]
         await asyncio.sleep(0.3)
-        admitted = len(entered)
-        release.set()
+        admitted = len(rasa.entered)
+        rasa.release.set()
         await asyncio.gather(*tasks)
         assert admitted == 1
     asyncio.run(scenario())
