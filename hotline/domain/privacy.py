@@ -41,6 +41,7 @@ PRIVATE_LEAVES: Mapping[str, str] = {
     "theft_report": "a crime victim",
     "gambling_report": "an informant",
     "teacher_misconduct": "violence against pupils: corporal punishment, verbal abuse",
+    "nursing_home": "care of an identifiable old person, abuse of residents",
     "neighbour_dispute": "two identifiable households; where domestic violence is often first reported",
     "legal_aid": "a person's legal dispute and mediation",
     "medical_dispute": "a patient's health",
