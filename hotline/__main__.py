@@ -19,10 +19,14 @@ def main() -> int:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 2
     print(settings.describe(), flush=True)
-    print(f"  Open311:  http://127.0.0.1:{settings.port}/open311/v2/services.json", flush=True)
-    print(f"  console:  http://127.0.0.1:{settings.port}/console/", flush=True)
-    print(f"  API docs: http://127.0.0.1:{settings.port}/docs", flush=True)
-    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.port, log_level="info")
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    shown = f"[{shown}]" if ":" in shown else shown
+    print(f"  Open311:  http://{shown}:{settings.port}/open311/v2/services.json", flush=True)
+    print(f"  console:  http://{shown}:{settings.port}/console/", flush=True)
+    print(f"  API docs: http://{shown}:{settings.port}/docs", flush=True)
+    # Client addresses come from the socket, or from X-Forwarded-For of HOTLINE_TRUSTED_PROXIES only
+    # (hotline.rate_limits): uvicorn must not rewrite them from the header itself.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
     return 0
 
 

@@ -26,6 +26,7 @@ from hotline.limits import BodySizeLimit, CheckURL, error_format
 from hotline.open311.formats import render_error
 from hotline.open311.routes import router as open311_router
 from hotline.outbox import OutboxRelay, RelayThread
+from hotline.rate_limits import FilingLimits, FilingPolicy, build_filing_limits, parse_networks
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,15 @@ def make_relay(backend: Backend) -> OutboxRelay:
     return OutboxRelay(backend.db, client, stream=backend.settings.events_stream)
 
 
+def make_filing_limits(settings: Settings) -> FilingLimits:
+    policy = FilingPolicy(
+        per_client=settings.address_rate_per_minute, per_assistant_key=settings.key_rate_per_minute,
+        per_other_key=settings.other_key_rate_per_minute, assistant_keys=settings.assistant_keys,
+        trusted_proxies=parse_networks(settings.trusted_proxies),
+    )
+    return build_filing_limits(policy, settings.redis_url)
+
+
 def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
     backend = build_backend(settings)
 
@@ -66,6 +76,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
 
     app = FastAPI(title="12345 hotline backend", version="1.0", lifespan=lifespan)
     app.state.backend = backend
+    app.state.filing_limits = make_filing_limits(settings)
     app.include_router(open311_router)
     app.include_router(api_router)
     app.include_router(translation_router)

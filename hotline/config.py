@@ -22,6 +22,7 @@ class SettingsError(RuntimeError):
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
+    host: str = "127.0.0.1"  # HOTLINE_HOST: where `python -m hotline` listens (0.0.0.0: every interface)
     port: int = 8000
     database_url: str = f"sqlite:///{ROOT / 'var' / 'hotline.db'}"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -33,6 +34,14 @@ class Settings:
     media_hosts: frozenset[str] = DEV_MEDIA_HOSTS
     media_link_seconds: int = 3600
     events_stream: str = "hotline:events"
+    # Open311 POST rate limits (hotline/rate_limits.py), per minute: per client address, per assistant key
+    # (HOTLINE_ASSISTANT_API_KEYS, default every HOTLINE_API_KEYS key) and per other key.
+    address_rate_per_minute: int = 30
+    key_rate_per_minute: int = 6000
+    other_key_rate_per_minute: int = 600
+    assistant_api_keys: frozenset[str] = frozenset()
+    trusted_proxies: tuple[str, ...] = ()  # addresses/CIDRs whose X-Forwarded-For is believed
+    urgent_merge_minutes: int = 10  # an urgent report joins the same source's open urgent ticket this recent
     relay_interval_seconds: float = 0.5
     max_body_bytes: int = 64 * 1024
     console_idle_minutes: int = 30  # a console session ends after this long without a request
@@ -42,6 +51,11 @@ class Settings:
     audit_retention_days: int = 365
     data_dir: Path = field(default=ROOT / "bot" / "data")
     argos_packages_dir: Path = field(default=ROOT / "var" / "argos-packages")
+
+    @property
+    def assistant_keys(self) -> frozenset[str]:
+        """The API keys the assistant files with: HOTLINE_ASSISTANT_API_KEYS, else every key."""
+        return self.assistant_api_keys & self.api_keys or self.api_keys
 
     @property
     def development(self) -> bool:
@@ -77,6 +91,7 @@ class Settings:
 
         return "\n".join([
             f"hotline backend ({self.environment})",
+            f"  HOTLINE_HOST={self.host} (127.0.0.1: this machine only; 0.0.0.0: every interface)",
             f"  HOTLINE_PORT={self.port}",
             f"  DATABASE_URL={_hide_password(self.database_url)}",
             f"  REDIS_URL={_hide_password(self.redis_url)}",
@@ -87,6 +102,11 @@ class Settings:
             f"  HOTLINE_MEDIA_HOSTS={','.join(sorted(self.media_hosts)) or '(none)'} "
             f"HOTLINE_MEDIA_LINK_SECONDS={self.media_link_seconds}",
             f"  ARGOS_PACKAGES_DIR={self.argos_packages_dir}",
+            f"  Open311 POSTs per minute: {self.address_rate_per_minute} per client address "
+            f"(HOTLINE_ADDRESS_RATE_PER_MINUTE), {self.key_rate_per_minute} per assistant key "
+            f"(HOTLINE_KEY_RATE_PER_MINUTE), {self.other_key_rate_per_minute} per other key; "
+            f"HOTLINE_TRUSTED_PROXIES={','.join(self.trusted_proxies) or '(none)'}",
+            f"  HOTLINE_URGENT_MERGE_MINUTES={self.urgent_merge_minutes}",
         ])
 
 
@@ -100,6 +120,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         port=int(env.get("HOTLINE_PORT", defaults.port)),
         database_url=env.get("DATABASE_URL", defaults.database_url),
         redis_url=env.get("REDIS_URL", defaults.redis_url),
+        host=env.get("HOTLINE_HOST", defaults.host).strip() or defaults.host,
+        address_rate_per_minute=int(env.get("HOTLINE_ADDRESS_RATE_PER_MINUTE", defaults.address_rate_per_minute)),
+        key_rate_per_minute=int(env.get("HOTLINE_KEY_RATE_PER_MINUTE", defaults.key_rate_per_minute)),
+        other_key_rate_per_minute=int(env.get("HOTLINE_OTHER_KEY_RATE_PER_MINUTE",
+                                              defaults.other_key_rate_per_minute)),
+        assistant_api_keys=_csv_set(env.get("HOTLINE_ASSISTANT_API_KEYS", "")),
+        trusted_proxies=tuple(sorted(_csv_set(env.get("HOTLINE_TRUSTED_PROXIES", "")))),
+        urgent_merge_minutes=int(env.get("HOTLINE_URGENT_MERGE_MINUTES", defaults.urgent_merge_minutes)),
         api_keys=keys or defaults.api_keys,
         operator_token=env.get("HOTLINE_OPERATOR_TOKEN", defaults.operator_token),
         service_key=env.get("HOTLINE_SERVICE_KEY", defaults.service_key),
@@ -113,6 +141,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         audit_retention_days=int(env.get("HOTLINE_AUDIT_RETENTION_DAYS", defaults.audit_retention_days)),
         argos_packages_dir=Path(env.get("ARGOS_PACKAGES_DIR") or defaults.argos_packages_dir),
     )
+
+
+def _csv_set(text: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
 
 
 def _media_hosts(env: Mapping[str, str]) -> frozenset[str]:

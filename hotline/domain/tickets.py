@@ -115,6 +115,14 @@ class TicketDesk:
                 raise
             return existing, False
 
+    def replay(self, request: NewRequest, idempotency_key: str) -> Ticket | None:
+        """The ticket filed earlier for this request under ``idempotency_key``, or None.
+
+        Raises:
+            Conflict: the key was used before for a different request.
+        """
+        return self._by_key(idempotency_key, request.fingerprint())
+
     def _by_key(self, key: str, fingerprint: str) -> Ticket | None:
         with self.db.read() as session:
             ticket = session.scalars(select(Ticket).where(Ticket.idempotency_key == key)).first()

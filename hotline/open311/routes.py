@@ -1,6 +1,5 @@
 """Open311 GeoReport v2 endpoints under /open311/v2/, each in JSON and XML."""
 
-import hmac
 import time
 from typing import Annotated
 
@@ -13,10 +12,11 @@ from hotline.domain.errors import BadRequest, Forbidden, NotFound
 from hotline.domain.models import Status, Ticket
 from hotline.domain.queries import TicketFilter, find_tickets, ticket_by_token, updates_between
 from hotline.open311.bodies import decode_body
-from hotline.open311.formats import FORMATS, Format, render, render_object
+from hotline.open311.formats import FORMATS, Format, render, render_error, render_object
 from hotline.open311.intake import idempotency_key, parse_datetime, parse_new_request
 from hotline.open311.media import SAFE_HEADERS, check_link, fetch_media, media_link
 from hotline.open311.views import definition_view, request_view, service_view, update_view, w3c
+from hotline.rate_limits import filing_limits, known_key, resident_of
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 MAX_IDS = 100
@@ -65,13 +65,19 @@ async def create_request(
 ) -> Response:
     form = fmt_of(fmt)
     fields = decode_body(await request.body(), request.headers.get("content-type", ""))
-    api_key = fields.pop("api_key", None) or request.query_params.get("api_key")
-    if not isinstance(api_key, str) or not any(
-        hmac.compare_digest(api_key.encode(), known.encode()) for known in backend.settings.api_keys
-    ):
+    api_key = known_key(fields.pop("api_key", None) or request.query_params.get("api_key"), backend.settings.api_keys)
+    limits = filing_limits(request)
+    address = limits.address(request)
+    wait = await run_in_threadpool(limits.retry_after, address=address, api_key=api_key, resident=resident_of(fields))
+    if wait is not None and api_key is None:
+        return too_many(form, wait)
+    if api_key is None:
         raise Forbidden("a valid api_key is required to submit service requests")
     new_request = parse_new_request(fields, backend.taxonomy)
     key = idempotency_key(idempotency_key_header)
+    # Over the limit, a replay of a request already filed is still answered: it files nothing new.
+    if wait is not None and (key is None or await run_in_threadpool(backend.desk.replay, new_request, key) is None):
+        return too_many(form, wait)
     ticket, created = await run_in_threadpool(backend.desk.file, new_request, idempotency_key=key)
     body = {
         "service_request_id": ticket.service_request_id,
@@ -83,6 +89,13 @@ async def create_request(
     response = render(form, "service_requests", "request", [body], status_code=201 if created else 200)
     if key is not None:
         response.headers["Idempotent-Replayed"] = "false" if created else "true"
+    return response
+
+
+def too_many(form: Format, retry_after: int) -> Response:
+    """429 with ``Retry-After`` (whole seconds) and an Open311 error body."""
+    response = render_error(form, 429, f"too many service requests: try again in {retry_after} seconds")
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 
