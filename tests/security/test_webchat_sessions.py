@@ -1,0 +1,82 @@
+"""Issue 13, what-to-build 2: a web chat conversation belongs to the session the server issued. Before,
+the page chose its own session id, so anyone who learnt (or guessed) a resident's id could open that
+conversation, read it back and speak in it.
+
+Held means: ``session_request`` with someone else's bare 32-hex id, or with a token whose signature is
+wrong, gets a new, empty session and none of the victim's messages (not even through the catch-up a
+reconnecting page asks for); ``user_uttered`` naming an unsigned or foreign session is ignored, so the
+victim's conversation does not change.
+"""
+
+import asyncio
+from typing import Any
+
+import pytest
+import socketio
+
+from tests.security.attacker import texts, tracker
+from tools.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+async def _visit(stack: Stack, token: str | None, *, seen: int | None = None,
+                 utter: tuple[str, str] | None = None, wait: float = 1.5) -> tuple[Any, list[dict[str, Any]]]:
+    """A page: asks for ``token``'s session (reporting ``seen`` bot messages), optionally sends
+    ``utter`` = (session id it names, text); returns session_confirm and every bot message it got."""
+    page = socketio.AsyncClient(reconnection=False)
+    loop = asyncio.get_running_loop()
+    confirmed: asyncio.Future[Any] = loop.create_future()
+    got: list[dict[str, Any]] = []
+    page.on("session_confirm", lambda data: confirmed.done() or confirmed.set_result(data))
+    page.on("bot_uttered", got.append)
+    # long-polling: python-engineio's websocket client needs a newer aiohttp than Rasa pins
+    await page.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await page.emit("session_request", {"session_id": token, **({"seen": seen} if seen is not None else {})})
+        confirm = await asyncio.wait_for(confirmed, 30)
+        if utter is not None:
+            await page.emit("user_uttered", {"session_id": utter[0], "message": utter[1]})
+        deadline = loop.time() + wait
+        while loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        return confirm, got
+    finally:
+        await page.eio.disconnect(abort=True)
+
+
+def visit(stack: Stack, token: str | None, **options: Any) -> tuple[Any, list[dict[str, Any]]]:
+    return asyncio.run(_visit(stack, token, **options))
+
+
+def session_of(confirm: Any) -> str:
+    token = confirm["session_id"] if isinstance(confirm, dict) else confirm
+    assert isinstance(token, str)
+    return token
+
+
+def test_a_strangers_session_id_opens_a_new_empty_session(stack: Stack) -> None:
+    victim = session_of(visit(stack, None)[0])
+    _, answered = visit(stack, victim, utter=(victim, "我要投诉：楼下的路灯坏了，我的电话13912345678"), wait=8)
+    assert answered, "the victim's page got no answer"
+    bare = victim.split(".")[0]
+    before = len(tracker(stack, bare)["events"])
+    forged = f"{bare}.{'0' * 32}"
+    for stolen in (bare, forged, victim.upper(), f"{bare}.{bare}"):
+        confirm, shown = visit(stack, stolen, seen=0)
+        assert session_of(confirm).split(".")[0] != bare, (stolen, confirm)
+        assert shown == [], (stolen, texts(shown))
+    # Own session first, then messages naming the victim's session: ignored, and nothing comes back.
+    for named in (bare, forged):
+        _, shown = visit(stack, None, utter=(named, "/affirm"))
+        assert shown == [], (named, texts(shown))
+    assert len(tracker(stack, bare)["events"]) == before
+
+
+def test_the_victims_own_token_does_bring_the_conversation_back(stack: Stack) -> None:
+    """The control for the test above: catch-up with the real token shows the messages an attacker wanted."""
+    victim = session_of(visit(stack, None)[0])
+    _, answered = visit(stack, victim, utter=(victim, "/greet"), wait=8)
+    assert answered
+    confirm, shown = visit(stack, victim, seen=0)
+    assert session_of(confirm) == victim and texts(shown) == texts(answered)
