@@ -22,7 +22,7 @@ The rules, erring on the side of privacy where they must guess:
   digits are an ID when any 18 of them form a valid ID (shape and check character). A run with
   one dot and nothing else is a decimal number, never a phone.
 - Passports: E/G/P/S/D and other one or two letters followed by 7-9 digits.
-- Names: the resident's own (``names``), and names introduced by 我叫/我是/我姓/联系人：/姓名：,
+- Names: the resident's own (``names``), and names introduced by 我叫/我是/我姓/联系人：/姓名：/业主 (房东...),
   a surname before 先生/女士/小姐/师傅/老师/阿姨 (the honorific stays: 王先生 -> [name]先生),
   "my name is", Mr/Mrs/Ms/Miss/Dr (the title stays), and X さん/様/さま, 私はXです, 名前はX.
   Chinese and Japanese names must start with a known surname unless the cue is unambiguous
@@ -93,7 +93,7 @@ _ZH_SURNAMES = (
 _ZH_COMPOUND = "欧阳|司马|诸葛|上官|东方|皇甫|慕容|令狐|夏侯|尉迟|公孙|长孙|宇文|司徒|端木"
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 # Characters that end a name rather than belong to one, and place-name endings (王府井, 张家口).
-_ZH_STOP = "住在是的电手联今从想要来反投请和与跟给被把也都就还又说叫姓我您你他她们，。、！？：；"
+_ZH_STOP = "住在是的电手联今从想要来反投请和与跟给被把也都就还又说叫姓我您你他她们不没已未，。、！？：；"
 _ZH_PLACE = "口井村庄店窑桥门湾营屯街路区县镇市省园坊寺站院楼厂场港沟坡岭里巷胡同府道"
 _ZH_GIVEN = rf"(?:(?![{_ZH_STOP}{_ZH_PLACE}])[{_CJK}])"
 _ZH_NAME = rf"(?:{_ZH_COMPOUND}|[{_ZH_SURNAMES}]){_ZH_GIVEN}{{0,2}}"
@@ -119,12 +119,14 @@ _JA_NOT_NAMES = ("皆|奥|大家|家主|管理人|隣|近所|客|子供|母|父|
 _HONORIFICS = ("先生", "女士", "小姐", "师傅", "老师", "阿姨")
 _ZH_WORDS = "谢谢|(?<=谢)谢|钟点|高中|高[一二三]"  # not names though they start with a surname
 _JA_HONORIFICS = ("さん", "様", "さま")
+_ZH_ROLES = ("业主", "住户", "租户", "房东", "房主", "户主")  # followed by a name: 业主王小明
 _NAMES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple((hints, re.compile(p)) for hints, p in (
     (_HONORIFICS, rf"(?!{_ZH_WORDS})(?P<name>{_ZH_NAME})(?:{'|'.join(_HONORIFICS)})"),
     (("联系人", "姓名", "名字"), rf"(?:联系人|姓名|名字)\s*[:：是]\s*(?P<name>{_ZH_GIVEN}{{2,4}}|{_LATIN_NAME})"),
     (("我叫",), rf"我叫(?!了|过|着|不|车|人|物业|保安|师傅|外卖|快递|警察|邻居|朋友|家人|孩子|救护车|消防)"
                 rf"(?P<name>{_ZH_GIVEN}{{2,3}})"),
     (("我是",), rf"我是(?P<name>{_ZH_NAME}){_ZH_END}"),
+    (_ZH_ROLES, rf"(?:{'|'.join(_ZH_ROLES)})(?P<name>{_ZH_NAME}){_ZH_END}"),
     (("我姓",), rf"我姓(?P<name>{_ZH_COMPOUND}|[{_ZH_SURNAMES}])"),
     (("name", "Name", "NAME"), rf"(?i:\bmy name is|\bmy name's)[ \t]+(?P<name>{_EN_WORD}(?:[ \t]+{_EN_WORD}){{0,2}})"),
     (("Mr", "Ms", "Miss", "Mx", "Dr"), rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?[ \t]+(?P<name>{_LATIN_NAME})"),

@@ -44,6 +44,7 @@ def list_tickets(
     f = TicketFilter(
         statuses=(status.value,) if status else (), service_codes=(service_code,) if service_code else (),
         department=department, district_code=district_code, subdistrict_code=subdistrict_code, text=q,
+        redacted_search=not principal.sees_personal_data,  # analysts cannot find a ticket by personal data
         needs_multilingual_operator=needs_multilingual_operator,
         start=parse_datetime(start_date, "start_date") if start_date else None,
         end=parse_datetime(end_date, "end_date") if end_date else None, limit=limit, offset=offset,

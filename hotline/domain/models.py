@@ -67,6 +67,8 @@ class Ticket(Base):
     translation_language: Mapped[str | None] = mapped_column(String(8))
     machine_translated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     translated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # De-identified description, address and translation (hotline.domain.privacy.public_text): what analysts search.
+    public_text: Mapped[str | None] = mapped_column(Text)
     needs_multilingual_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
                                                               index=True)
     address_string: Mapped[str | None] = mapped_column(String(500))

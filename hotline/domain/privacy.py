@@ -68,6 +68,11 @@ def public_text(ticket: Ticket) -> str:
 
     Stored in ``tickets.public_text`` when a ticket is filed and when it is translated.
     """
-    names = name_variants(ticket.first_name, ticket.last_name)
-    parts = (ticket.description, ticket.address_string, ticket.translation)
+    return redacted_text(ticket.description, ticket.address_string, ticket.translation,
+                         first_name=ticket.first_name, last_name=ticket.last_name)
+
+
+def redacted_text(*parts: str | None, first_name: str | None, last_name: str | None) -> str:
+    """``parts`` redacted (with the resident's names) and joined by newlines; also the 0003 backfill."""
+    names = name_variants(first_name, last_name)
     return "\n".join(redact(part, names) for part in parts if part)

@@ -30,6 +30,7 @@ class TicketFilter:
     limit: int = 1000
     offset: int = 0
     public_only: bool = False  # the public record: no urgent or private tickets (hotline.domain.privacy)
+    redacted_search: bool = False  # ``text`` searches the de-identified copy (analysts), not what was written
 
 
 def public_tickets() -> ColumnElement[bool]:
@@ -60,8 +61,8 @@ def filtered(f: TicketFilter) -> Select[Ticket]:
         query = query.where(Ticket.subdistrict_code == f.subdistrict_code)
     if f.text:
         pattern = f"%{f.text}%"
-        query = query.where(or_(Ticket.description.ilike(pattern), Ticket.service_request_id.ilike(pattern),
-                                Ticket.address_string.ilike(pattern)))
+        searched = (Ticket.public_text,) if f.redacted_search else (Ticket.description, Ticket.address_string)
+        query = query.where(or_(Ticket.service_request_id.ilike(pattern), *(c.ilike(pattern) for c in searched)))
     if f.needs_multilingual_operator is not None:
         query = query.where(Ticket.needs_multilingual_operator.is_(f.needs_multilingual_operator))
     if f.start:

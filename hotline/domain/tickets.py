@@ -17,6 +17,7 @@ from hotline.db import Database
 from hotline.domain.errors import BadRequest, Conflict, NotFound
 from hotline.domain.events import TICKET_CREATED, record_event
 from hotline.domain.models import Status, Ticket, TicketUpdate
+from hotline.domain.privacy import public_text
 from hotline.domain.routing import route
 
 Clock = Callable[[], datetime]
@@ -150,6 +151,7 @@ class TicketDesk:
             phone=request.phone, first_name=request.first_name, last_name=request.last_name,
             device_id=request.device_id, account_id=request.account_id, requested_at=now, updated_at=now,
         )
+        ticket.public_text = public_text(ticket)
         session.add(ticket)
         session.flush()  # assigns the row id, which makes the readable request id
         ticket.service_request_id = f"{now:%Y%m%d}{ticket.id:07d}"

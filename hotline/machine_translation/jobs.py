@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from bot.lang import Lang
 from hotline.db import Database
 from hotline.domain.models import Ticket
+from hotline.domain.privacy import public_text
 from hotline.machine_translation.translator import NoRoute, Translation, Translator
 from translations.detect import detect_language
 
@@ -65,6 +66,7 @@ def translate_ticket(db: Database, translator: Translator, service_request_id: s
             return "needs_multilingual_operator"
         row.translation, row.translation_language = result.text, OPERATOR_LANGUAGE
         row.machine_translated, row.translated_at = True, clock()
+        row.public_text = public_text(row)
         return "translated"
 
 
