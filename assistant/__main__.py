@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from assistant.version import UnsupportedRasaVersion, check_rasa_version
 from bot.rasa_jwt import DEV_RASA_JWT_SECRET
@@ -45,30 +46,47 @@ def _credentials_argument(argv: list[str]) -> tuple[Path, list[str]]:
     return base, rest
 
 
+def _rasa_run_options(argv: list[str]) -> Any:
+    """``argv`` as ``rasa run`` itself parses it (short forms and abbreviations included)."""
+    from rasa.__main__ import create_argument_parser
+
+    return create_argument_parser().parse_args(["run", *argv])
+
+
+def _wildcard(origins: list[str]) -> bool:
+    """An origin list that admits every page ("*", or a regular expression sanic-cors would match widely)."""
+    return any(origin.strip() in ("*", ".*", ".+", "^.*$") or "*" in origin.strip() for origin in origins)
+
+
 def _security_arguments(argv: list[str], environ: Mapping[str, str]) -> list[str]:
     """Rasa options that keep the HTTP API and CORS closed (docs/security.md).
 
+    The options are judged as Rasa's own parser reads them, so ``-t``, ``--auth``, ``--cor`` and
+    wildcards anywhere in a list count as what they mean.
+
     Raises:
-        StartRefused: ``--auth-token`` (Rasa reads it from the URL, where it lands in logs) or
-            ``--cors *``, or no JWT secret outside development.
+        StartRefused: an auth token (Rasa reads it from the URL, where it lands in logs), a CORS
+            wildcard, or the HTTP API without a real JWT secret outside development.
     """
-    if any(arg == "--auth-token" or arg.startswith("--auth-token=") for arg in argv):
+    options = _rasa_run_options(argv)
+    if options.auth_token is not None:
         raise StartRefused("--auth-token travels in URLs; set RASA_JWT_SECRET instead (callers send a JWT header)")
-    for index, arg in enumerate(argv):
-        if arg == "--cors" and "*" in argv[index + 1:index + 2] or arg == "--cors=*":
-            raise StartRefused("--cors * lets any web page use the API; name the web chat's origins (WEBCHAT_ORIGINS)")
-    extra: list[str] = []
     origins = [o.strip() for o in environ.get("WEBCHAT_ORIGINS", "").split(",") if o.strip()]
-    if origins and "--cors" not in argv:
+    if _wildcard(list(options.cors or [])) or _wildcard(origins):
+        raise StartRefused("--cors * lets any web page use the API; name the web chat's origins (WEBCHAT_ORIGINS)")
+    extra: list[str] = []
+    if origins and not options.cors:
         extra += ["--cors", *origins]
-    if "--enable-api" in argv and "--jwt-secret" not in argv:
-        secret = environ.get("RASA_JWT_SECRET", "")
-        development = environ.get("HOTLINE_ENV", "development").strip().lower() == "development"
+    development = environ.get("HOTLINE_ENV", "development").strip().lower() == "development"
+    if options.enable_api:
+        secret = options.jwt_secret or environ.get("RASA_JWT_SECRET", "")
         if not secret and development:
             secret = DEV_RASA_JWT_SECRET
         if len(secret) < 16 or (secret == DEV_RASA_JWT_SECRET and not development):
             raise StartRefused("RASA_JWT_SECRET must be a secret of 16+ characters for --enable-api")
-        extra += ["--jwt-secret", secret, "--jwt-method", "HS256"]
+        if not options.jwt_secret:
+            extra += ["--jwt-secret", secret]
+        extra += ["--jwt-method", "HS256"]  # our callers sign HS256 (bot/rasa_jwt.py); last one wins
     return extra
 
 

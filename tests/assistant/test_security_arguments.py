@@ -112,10 +112,8 @@ def test_what_rasa_runs_with_is_closed(rasa_parser: argparse.ArgumentParser, arg
     assert closed(effective(rasa_parser, argv, environ))
 
 
-# ---------- other spellings Rasa understands (product bugs, see the reasons) ----------
+# ---------- other spellings Rasa understands ----------
 
-@pytest.mark.xfail(strict=True, reason="product bug: only the spellings --auth-token and --cors * are checked, "
-                                       "Rasa's argparse also takes -t, abbreviations and --cors lists")
 @pytest.mark.parametrize("argv, environ", [
     pytest.param(["-t", "x"], {}, id="-t is --auth-token"),
     pytest.param(["--auth", "x"], {}, id="--auth abbreviates --auth-token"),
