@@ -87,7 +87,7 @@ def test_development_has_the_dev_secret(environ: dict[str, str]) -> None:
 
 
 def test_a_jwt_secret_given_on_the_command_line_is_not_replaced() -> None:
-    assert _security_arguments(["--enable-api", "--jwt-secret", SECRET], PRODUCTION) == []
+    assert _security_arguments(["--enable-api", "--jwt-secret", SECRET], PRODUCTION) == ["--jwt-method", "HS256"]
 
 
 def test_web_chat_origins_become_the_cors_origins(rasa_parser: argparse.ArgumentParser) -> None:
