@@ -47,8 +47,10 @@ def test_media_settings() -> None:
     development = load_settings({})
     assert development.media_hosts == frozenset({"127.0.0.1", "localhost"}) and development.media_link_seconds == 3600
     assert load_settings({"HOTLINE_ENV": "production"}).media_hosts == frozenset()
-    chosen = load_settings({"HOTLINE_MEDIA_HOSTS": "Media.Example.org, 10.0.0.5:8080,", "HOTLINE_MEDIA_LINK_SECONDS": "60"})
-    assert chosen.media_hosts == frozenset({"media.example.org", "10.0.0.5:8080"}) and chosen.media_link_seconds == 60
+    chosen = load_settings({"HOTLINE_MEDIA_HOSTS": "Media.Example.org, 10.0.0.5:8080,",
+                            "HOTLINE_MEDIA_LINK_SECONDS": "60"})
+    assert chosen.media_hosts == frozenset({"media.example.org", "10.0.0.5:8080"})
+    assert chosen.media_link_seconds == 60
     env = {"HOTLINE_ENV": "production", "HOTLINE_API_KEYS": STRONG, "HOTLINE_OPERATOR_TOKEN": STRONG + "1",
            "HOTLINE_SERVICE_KEY": STRONG + "2", "HOTLINE_MEDIA_KEY": "dev-media-key"}
     with pytest.raises(SettingsError, match="HOTLINE_MEDIA_KEY"):
