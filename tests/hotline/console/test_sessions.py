@@ -84,7 +84,7 @@ def test_the_cookie_is_secure_outside_development(database_url: str) -> None:
     secret = "s3cret-operator-token-for-production"
     settings = replace(Settings(), database_url=database_url, environment="production", operator_token=secret,
                        service_key="s3cret-service-key-for-production", api_keys=frozenset({"s3cret-open311-key-x"}),
-                       console_session_hours=8)
+                       media_key="s3cret-media-key-for-production", console_session_hours=8)
     with TestClient(create_app(settings, run_relay=False)) as client:
         response = client.post("/console/login", data={"token": secret}, follow_redirects=False)
     cookie = response.headers["set-cookie"]
