@@ -102,11 +102,13 @@ class MessageGate:
         if self.pending.get(sender, 0) >= self.settings.pending_per_sender:
             await self._tell_to_slow_down(message)
             return None
-        if await self.limiter.wait_for(sender) > 0:
-            await self._tell_to_slow_down(message)
-            return None
+        # The slot is taken before the rate limit is asked (an await): messages arriving together
+        # must not all pass the check above while Redis answers.
         self.pending[sender] = self.pending.get(sender, 0) + 1
         try:
+            if await self.limiter.wait_for(sender) > 0:
+                await self._tell_to_slow_down(message)
+                return None
             return await inner(message)
         finally:
             left = self.pending[sender] - 1

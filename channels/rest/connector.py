@@ -95,12 +95,13 @@ class KeyedRestInput(RestInput):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            integration = integration_of(request.headers.get("authorization"), self.keys)
-            if integration is None:
-                return _problem(401, "send Authorization: Bearer <REST key>")
+            # The address limit comes first, so keys cannot be guessed at full speed either.
             wait = await self.limiter.wait_for(request.remote_addr or request.ip or "unknown")
             if wait > 0:
                 return _problem(429, "too many messages from this address", {"Retry-After": retry_after(wait)})
+            integration = integration_of(request.headers.get("authorization"), self.keys)
+            if integration is None:
+                return _problem(401, "send Authorization: Bearer <REST key>")
             if len(request.body or b"") > MAX_BODY_BYTES:
                 return _problem(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
             try:

@@ -239,8 +239,6 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(strict=True, reason="product bug: the pending count is checked before awaiting Redis "
-                                       "and raised after it, so concurrent messages all pass the check")
 def test_the_pending_bound_holds_while_the_rate_limit_asks_redis(redis_url: str) -> None:
     async def scenario() -> None:
         rasa = HeldRasa()
