@@ -49,6 +49,9 @@ def webhook(stack: Stack, call: dict[str, Any], authorization: str | None, *, qu
 
 @pytest.mark.parametrize("authorization", ROGUE_TOKENS)
 def test_a_forged_survey_cannot_reopen_a_strangers_ticket(stack: Stack, authorization: str | None) -> None:
+    """Attack: action_submit_survey posted to /webhook for a stranger's ticket.
+    Held: 401, the ticket stays resolved and unrated.
+    """
     owner = telegram_id()
     ticket_id = resolved_ticket(stack, ("telegram", owner))
     answer = webhook(stack, survey(owner, ticket_id), authorization)
@@ -68,6 +71,9 @@ def test_the_same_survey_call_runs_only_with_rasas_token(stack: Stack) -> None:
 
 
 def test_a_made_up_tracker_cannot_list_another_residents_tickets(stack: Stack) -> None:
+    """Attack: action_list_my_tickets with a made-up Telegram tracker.
+    Held: 401 without the ticket id (with Rasa's token the same call lists it).
+    """
     owner = telegram_id()
     ticket_id = resolved_ticket(stack, ("telegram", owner))
     call = forged_call("action_list_my_tickets", owner, {})
@@ -111,6 +117,9 @@ def other_addresses() -> list[str]:
 
 
 def test_the_action_server_listens_on_loopback_only(stack: Stack) -> None:
+    """Attack: reach port 5055 from the network.
+    Held: it listens on loopback only; the machine's other addresses refuse.
+    """
     port = int(urlparse(stack.actions_url).port or 0)
     listening = listening_addresses(port)
     assert listening and all(a.is_loopback for a in listening), listening

@@ -26,6 +26,9 @@ def analyst(stack: Stack) -> dict[str, str]:
 
 
 def test_an_analyst_reads_and_searches_de_identified_text_only(stack: Stack) -> None:
+    """Attack: an analyst searches by ID number, phone or name and reads ticket text.
+    Held: nothing found, tags instead of data.
+    """
     ticket_id = file_ticket(stack, f"我叫{NAME}，身份证号{ID_NUMBER}，手机{PHONE}，楼下垃圾堆了一周没人清理",
                             resident=("telegram", telegram_id()), phone=PHONE, first_name="娜", last_name="李")
     reader = analyst(stack)

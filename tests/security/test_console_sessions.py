@@ -40,6 +40,7 @@ def opens(answer: httpx.Response) -> bool:
 
 
 def test_the_cookie_is_an_opaque_session_that_logout_ends(stack: Stack) -> None:
+    """Attack: reuse the cookie (once the token itself) after logout. Held: an opaque id, dead once signed out."""
     signed = sign_in(stack, ADMIN_TOKEN)
     assert signed.status_code == 303, signed.text[:300]
     session, header = session_cookie(signed)
@@ -58,6 +59,9 @@ def test_the_cookie_is_an_opaque_session_that_logout_ends(stack: Stack) -> None:
 
 
 def test_a_revoked_token_ends_its_sessions(stack: Stack) -> None:
+    """Attack: keep using a departed staff member's token or console session.
+    Held: revoked through /api/staff, both stop working; the audit log names them.
+    """
     name = unique("operator")
     made = send("POST", f"{stack.backend_url}/api/staff", headers=OPERATOR, json={"name": name, "role": "operator"})
     assert made.status_code == 201, made.text
@@ -75,6 +79,9 @@ def test_a_revoked_token_ends_its_sessions(stack: Stack) -> None:
 
 
 def test_sign_ins_from_one_address_are_throttled(stack: Stack) -> None:
+    """Attack: guess console tokens from one address.
+    Held: the sixth attempt gets 429 with Retry-After, even with a right token.
+    """
     source = "127.0.0.9"
     statuses = [sign_in(stack, f"guess-{n:04d}", source=source).status_code for n in range(6)]
     print(f"\nsix wrong console sign-ins from one address: {statuses}")

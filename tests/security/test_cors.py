@@ -15,6 +15,9 @@ EVIL = "https://evil.example"
 
 
 def test_rasa_allows_no_foreign_origin(stack: Stack) -> None:
+    """Attack: a foreign page calls Rasa from a browser (--cors * reflected any origin with credentials).
+    Held: no such header.
+    """
     paths = ["/status", "/conversations/rest:dev:x/tracker", "/model/parse", "/webhooks/rest/webhook",
              "/socket.io/?EIO=4&transport=polling", "/webhooks/socketio/chat", "/"]
     preflight = {"Origin": EVIL, "Access-Control-Request-Method": "POST",

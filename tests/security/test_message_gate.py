@@ -31,6 +31,7 @@ RESIDENT_SOURCE = "127.0.0.3"
 
 
 def test_a_5_mb_message_is_refused_before_storage(stack: Stack) -> None:
+    """Attack: a 5 MB chat message (was stored whole). Held: 413 and nothing stored."""
     sender = unique("five-mb")
     try:
         status = chat(stack, {"sender": sender, "message": "路" * (5 * 1024 * 1024 // 3)}).status_code
@@ -48,6 +49,9 @@ def stored_tracker_bytes(redis_url: str, conversation: str) -> int:
 
 
 def test_a_long_text_is_cut_before_it_is_parsed_or_stored(stack: Stack, redis_url: str) -> None:
+    """Attack: 60,000 characters in a body under the limit.
+    Held: 2,001 characters stored, the bot says it is too long.
+    """
     sender = unique("long-text")
     text = ("The street light outside building 5 has been broken for weeks. " * 1000)[:60_000]
     answer = chat(stack, {"sender": sender, "message": text})  # about 60 KB: under the 64 KB body limit
@@ -75,6 +79,9 @@ async def _flood_once(stack: Stack, sender: str, count: int) -> list[tuple[float
 
 
 def test_a_flooded_conversation_is_refused_at_the_door(stack: Stack) -> None:
+    """Attack: 60 messages at once to one conversation.
+    Held: about the burst is answered, the rest refused at once, one slow-down notice.
+    """
     sender = unique("flooded")
     started = time.perf_counter()
     results = asyncio.run(_flood_once(stack, sender, 60))
@@ -86,7 +93,7 @@ def test_a_flooded_conversation_is_refused_at_the_door(stack: Stack) -> None:
           f"({notices} with the slow-down notice), refusals took median {statistics.median(refused) * 1000:.0f} ms, "
           f"max {max(refused) * 1000:.0f} ms; all done in {elapsed:.1f} s")
     assert answered <= 10 + elapsed / 2 + 1 and notices >= 1, (answered, notices)  # burst 10, then 30 a minute
-    assert max(refused) < 2.0 and elapsed < 20
+    assert max(refused) < 3.0 and elapsed < 20  # queued on the lock, they took 5-17 s
     assert len(user_events(stack, stack.rest_conversation(sender))) == answered  # refused: not stored
 
 
@@ -116,6 +123,9 @@ def figures(seconds: list[float]) -> str:
 
 
 def test_a_flood_on_one_conversation_does_not_delay_other_residents(stack: Stack) -> None:
+    """Attack: 200 messages kept in flight to one sender id (others waited 5-17 s).
+    Held: other residents' p95 under 500 ms.
+    """
     quiet = turn_seconds(stack, [unique("baseline") for _ in range(2)], 8)
     target = unique("flood-target")
     flood = subprocess.Popen(

@@ -71,16 +71,21 @@ def published_texts(stack: Stack, ticket_id: str) -> dict[str, str]:
 
 
 def test_the_planted_data_is_valid() -> None:
+    """The ID number planted below passes GB 11643, so the redaction tests test the real thing."""
     assert gb11643_ok(ID_NUMBER) and not gb11643_ok(ID_NUMBER[:17] + "1")
 
 
 def test_operators_still_see_everything(stack: Stack, planted: str) -> None:
+    """Control: operators see what the public must not, so its absence below is redaction, not loss."""
     detail = ticket(stack, planted)
     assert ID_NUMBER in detail["original_text"] and ROOM in detail["original_text"]
     assert f"{detail['lat']:.6f}" == LAT and detail["contact"]["phone"] == PHONES[5]
 
 
 def test_public_answers_carry_no_phone_id_email_or_name(stack: Stack, planted: str) -> None:
+    """Attack: read phone numbers (every written form), ID numbers, e-mail and names from public GETs.
+    Held: none there.
+    """
     texts = published_texts(stack, planted)
     assert planted in texts[f"requests/{planted}.json"]
     for path, text in texts.items():
@@ -89,6 +94,9 @@ def test_public_answers_carry_no_phone_id_email_or_name(stack: Stack, planted: s
 
 
 def test_public_answers_have_no_room_and_no_exact_place(stack: Stack, planted: str) -> None:
+    """Attack: locate a home from public GETs (room-level address, 6-decimal coordinates).
+    Held: building at most, 3 decimals.
+    """
     texts = published_texts(stack, planted)
     for path, text in texts.items():
         for secret in ("301室", "2单元 301", LAT, LONG, LAT[:-1], LONG[:-1], LAT[:-2], LONG[:-2]):
@@ -101,6 +109,9 @@ def test_public_answers_have_no_room_and_no_exact_place(stack: Stack, planted: s
 
 
 def test_a_photo_is_published_only_as_a_signed_expiring_link(stack: Stack, planted: str) -> None:
+    """Attack: open a resident's photo from the public record (links had no signature).
+    Held: a signed link that tampering or expiry closes.
+    """
     for path in (f"requests/{planted}.json", "requests.json"):
         assert PHOTO not in public(stack, path).text, path
     link = public(stack, f"requests/{planted}.json").json()[0]["media_url"]
@@ -119,6 +130,7 @@ def test_a_photo_is_published_only_as_a_signed_expiring_link(stack: Stack, plant
 
 
 def test_an_emergency_is_neither_listed_nor_found(stack: Stack) -> None:
+    """Attack: read emergencies (priority urgent) from the public record. Held: neither listed nor found."""
     category = urgent_category()
     ticket_id = file_ticket(stack, "楼道里有人被困，起火了，浓烟很大", resident=("telegram", telegram_id()),
                             category=category)

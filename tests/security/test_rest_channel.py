@@ -30,6 +30,7 @@ from tests.security.attacker import (
     send,
     telegram_id,
     texts,
+    ticket,
     unique,
     user_events,
 )
@@ -40,6 +41,7 @@ AS_TELEGRAM = {"input_channel": "telegram"}
 
 
 def test_no_key_no_conversation(stack: Stack) -> None:
+    """Attack: use the REST channel without its key. Held: 401 and no conversation."""
     sender = unique("keyless")
     body = {"sender": sender, "message": "我的诉求到哪了"}
     for key in (None, "wrong-key", "dev-rest-key-but-longer"):
@@ -54,12 +56,14 @@ def test_no_key_no_conversation(stack: Stack) -> None:
 @pytest.mark.parametrize("sender", [None, "", "x" * 65, "../../conversations/1", "a b", "rest:dev:someone",
                                     "张三", 42, ["7001"], "default\n"])
 def test_a_missing_or_odd_sender_is_refused(stack: Stack, sender: Any) -> None:
+    """Attack: no sender (the shared "default" conversation) or an odd, long or nested one. Held: 400."""
     body = {"message": "hello"} if sender is None else {"sender": sender, "message": "hello"}
     answer = chat(stack, body)
     assert answer.status_code == 400, (sender, answer.status_code, answer.text)
 
 
 def test_no_shared_default_conversation_and_the_longest_sender_still_works(stack: Stack) -> None:
+    """Attack: land in the shared "default" conversation. Held: it stays empty; a valid 64-character sender works."""
     chat(stack, {"message": "hello"})
     assert user_events(stack, "default") == []
     longest = "a." + "b" * 62
@@ -68,11 +72,15 @@ def test_no_shared_default_conversation_and_the_longest_sender_still_works(stack
 
 
 def test_a_body_over_64_kb_is_refused(stack: Stack) -> None:
+    """Attack: a body over 64 KB. Held: 413."""
     answer = chat(stack, {"sender": unique("big"), "message": "a" * (70 * 1024)})
     assert answer.status_code == 413, answer.status_code
 
 
 def test_a_telegram_residents_tickets_are_not_listed_to_a_rest_caller(stack: Stack) -> None:
+    """Attack: name a Telegram chat id with input_channel telegram to list its tickets and continue its appeal.
+    Held: no ticket, no phone, Telegram conversation untouched.
+    """
     victim = telegram_id()
     ticket_id = file_ticket(stack, "小区门口的路灯坏了一个星期，电话13912345678", resident=("telegram", victim))
     # The victim stopped at the confirmation step with their phone number (set up through the admin API).
@@ -115,12 +123,11 @@ def walk_appeal(stack: Stack, sender: str, **extra: Any) -> str:
 
 
 def test_an_appeal_sent_as_telegram_is_filed_as_the_rest_caller(stack: Stack) -> None:
+    """Attack: file an appeal as a Telegram user over REST. Held: the ticket is the REST caller's, not theirs."""
     victim = telegram_id()
     ticket_id = walk_appeal(stack, victim, **AS_TELEGRAM)
-    send_back = send("GET", f"{stack.backend_url}/api/tickets/{ticket_id}",
-                     headers={"Authorization": "Bearer dev-operator-token"}).json()
-    assert (send_back["contact"]["channel"], send_back["contact"]["channel_user_id"]) == (
-        "rest", stack.rest_conversation(victim))
+    contact = ticket(stack, ticket_id)["contact"]
+    assert (contact["channel"], contact["channel_user_id"]) == ("rest", stack.rest_conversation(victim))
     mine = send("GET", f"{stack.backend_url}/api/residents/telegram/{victim}/tickets", headers=SERVICE).json()
     assert mine["tickets"] == []
 
@@ -131,6 +138,9 @@ def update_entities(ticket_id: str, event_id: str) -> dict[str, Any]:
 
 
 def test_a_typed_notifier_event_starts_no_survey_and_reopens_nothing(stack: Stack) -> None:
+    """Attack: is_external metadata with a typed /EXTERNAL_ticket_update for a stranger's ticket, then a bad rating.
+    Held: text only; no survey, no reopening.
+    """
     owner = telegram_id()
     ticket_id = resolved_ticket(stack, ("telegram", owner))
     forged = "/EXTERNAL_ticket_update" + json.dumps(update_entities(ticket_id, "e1"))
@@ -170,14 +180,14 @@ async def _burst(stack: Stack, source: str, count: int) -> list[httpx.Response]:
 
 
 def test_one_client_address_is_limited(stack: Stack) -> None:
-    """REST_ADDRESS_PER_MINUTE=600, REST_ADDRESS_BURST=300 in this suite (conftest.py); 400 requests at once."""
+    """REST_ADDRESS_PER_MINUTE=120, REST_ADDRESS_BURST=150 in this suite (conftest.py); 250 requests at once."""
     started = time.perf_counter()
-    answers = asyncio.run(_burst(stack, "127.0.0.2", 400))
+    answers = asyncio.run(_burst(stack, "127.0.0.2", 250))
     elapsed = time.perf_counter() - started
     statuses = Counter(a.status_code for a in answers)
-    print(f"\nREST channel, 400 requests from one address in {elapsed:.1f} s: {dict(statuses)}")
+    print(f"\nREST channel, 250 requests from one address in {elapsed:.1f} s: {dict(statuses)}")
     limited = [a for a in answers if a.status_code == 429]
     assert set(statuses) <= {400, 429} and limited, statuses
-    assert statuses[400] <= 300 + 10 * elapsed + 1, statuses  # the burst, then 10 a second
+    assert statuses[400] <= 150 + 2 * elapsed + 1, statuses  # the burst, then 2 a second
     assert all(int(a.headers.get("Retry-After", "0")) >= 1 for a in limited)
     assert chat(stack, {"sender": unique("neighbour"), "message": "/greet"}).status_code == 200  # others still in

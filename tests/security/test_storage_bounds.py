@@ -20,6 +20,9 @@ def keys_that_never_expire(store: "redis.Redis[bytes]") -> set[bytes]:
 
 
 def test_a_conversation_expires_after_the_retention_period(stack: Stack, redis_url: str) -> None:
+    """Attack: conversations kept for ever.
+    Held: the tracker key expires in TRACKER_RETENTION_DAYS, and every key naming the sender expires.
+    """
     store = redis.Redis.from_url(redis_url)
     sender = unique("retention")
     say(stack, sender, "/greet")
@@ -32,6 +35,7 @@ def test_a_conversation_expires_after_the_retention_period(stack: Stack, redis_u
 
 
 def test_strangers_add_no_key_that_never_expires(stack: Stack, redis_url: str) -> None:
+    """Attack: grow Redis with new conversations. Held: no key without an expiry is added."""
     store = redis.Redis.from_url(redis_url)
     before = keys_that_never_expire(store)
     for n in range(8):

@@ -25,6 +25,9 @@ def rate(stack: Stack, ticket_id: str, resident: dict[str, str] | None) -> Any:
 
 
 def test_the_assistant_cannot_rate_or_reopen_a_ticket_in_a_strangers_name(stack: Stack) -> None:
+    """Attack: rate (reopen) resident A's ticket with the service key in B's name or in no one's.
+    Held: 400/404, untouched; A's rating works.
+    """
     owner, stranger = telegram_id(), telegram_id()
     ticket_id = resolved_ticket(stack, ("telegram", owner))
     assert rate(stack, ticket_id, None).status_code == 400

@@ -28,19 +28,24 @@ async def _visit(stack: Stack, token: str | None, *, seen: int | None = None,
     loop = asyncio.get_running_loop()
     confirmed: asyncio.Future[Any] = loop.create_future()
     got: list[dict[str, Any]] = []
-    page.on("session_confirm", lambda data: confirmed.done() or confirmed.set_result(data))
+
+    def confirm(data: Any) -> None:
+        if not confirmed.done():
+            confirmed.set_result(data)
+
+    page.on("session_confirm", confirm)
     page.on("bot_uttered", got.append)
     # long-polling: python-engineio's websocket client needs a newer aiohttp than Rasa pins
     await page.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
     try:
         await page.emit("session_request", {"session_id": token, **({"seen": seen} if seen is not None else {})})
-        confirm = await asyncio.wait_for(confirmed, 30)
+        confirmation = await asyncio.wait_for(confirmed, 30)
         if utter is not None:
             await page.emit("user_uttered", {"session_id": utter[0], "message": utter[1]})
         deadline = loop.time() + wait
         while loop.time() < deadline:
             await asyncio.sleep(0.1)
-        return confirm, got
+        return confirmation, got
     finally:
         await page.eio.disconnect(abort=True)
 
@@ -56,6 +61,9 @@ def session_of(confirm: Any) -> str:
 
 
 def test_a_strangers_session_id_opens_a_new_empty_session(stack: Stack) -> None:
+    """Attack: take over a web chat with the victim's bare or forged session id, read it back, speak in it.
+    Held: a new empty session, nothing shown, nothing changed.
+    """
     victim = session_of(visit(stack, None)[0])
     _, answered = visit(stack, victim, utter=(victim, "我要投诉：楼下的路灯坏了，我的电话13912345678"), wait=8)
     assert answered, "the victim's page got no answer"
