@@ -14,7 +14,8 @@ from hotline.console.access import signed_in
 from hotline.console.i18n import language_name, other_lang, pick_lang, short_time, translator
 from hotline.deps import Backend
 from hotline.domain.staff import STAFF_ROLES, Principal
-from hotline.domain.throttle import client_key
+from hotline.rate_limits import address_bucket, parse_networks
+from hotline.rate_limits import client_address as forwarded_client
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -44,9 +45,13 @@ def current_staff(request: Request, backend: Backend) -> Staff | None:
     return (session_id, principal) if principal is not None and principal.role in STAFF_ROLES else None
 
 
-def client_address(request: Request) -> str:
-    """What sign-in throttling counts by (behind a proxy, run uvicorn with ``--forwarded-allow-ips``)."""
-    return client_key(request.client.host if request.client else None)
+def client_address(request: Request, backend: Backend) -> str:
+    """Who sign-in throttling counts: the client as Open311 rate limits see it (``X-Forwarded-For`` only
+    from ``HOTLINE_TRUSTED_PROXIES``), an IPv6 client by its /64."""
+    peer = request.client.host if request.client else None
+    address = forwarded_client(peer, request.headers.getlist("x-forwarded-for"),
+                               parse_networks(backend.settings.trusted_proxies))
+    return address_bucket(address)[:64]
 
 
 def to_login() -> Response:

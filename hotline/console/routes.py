@@ -64,7 +64,7 @@ async def login(request: Request, backend: BackendDep) -> Response:
     token = form.get("token")
     token = token.strip() if isinstance(token, str) else ""
     t = translator(lang_of(request))
-    result = await run_in_threadpool(sign_in, backend, token, address=client_address(request),
+    result = await run_in_threadpool(sign_in, backend, token, address=client_address(request, backend),
                                      user_agent=request.headers.get("user-agent", ""))
     if result.retry_after is not None:
         response = page(request, "login.html", {"error": t("login_throttled", minutes=math.ceil(

@@ -2,11 +2,10 @@
 
 After ``max_failures`` failed sign-ins from one address within ``window``, that address is refused (429)
 until the oldest of those failures leaves the window, without its token even being checked. A successful
-sign-in clears the address's failures. An IPv6 client counts by its /64 (one host usually has a
-whole /64 to pick addresses from).
+sign-in clears the address's failures. Who the address is (proxies, IPv6 /64s) is the caller's business:
+the console counts clients as the Open311 rate limits do (``hotline.rate_limits``).
 """
 
-import ipaddress
 import math
 from datetime import datetime, timedelta
 
@@ -16,19 +15,6 @@ from sqlalchemy.orm import Session
 from hotline.domain.models import LoginFailure
 
 ACCOUNT_CHARS = 12  # hex characters of the attempted token's SHA-256 that are kept
-
-
-def client_key(host: str | None) -> str:
-    """What failures are counted by: the address, an IPv6 address's /64, or ``unknown``."""
-    try:
-        address = ipaddress.ip_address(host or "")
-    except ValueError:
-        return (host or "unknown")[:64]
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
 
 
 def admit(session: Session, address: str, account: str, *, max_failures: int, window: timedelta,

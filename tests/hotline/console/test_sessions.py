@@ -5,6 +5,7 @@ On SQLite and PostgreSQL (the ``client`` fixture of tests/hotline/conftest.py).
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -20,7 +21,6 @@ from hotline.db import Database
 from hotline.domain.models import AuditEntry, ConsoleSession, LoginFailure, Role
 from hotline.domain.sessions import KEEP_PER_MEMBER
 from hotline.domain.staff import add_staff
-from hotline.domain.throttle import client_key
 from tests.hotline.console.test_routes import BROWSER_ARGS, DOCS, chromium_or_skip, csrf_of, login
 
 ADMIN = {"Authorization": f"Bearer {DEV_OPERATOR_TOKEN}"}
@@ -229,11 +229,29 @@ def test_sign_in_audit_holds_no_token_text(client: TestClient) -> None:
         assert secret not in stored
 
 
-def test_ipv6_clients_count_by_their_64() -> None:
-    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
-    assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
-    assert client_key("::ffff:198.51.100.4") == client_key("198.51.100.4") == "198.51.100.4"
-    assert client_key(None) == "unknown" and client_key("testclient") == "testclient"
+def test_forwarded_addresses_count_only_from_trusted_proxies_and_ipv6_by_its_64(
+        app_factory: Callable[..., FastAPI], database_url: str) -> None:
+    app = app_factory(database_url, trusted_proxies=("10.0.0.0/8",))
+    direct = TestClient(app, client=("198.51.100.9", 1000))
+    for n in range(5):  # a client cannot dodge the throttle by making up X-Forwarded-For headers
+        bad = direct.post("/console/login", data={"token": "x"}, headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        assert bad.status_code == 401
+    assert direct.post("/console/login", data={"token": "x"}).status_code == 429
+    proxy = TestClient(app, client=("10.1.2.3", 1000))  # behind the proxy: the client it names is counted
+    bad_attempts_via(proxy, 5, "2001:db8:1:2::1")
+    assert login_via(proxy, "2001:db8:1:2:ffff::9").status_code == 429  # the same /64
+    assert login_via(proxy, "2001:db8:1:3::1").status_code == 303
+    assert login_via(proxy, "198.51.100.10").status_code == 303
+
+
+def login_via(proxy: TestClient, forwarded_for: str, token: str = DEV_OPERATOR_TOKEN) -> httpx.Response:
+    return proxy.post("/console/login", data={"token": token}, headers={"X-Forwarded-For": forwarded_for},
+                      follow_redirects=False)
+
+
+def bad_attempts_via(proxy: TestClient, n: int, forwarded_for: str) -> None:
+    for _ in range(n):
+        assert login_via(proxy, forwarded_for, "wrong-token").status_code == 401
 
 
 # --- The staff page --------------------------------------------------------------------------------
