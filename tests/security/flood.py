@@ -3,7 +3,8 @@
 
 Keeps ``--in-flight`` messages to ``--sender`` open at all times, spread over the source addresses (so
 the REST channel's per-address limit does not stop the flood before Rasa's message gate sees it), prints
-``ready`` once the first wave is out, stops when its standard input closes, and prints a JSON summary:
+``ready`` once the first wave has come back (every connection is open and the flood is at full strength),
+stops when its standard input closes, and prints a JSON summary:
 how many messages were answered, refused in silence, refused with the "slow down" notice, or stopped by
 the address limit.
 """
@@ -34,12 +35,9 @@ async def flood(url: str, sender: str, in_flight: int, sources: list[str], key: 
     clients = [httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address=s), timeout=60, trust_env=False,
                                  limits=httpx.Limits(max_connections=in_flight)) for s in sources]
     stop = asyncio.Event()
-    started = 0
     pick = cycle(clients)
 
     async def one() -> None:
-        nonlocal started
-        started += 1
         try:
             response = await next(pick).post(url, json={"sender": sender, "message": "/greet"},
                                              headers={"Authorization": f"Bearer {key}"})
@@ -57,7 +55,7 @@ async def flood(url: str, sender: str, in_flight: int, sources: list[str], key: 
 
     workers = [asyncio.create_task(worker()) for _ in range(in_flight)]
     watcher = asyncio.create_task(until_stdin_closes())
-    while started < in_flight:
+    while sum(counts.values()) < in_flight:
         await asyncio.sleep(0.01)
     print("ready", flush=True)
     await watcher

@@ -128,6 +128,7 @@ def test_a_flood_on_one_conversation_does_not_delay_other_residents(stack: Stack
     """
     quiet = turn_seconds(stack, [unique("baseline") for _ in range(2)], 8)
     target = unique("flood-target")
+    flood_started = time.perf_counter()
     flood = subprocess.Popen(
         [sys.executable, "-m", "tests.security.flood", "--url", f"{stack.rasa_url}/webhooks/rest/webhook",
          "--sender", target, "--in-flight", "200", "--sources", FLOOD_SOURCES],
@@ -142,9 +143,12 @@ def test_a_flood_on_one_conversation_does_not_delay_other_residents(stack: Stack
         flood.stdin.close()
         summary = flood.stdout.read().strip()
         flood.wait(timeout=120)
+    flooded = time.perf_counter() - flood_started
     counts = Counter(json.loads(summary.splitlines()[-1]))
     print(f"\nfairness: quiet {figures(quiet)}; while one sender id had 200 messages in flight: {figures(loaded)}")
-    print(f"flood during {during:.1f} s: {sum(counts.values())} messages, {dict(counts)}")
-    assert counts["answered"] <= 10 + during / 2 + 3, counts  # burst 10, then 30 a minute
+    print(f"flood: {sum(counts.values())} messages in {flooded:.1f} s ({during:.1f} s of them measured): "
+          f"{dict(counts)}")
+    assert sum(counts.values()) >= 2 * 200, counts  # it went on for the whole measurement
+    assert counts["answered"] <= 10 + flooded / 2 + 1, counts  # burst 10, then 30 a minute
     assert p95(loaded) < 0.5, figures(loaded)
 
