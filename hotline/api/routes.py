@@ -1,5 +1,6 @@
 """/api/: tickets for staff, a resident's own tickets for the assistant, category suggestions."""
 
+import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -8,15 +9,16 @@ from starlette.concurrency import run_in_threadpool
 from bot.lang import Lang
 from hotline.api.auth import Admin, Assistant, Rater, StaffReader, StaffWriter
 from hotline.api.rates_view import rates_view
-from hotline.api.schemas import SatisfactionIn, StaffIn, StaffOut, SuggestIn, UpdateIn
+from hotline.api.schemas import ResidentIn, SatisfactionIn, StaffIn, StaffOut, SuggestIn, UpdateIn
 from hotline.api.views import ticket_detail, ticket_summary
-from hotline.deps import BackendDep
+from hotline.deps import Backend, BackendDep
 from hotline.domain.audit import audit_entries
+from hotline.domain.errors import BadRequest, NotFound
 from hotline.domain.lifecycle import Rating
 from hotline.domain.models import Status
 from hotline.domain.queries import TicketFilter, count_tickets, find_tickets, resident_tickets
 from hotline.domain.rates import GroupBy, ticket_rates
-from hotline.domain.staff import add_staff, list_staff, revoke_staff
+from hotline.domain.staff import SERVICE, add_staff, list_staff, revoke_staff
 from hotline.domain.tickets import load_ticket, utcnow
 from hotline.open311.intake import parse_datetime
 from hotline.open311.views import w3c
@@ -77,13 +79,27 @@ async def post_update(backend: BackendDep, principal: StaffWriter, service_reque
 @router.post("/tickets/{service_request_id}/satisfaction")
 async def post_satisfaction(backend: BackendDep, principal: Rater, service_request_id: str,
                             body: SatisfactionIn) -> dict[str, Any]:
+    if principal.role == SERVICE:  # the assistant rates only for the resident who owns the ticket
+        await run_in_threadpool(_check_owner, backend, service_request_id, body.resident)
     rating = Rating(resolved=body.resolved, rating=body.rating, comment=body.comment)
-    actor = "resident" if principal.role == "service" else f"{principal.role}:{principal.name}"
+    actor = "resident" if principal.role == SERVICE else f"{principal.role}:{principal.name}"
     ticket = await run_in_threadpool(backend.lifecycle.rate, service_request_id, rating,
                                      language=body.language.value, actor=actor)
     return {"service_request_id": ticket.service_request_id, "status": ticket.status,
             "satisfaction": [{"resolved": s.resolved, "rating": s.rating, "at": w3c(s.created_at)}
                              for s in ticket.satisfaction]}
+
+
+def _check_owner(backend: Backend, service_request_id: str, resident: ResidentIn | None) -> None:
+    """Raises NotFound unless ``resident`` filed the ticket (a stranger learns nothing, not even that it exists)."""
+    if resident is None:
+        raise BadRequest("resident (channel, channel_user_id) is required when the assistant rates a ticket")
+    with backend.db.read() as session:
+        ticket = load_ticket(session, service_request_id)
+        owner = (ticket.channel, ticket.channel_user_id)
+    if not (owner[0] == resident.channel and owner[1] is not None
+            and hmac.compare_digest(owner[1].encode(), resident.channel_user_id.encode())):
+        raise NotFound(f"service request {service_request_id} not found")
 
 
 @router.get("/rates")

@@ -32,7 +32,15 @@ class UpdateIn(StrictModel):
     note_language: Lang = Lang.ZH
 
 
+class ResidentIn(StrictModel):
+    """The conversation the assistant acts for: the backend checks the ticket is theirs."""
+
+    channel: Annotated[str, Field(min_length=1, max_length=32)]
+    channel_user_id: Annotated[str, Field(min_length=1, max_length=128)]
+
+
 class SatisfactionIn(StrictModel):
+    resident: ResidentIn | None = None  # required when the assistant (role "service") rates
     resolved: bool
     rating: Annotated[int | None, Field(ge=1, le=5)] = None
     comment: Annotated[str, AfterValidator(_comment)] = ""
