@@ -123,6 +123,7 @@ def queue(request: Request, backend: BackendDep) -> Response:
     f = TicketFilter(statuses=(chosen["status"],) if chosen["status"] else (), department=chosen["department"] or None,
                      district_code=chosen["district"] or None, text=chosen["q"] or None,
                      needs_multilingual_operator=True if chosen["multilingual"] else None,
+                     redacted_search=not staff[1].sees_personal_data,  # analysts: no search by personal data
                      limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
     total = count_tickets(backend.db, f)
     rows = [{**ticket_summary(t, backend, staff[1], lang), "overdue": overdue(t)} for t in find_tickets(backend.db, f)]

@@ -140,6 +140,17 @@ def test_analyst_sees_redacted_text_and_no_update_form(client: TestClient) -> No
     assert refused.status_code == 403
 
 
+def test_an_analysts_queue_search_finds_nothing_by_personal_data(client: TestClient) -> None:
+    """Issue 13: the console's search, like /api's, looks only at de-identified text for analysts."""
+    request_id = new_ticket(client, description=f"路灯坏了，请回电 {PHONE}")
+    backend = client.app.state.backend  # type: ignore[attr-defined]
+    login(client, add_staff(backend.db, name="ana-search", role=Role.ANALYST))
+    assert request_id not in client.get("/console/", params={"q": PHONE}).text
+    assert request_id in client.get("/console/", params={"q": "路灯坏了"}).text
+    login(client)
+    assert request_id in client.get("/console/", params={"q": PHONE}).text  # operators still find it
+
+
 def test_an_update_needs_the_csrf_token(client: TestClient) -> None:
     request_id = new_ticket(client)
     login(client)
