@@ -1,12 +1,14 @@
 """The one place where the backend is built and wired (composition root)."""
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.errors import InvalidText
@@ -50,6 +52,16 @@ def make_relay(backend: Backend) -> OutboxRelay:
     return OutboxRelay(backend.db, client, stream=backend.settings.events_stream)
 
 
+# Characters XML 1.0 cannot carry; error descriptions quote the input, which may hold them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def error_response(request: Request, status_code: int, description: str) -> Response:
+    """The Open311 error body in the format of the request's path, readable whatever the input held."""
+    return render_error(error_format(request.url.path), status_code,  # type: ignore[arg-type]
+                        _NOT_XML.sub("\ufffd", description))
+
+
 def make_filing_limits(settings: Settings) -> FilingLimits:
     policy = FilingPolicy(
         per_client=settings.address_rate_per_minute, per_assistant_key=settings.key_rate_per_minute,
@@ -90,27 +102,34 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
 
     @app.exception_handler(BackendError)
     async def backend_error(request: Request, exc: BackendError) -> Response:
-        return render_error(error_format(request.url.path), exc.status_code, exc.description)  # type: ignore[arg-type]
+        return error_response(request, exc.status_code, exc.description)
 
     @app.exception_handler(RecursionError)
     async def too_deep(request: Request, exc: RecursionError) -> Response:
         # Only input nested deeper than any parser here allows gets this far: the client's error.
-        return render_error(error_format(request.url.path), 400, "the input is nested too deeply")  # type: ignore[arg-type]
+        return error_response(request, 400, "the input is nested too deeply")
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A number (an offset of 2**64) or a value the database cannot hold: the input's fault, but logged,
+        # since a bound belongs in the route's validation.
+        log.warning("%s %s: value out of range: %s", request.method, request.url.path, str(exc).splitlines()[0])
+        return error_response(request, 400, "a value in the request is out of range")
 
     @app.exception_handler(InvalidText)
     async def invalid_text(request: Request, exc: InvalidText) -> Response:
-        return render_error(error_format(request.url.path), 400, str(exc))  # type: ignore[arg-type]
+        return error_response(request, 400, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return render_error(error_format(request.url.path), 422,  # type: ignore[arg-type]
-                            f"{where}: {first.get('msg', 'invalid')}".strip(": "))
+        return error_response(request, 422, f"{where}: {first.get('msg', 'invalid')}".strip(": "))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return render_error(error_format(request.url.path), exc.status_code, str(exc.detail))  # type: ignore[arg-type]
+        return error_response(request, exc.status_code, str(exc.detail))
 
     return app
 

@@ -56,7 +56,27 @@ def service_definition(backend: BackendDep, service_code: str, fmt: str, locale:
     return render_object(form, "service_definition", definition_view(category, lang_of(locale)))
 
 
-@router.post("/requests.{fmt}")
+_TEXT = {"type": "string"}
+_FIELDS = {
+    "type": "object",
+    "required": ["api_key", "service_code", "description"],
+    "properties": {
+        **{name: _TEXT for name in ("api_key", "service_code", "description", "address_string", "email", "phone",
+                                    "media_url", "language", "channel", "channel_user_id", "first_name",
+                                    "last_name", "device_id", "account_id")},
+        "lat": {"type": "number"}, "long": {"type": "number"},
+    },
+    "additionalProperties": True,  # attribute[code] (form) or an "attribute" object of codes (JSON)
+}
+# The handler reads the raw body (form, JSON or XML: hotline.open311.bodies); this tells clients and the
+# fuzzer (tests/hotline/test_schema_fuzz.py) what it takes.
+CREATE_REQUEST_BODY = {"requestBody": {"required": True, "content": {
+    "application/x-www-form-urlencoded": {"schema": _FIELDS},
+    "application/json": {"schema": _FIELDS},
+}}}
+
+
+@router.post("/requests.{fmt}", openapi_extra=CREATE_REQUEST_BODY)
 async def create_request(
     backend: BackendDep,
     request: Request,

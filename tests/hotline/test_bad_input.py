@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from bot.taxonomy import load_taxonomy
 from hotline.app import create_app
-from hotline.config import DEV_API_KEY, Settings
+from hotline.config import DEV_API_KEY, DEV_OPERATOR_TOKEN, Settings
 from tests.doubles.samples import required_answers
 from tests.hotline.conftest import fresh_postgres_database
 
@@ -86,6 +86,8 @@ CASES: dict[str, Case] = {
     "api_key number": valid_with(api_key=12345),
     "api_key lone surrogate": post_json('{"api_key": "\\ud800"}'),
     "attribute not an object": valid_with(attribute=[1, 2]),
+    "control character in a JSON key, answered in XML": post_json('{"\\u0001\\ud800": {"a": 1}}',
+                                                                  "/open311/v2/requests.xml"),
     "attribute value object": valid_with(attribute={"x": {"y": 1}}),
     "suggest list body": post_json("[1]", "/api/categories/suggest"),
     "suggest text number": post_json('{"text": 5}', "/api/categories/suggest"),
@@ -164,6 +166,13 @@ def test_bad_input_gets_a_readable_4xx(anonymous: TestClient, case: Case) -> Non
     if case.status is not None:
         assert response.status_code == case.status, response.text[:300]
     assert readable_error(response).strip()
+
+
+@pytest.mark.parametrize("path", ["/api/tickets", "/api/audit"])
+def test_staff_reads_with_an_offset_past_any_integer_column_get_a_400(anonymous: TestClient, path: str) -> None:
+    """Found by tests/hotline/test_schema_fuzz.py: SQLite and PostgreSQL refuse integers past 2**63."""
+    response = anonymous.get(f"{path}?offset={2**64}", headers={"Authorization": f"Bearer {DEV_OPERATOR_TOKEN}"})
+    assert response.status_code == 400 and "out of range" in readable_error(response)
 
 
 def test_a_valid_request_still_files(anonymous: TestClient) -> None:
