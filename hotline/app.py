@@ -4,6 +4,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import redis
 from fastapi import FastAPI, Request, Response
@@ -42,7 +43,8 @@ def build_backend(settings: Settings) -> Backend:
     gazetteer = load_gazetteer(settings.data_dir)
     return Backend(
         settings=settings, db=db, taxonomy=taxonomy, gazetteer=gazetteer,
-        desk=TicketDesk(db, taxonomy, gazetteer), lifecycle=Lifecycle(db),
+        desk=TicketDesk(db, taxonomy, gazetteer, merge_window=timedelta(minutes=settings.urgent_merge_minutes)),
+        lifecycle=Lifecycle(db),
         suggester=CategorySuggester(taxonomy),
     )
 

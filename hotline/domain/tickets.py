@@ -5,9 +5,9 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -18,10 +18,12 @@ from hotline.domain.errors import BadRequest, Conflict, NotFound
 from hotline.domain.events import TICKET_CREATED, record_event
 from hotline.domain.models import Status, Ticket, TicketUpdate
 from hotline.domain.privacy import public_text
-from hotline.domain.routing import route
+from hotline.domain.queries import OPEN311_CLOSED
+from hotline.domain.routing import URGENT, route
 
 Clock = Callable[[], datetime]
 AttributeValue = str | list[str]
+MERGED_REPORT = "merged-report"  # the actor of a timeline row that records a report merged into the ticket
 
 
 def utcnow() -> datetime:
@@ -78,17 +80,24 @@ def load_ticket(session: Session, service_request_id: str) -> Ticket:
 class TicketDesk:
     """Files new service requests: routes them and records the first timeline row and event."""
 
-    def __init__(self, db: Database, taxonomy: Taxonomy, gazetteer: Gazetteer, clock: Clock = utcnow) -> None:
+    def __init__(self, db: Database, taxonomy: Taxonomy, gazetteer: Gazetteer, clock: Clock = utcnow,
+                 merge_window: timedelta = timedelta(minutes=10)) -> None:
         self.db = db
         self.taxonomy = taxonomy
         self.gazetteer = gazetteer
         self.clock = clock
+        self.merge_window = merge_window  # urgent reports from one source this close join one ticket
 
-    def file(self, request: NewRequest, *, idempotency_key: str | None = None) -> tuple[Ticket, bool]:
+    def file(self, request: NewRequest, *, idempotency_key: str | None = None,
+             source: str | None = None) -> tuple[Ticket, bool]:
         """File ``request``; with an idempotency key, a repeat returns the first ticket.
 
+        An urgent request from a ``source`` (a digest of who sent it) that filed an urgent ticket
+        with the same service code less than ``merge_window`` ago, still open, is merged into that
+        ticket: its text becomes a timeline row (actor ``merged-report``) and that ticket is returned.
+
         Returns:
-            The ticket and whether this call created it.
+            The ticket and whether this call created it (False for a replay or a merge).
 
         Raises:
             BadRequest: unknown service code.
@@ -104,8 +113,12 @@ class TicketDesk:
                 return existing, False
         try:
             with self.db.write() as session, session.begin():
+                merged = self._merge(session, request, source) if source and category.urgent else None
+                if merged is not None:
+                    return merged, False
                 ticket = self._insert(session, request, category_code=category.code,
                                       idempotency_key=idempotency_key, fingerprint=fingerprint)
+                ticket.source_key = source
             return ticket, True
         except IntegrityError:
             # A concurrent retry with the same key won the race: answer with its ticket.
@@ -123,6 +136,27 @@ class TicketDesk:
             Conflict: the key was used before for a different request.
         """
         return self._by_key(idempotency_key, request.fingerprint())
+
+    def _merge(self, session: Session, request: NewRequest, source: str) -> Ticket | None:
+        """Add ``request`` to the source's recent open urgent ticket of the same service, if there is one."""
+        if session.get_bind().dialect.name == "postgresql":  # one source at a time, on every machine
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(source[:15], 16)})
+        now = self.clock()
+        ticket = session.scalars(
+            select(Ticket).where(Ticket.source_key == source, Ticket.service_code == request.service_code,
+                                 Ticket.priority == URGENT, Ticket.status.not_in(OPEN311_CLOSED),
+                                 Ticket.requested_at > now - self.merge_window)
+            .order_by(Ticket.id.desc()).limit(1)
+        ).first()
+        if ticket is None:
+            return None
+        repeated = request.description == ticket.description or any(
+            u.actor == MERGED_REPORT and u.note == request.description for u in ticket.updates)
+        if not repeated:  # a retry of a report already recorded adds nothing
+            ticket.updates.append(TicketUpdate(status=ticket.status, note=request.description,
+                                               note_language=request.language, actor=MERGED_REPORT, created_at=now))
+            ticket.updated_at = now
+        return ticket
 
     def _by_key(self, key: str, fingerprint: str) -> Ticket | None:
         with self.db.read() as session:

@@ -13,7 +13,7 @@ from hotline.domain.models import Status, Ticket
 from hotline.domain.queries import TicketFilter, find_tickets, ticket_by_token, updates_between
 from hotline.open311.bodies import decode_body
 from hotline.open311.formats import FORMATS, Format, render, render_error, render_object
-from hotline.open311.intake import idempotency_key, parse_datetime, parse_new_request
+from hotline.open311.intake import idempotency_key, parse_datetime, parse_new_request, source_key
 from hotline.open311.media import SAFE_HEADERS, check_link, fetch_media, media_link
 from hotline.open311.views import definition_view, request_view, service_view, update_view, w3c
 from hotline.rate_limits import filing_limits, known_key, resident_of
@@ -98,17 +98,21 @@ async def create_request(
     # Over the limit, a replay of a request already filed is still answered: it files nothing new.
     if wait is not None and (key is None or await run_in_threadpool(backend.desk.replay, new_request, key) is None):
         return too_many(form, wait)
-    ticket, created = await run_in_threadpool(backend.desk.file, new_request, idempotency_key=key)
+    source = source_key(new_request, api_key=api_key, address=address)
+    ticket, created = await run_in_threadpool(backend.desk.file, new_request, idempotency_key=key, source=source)
+    merged = not created and (key is None or ticket.idempotency_key != key)
     body = {
         "service_request_id": ticket.service_request_id,
         "token": ticket.token,
-        "service_notice": _notice(ticket.priority, new_request.language),
+        "service_notice": _notice(ticket.priority, new_request.language, merged=merged),
         "account_id": None,
         "expected_datetime": w3c(ticket.resolution_due),
     }
     response = render(form, "service_requests", "request", [body], status_code=201 if created else 200)
     if key is not None:
-        response.headers["Idempotent-Replayed"] = "false" if created else "true"
+        response.headers["Idempotent-Replayed"] = "false" if created or merged else "true"
+    if merged:
+        response.headers["X-Merged-Into"] = ticket.service_request_id
     return response
 
 
@@ -119,14 +123,18 @@ def too_many(form: Format, retry_after: int) -> Response:
     return response
 
 
-def _notice(priority: str, lang: str) -> str:
+def _notice(priority: str, lang: str, *, merged: bool = False) -> str:
     notices = {
-        "zh": ("您的诉求已受理，将按时限办理。", "紧急诉求已受理，将优先处置。"),
+        "zh": ("您的诉求已受理，将按时限办理。", "紧急诉求已受理，将优先处置。",
+               "您刚才已报告同一紧急情况，本次报告已并入该诉求，将优先处置。"),
         "en": ("Your appeal has been received and will be handled within the time limit.",
-               "Your urgent appeal has been received and will be handled first."),
-        "ja": ("ご要望を受け付けました。期限内に対応します。", "緊急のご要望を受け付けました。優先して対応します。"),
+               "Your urgent appeal has been received and will be handled first.",
+               "You reported this emergency a moment ago: this report was merged into that appeal, "
+               "which is handled first."),
+        "ja": ("ご要望を受け付けました。期限内に対応します。", "緊急のご要望を受け付けました。優先して対応します。",
+               "先ほど同じ緊急のご報告を受け付けています。今回のご報告はそちらに統合し、優先して対応します。"),
     }
-    return notices[lang][1 if priority == "urgent" else 0]
+    return notices[lang][2 if merged else 1 if priority == "urgent" else 0]
 
 
 @router.get("/requests.{fmt}")
