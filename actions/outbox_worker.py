@@ -78,7 +78,8 @@ class OutboxWorker:
         """Ask Rasa to tell the resident; a failure here does not re-file (the ticket exists)."""
         try:
             response = await self.rasa.post(
-                f"/conversations/{quote(appeal.sender_id, safe='')}/trigger_intent",
+                # Rasa (Sanic) does not decode path parameters: ":" of rest:<name>:<sender> stays as is
+                f"/conversations/{quote(appeal.sender_id, safe=':@')}/trigger_intent",
                 params={"output_channel": appeal.output_channel}, headers=self.rasa_tokens.header(),
                 json={"name": "EXTERNAL_appeal_filed",
                       "entities": {"ticket_id": ticket_id, "reference": appeal.reference}},

@@ -113,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"refusing to start: {error}", file=sys.stderr)
         return 2
     from assistant.gate import install_gate
+    from assistant.jwt_guard import apply_jwt_guard
 
     install_gate()
+    apply_jwt_guard()
     # Sanic's own body limit (100 MB by default) for every route; the connectors check tighter ones.
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_REQUEST_BYTES))
     if not base.is_file():

@@ -312,7 +312,7 @@ async def check_paths(rasa_url: str, auth: Callable[[], dict[str, str]], senders
 
     async with httpx.AsyncClient(timeout=60) as client:
         for sender, language in senders:
-            conversation = quote(Stack.rest_conversation(sender), safe="")
+            conversation = quote(Stack.rest_conversation(sender), safe=":@")
             tracker = (await client.get(f"{rasa_url}/conversations/{conversation}/tracker", headers=auth())).json()
             intents = [(e.get("parse_data") or {}).get("intent", {}).get("name")
                        for e in tracker.get("events", []) if e.get("event") == "user"]

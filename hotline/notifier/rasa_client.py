@@ -52,7 +52,8 @@ class RasaClient:
         """
         try:
             response = await self.http.post(
-                f"/conversations/{quote(sender_id, safe='')}/trigger_intent",
+                # Rasa (Sanic) does not decode path parameters: ":" and "@" stay as they are
+                f"/conversations/{quote(sender_id, safe=':@')}/trigger_intent",
                 params={"output_channel": output_channel},
                 json={"name": intent, "entities": entities}, headers=self.tokens.header(),
             )
