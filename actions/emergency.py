@@ -27,6 +27,7 @@ KINDS: tuple[tuple[str, re.Pattern[str], tuple[str, ...], str], ...] = (
                            re.I), ("medical",), "emergency_referred"),
 )
 EXACT_LOCATION_LIMIT = 200
+REPORTER = re.compile(r"[0-9a-f]{32}")  # channels/webchat/sessions.py reporter_digest
 
 
 def classify(text: str) -> tuple[tuple[str, ...], str]:
@@ -55,6 +56,9 @@ class ActionHandleEmergency(Action):
             "channel": channel, "channel_user_id": user_id,
             "attribute[people_at_risk]": "unknown", "attribute[exact_location]": text[:EXACT_LOCATION_LIMIT],
         }
+        reporter = ((tracker.latest_message or {}).get("metadata") or {}).get("reporter")
+        if isinstance(reporter, str) and REPORTER.fullmatch(reporter):
+            fields["reporter"] = reporter  # the web chat's network: a flood from one network merges
         message_id = str((tracker.latest_message or {}).get("message_id") or text)
         key = "assistant-emergency:" + hashlib.sha256(f"{tracker.sender_id}|{message_id}".encode()).hexdigest()[:32]
         await file_or_queue(dispatcher, tracker, fields, key, filed_response="msg_emergency_logged")

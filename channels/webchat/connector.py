@@ -43,7 +43,7 @@ from socketio import AsyncServer
 from channels.kit.notices import slow_down_notice
 from channels.kit.rate_limit import Limit, RateLimiter
 from channels.webchat.catchup import missed, page_messages
-from channels.webchat.sessions import issue, session_key, verified_id
+from channels.webchat.sessions import issue, reporter_digest, session_key, verified_id
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +198,10 @@ class WebChatInput(SocketIOInput):
             if await messages.wait_for(address(sid)) > 0:
                 await slow_down(sid, data.get("message"))
                 return
-            await handle_message(sid, {**data, "session_id": session_id})
+            # The page's own metadata is not passed on; the connector says which network it came
+            # from (a keyed digest, never the address), so an emergency flood from one network merges.
+            metadata = {"reporter": reporter_digest(address(sid), key)}
+            await handle_message(sid, {**data, "session_id": session_id, self.metadata_key: metadata})
 
         sio.on("session_request", session_request, namespace=namespace)
         sio.on(self.user_message_evt, user_message, namespace=namespace)

@@ -39,6 +39,11 @@ def token_for(session_id: str, key: bytes) -> str:
     return f"{session_id}.{_signature(session_id, key)}"
 
 
+def reporter_digest(address: str, key: bytes) -> str:
+    """Which network a page writes from, as a keyed digest (the backend merges urgent floods by it)."""
+    return hmac.new(key, f"reporter|{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def verified_id(token: object, key: bytes) -> str | None:
     """The conversation id of a token this server issued, else None."""
     if not isinstance(token, str):
