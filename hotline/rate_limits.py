@@ -16,6 +16,12 @@ Who is counted:
   resident (``channel`` + ``channel_user_id``) is counted per resident instead;
 - the API key: the assistant's keys have their own, higher limit.
 
+Refused requests take nothing from a bucket (the wait does not grow while a client keeps trying),
+but requests with an unknown API key do count against their address (guessing keys is a flood too).
+An idempotent replay is never refused more than a new request: it is counted like one, and when
+over the limit a replay of a request already filed is still answered with its ticket, since it
+files nothing (``hotline.open311.routes.create_request``; the appeal outbox worker relies on it).
+
 Redis keys hold a SHA-256 of the client or key, never the address or the key itself.
 """
 
