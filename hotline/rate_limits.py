@@ -211,6 +211,10 @@ class FilingLimits:
         peer = request.client.host if request.client else None
         return client_address(peer, request.headers.getlist("x-forwarded-for"), self.policy.trusted_proxies)
 
+    def names_residents(self, api_key: str | None) -> bool:
+        """Whether ``api_key`` is one of the assistant's, whose word on a request's resident is taken."""
+        return api_key is not None and api_key in self.policy.assistant_keys
+
     def retry_after(self, *, address: str, api_key: str | None, resident: tuple[str, str] | None) -> int | None:
         """Take one request from the caller's buckets; None if it may go on, else whole seconds to wait.
 
@@ -220,7 +224,7 @@ class FilingLimits:
             resident: ``(channel, channel_user_id)`` as sent; counted instead of the address only
                 when the key is one of the assistant's.
         """
-        assistant = api_key is not None and api_key in self.policy.assistant_keys
+        assistant = self.names_residents(api_key)
         client = _digest("resident", *resident) if assistant and resident else _digest("address",
                                                                                        address_bucket(address))
         buckets = [(f"{PREFIX}client:{client}", self.policy.per_client)]

@@ -119,12 +119,14 @@ def _language(raw: str) -> tuple[str, str | None]:
         return Lang.EN.value, primary
 
 
-def source_key(request: NewRequest, *, api_key: str, address: str) -> str:
-    """Who sent ``request``, as a SHA-256 hex digest: the channel user when given, else the API key and address.
+def source_key(request: NewRequest, *, api_key: str, address: str, names_resident: bool) -> str:
+    """Who sent ``request``, as a SHA-256 hex digest: the channel user, else the API key and address.
 
-    The address is keyed with the API key (HMAC), so the stored digest does not give the address away.
+    Only a caller trusted to name residents (``names_resident``: the assistant's keys) is taken at
+    its word about the channel user. The address is keyed with the API key (HMAC), so the stored
+    digest does not give the address away.
     """
-    if request.channel and request.channel_user_id:
+    if names_resident and request.channel and request.channel_user_id:
         return hashlib.sha256(f"{request.channel}\x1f{request.channel_user_id}".encode()).hexdigest()
     return hmac.new(api_key.encode(), address.encode(), hashlib.sha256).hexdigest()
 

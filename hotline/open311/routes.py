@@ -98,7 +98,7 @@ async def create_request(
     # Over the limit, a replay of a request already filed is still answered: it files nothing new.
     if wait is not None and (key is None or await run_in_threadpool(backend.desk.replay, new_request, key) is None):
         return too_many(form, wait)
-    source = source_key(new_request, api_key=api_key, address=address)
+    source = source_key(new_request, api_key=api_key, address=address, names_resident=limits.names_residents(api_key))
     ticket, created = await run_in_threadpool(backend.desk.file, new_request, idempotency_key=key, source=source)
     merged = not created and (key is None or ticket.idempotency_key != key)
     body = {

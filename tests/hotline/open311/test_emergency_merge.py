@@ -101,6 +101,21 @@ def test_without_a_channel_the_source_is_the_api_key_and_the_address(app: FastAP
     assert len(tickets(app)) == 2
 
 
+def test_only_the_assistant_names_the_resident_a_report_comes_from(database_url: str) -> None:
+    """Another key's channel user is not taken at its word: its reports merge by key and address only."""
+    partner = "partner-app-key-0123456789"
+    app = make_app(database_url, api_keys=frozenset({DEV_API_KEY, partner}),
+                   assistant_api_keys=frozenset({DEV_API_KEY}))
+    category = urgent(app)
+    with TestClient(app) as client, TestClient(app, client=("198.51.100.30", 1)) as elsewhere:
+        resident = report(client, category, 0, **RESIDENT)
+        posing = report(elsewhere, category, 1, api_key=partner, **RESIDENT)
+        again = report(elsewhere, category, 2, api_key=partner, channel="wechat", channel_user_id="o-other")
+    assert (resident.status_code, posing.status_code, again.status_code) == (201, 201, 200)
+    assert "X-Merged-Into" not in posing.headers
+    assert again.headers["X-Merged-Into"] == posing.json()[0]["service_request_id"]
+
+
 def test_two_residents_get_two_tickets(app: FastAPI) -> None:
     category = urgent(app)
     with TestClient(app) as client:
