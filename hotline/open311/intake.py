@@ -119,13 +119,35 @@ def _language(raw: str) -> tuple[str, str | None]:
         return Lang.EN.value, primary
 
 
-def source_key(request: NewRequest, *, api_key: str, address: str, names_resident: bool) -> str:
-    """Who sent ``request``, as a SHA-256 hex digest: the channel user, else the API key and address.
+REPORTER = re.compile(r"[0-9a-f]{32}")
+
+
+def reporter_of(fields: dict[str, object]) -> str | None:
+    """The optional ``reporter`` extension: the network an anonymous web chat wrote from (a digest).
+
+    Raises:
+        BadRequest: it is there but not 32 lowercase hex digits.
+    """
+    value = fields.pop("reporter", None)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not REPORTER.fullmatch(value):
+        raise BadRequest("reporter must be 32 lowercase hex digits")
+    return value
+
+
+def source_key(request: NewRequest, *, api_key: str, address: str, names_resident: bool,
+               reporter: str | None = None) -> str:
+    """Who sent ``request``, as a SHA-256 hex digest: the reporter's network or the channel user, else
+    the API key and address.
 
     Only a caller trusted to name residents (``names_resident``: the assistant's keys) is taken at
-    its word about the channel user. The address is keyed with the API key (HMAC), so the stored
+    its word about the reporter's network (anonymous web chat sessions from one network are one
+    source) and the channel user. The address is keyed with the API key (HMAC), so the stored
     digest does not give the address away.
     """
+    if names_resident and reporter:
+        return hashlib.sha256(f"reporter\x1f{reporter}".encode()).hexdigest()
     if names_resident and request.channel and request.channel_user_id:
         return hashlib.sha256(f"{request.channel}\x1f{request.channel_user_id}".encode()).hexdigest()
     return hmac.new(api_key.encode(), address.encode(), hashlib.sha256).hexdigest()

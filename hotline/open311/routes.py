@@ -13,7 +13,7 @@ from hotline.domain.models import Status, Ticket
 from hotline.domain.queries import TicketFilter, find_tickets, ticket_by_token, updates_between
 from hotline.open311.bodies import decode_body
 from hotline.open311.formats import FORMATS, Format, render, render_error, render_object
-from hotline.open311.intake import idempotency_key, parse_datetime, parse_new_request, source_key
+from hotline.open311.intake import idempotency_key, parse_datetime, parse_new_request, reporter_of, source_key
 from hotline.open311.media import SAFE_HEADERS, check_link, fetch_media, media_link
 from hotline.open311.views import definition_view, request_view, service_view, update_view, w3c
 from hotline.rate_limits import filing_limits, known_key, resident_of
@@ -93,12 +93,14 @@ async def create_request(
         return too_many(form, wait)
     if api_key is None:
         raise Forbidden("a valid api_key is required to submit service requests")
+    reporter = reporter_of(fields)
     new_request = parse_new_request(fields, backend.taxonomy)
     key = idempotency_key(idempotency_key_header)
     # Over the limit, a replay of a request already filed is still answered: it files nothing new.
     if wait is not None and (key is None or await run_in_threadpool(backend.desk.replay, new_request, key) is None):
         return too_many(form, wait)
-    source = source_key(new_request, api_key=api_key, address=address, names_resident=limits.names_residents(api_key))
+    source = source_key(new_request, api_key=api_key, address=address, names_resident=limits.names_residents(api_key),
+                        reporter=reporter)
     ticket, created = await run_in_threadpool(backend.desk.file, new_request, idempotency_key=key, source=source)
     merged = not created and (key is None or ticket.idempotency_key != key)
     body = {

@@ -126,6 +126,25 @@ def test_two_residents_get_two_tickets(app: FastAPI) -> None:
     assert len(tickets(app)) == 3
 
 
+def test_anonymous_web_chat_sessions_from_one_network_merge(app: FastAPI) -> None:
+    """Issue 13: ten "fire" messages from ten new web chat sessions on one network are one urgent ticket.
+
+    The web chat sends the network as ``reporter`` (a digest, channels/webchat/sessions.py); another
+    network's report, and a malformed reporter, are their own.
+    """
+    category = urgent(app)
+    network, other = "a" * 32, "b" * 32
+    with TestClient(app) as client:
+        answers = [report(client, category, n, channel="webchat", channel_user_id=f"{n:032x}", reporter=network)
+                   for n in range(10)]
+        elsewhere = report(client, category, 0, channel="webchat", channel_user_id="f" * 32, reporter=other)
+        malformed = report(client, category, 0, channel="webchat", channel_user_id="e" * 32, reporter="not-hex")
+    assert [r.status_code for r in answers] == [201] + [200] * 9
+    assert {r.json()[0]["service_request_id"] for r in answers} == {answers[0].json()[0]["service_request_id"]}
+    assert elsewhere.status_code == 201 and malformed.status_code == 400
+    assert len(tickets(app)) == 2
+
+
 def test_non_urgent_reports_are_never_merged(app: FastAPI) -> None:
     leaf = plain_leaf(app.state.backend.taxonomy)
     with TestClient(app) as client:
