@@ -11,7 +11,7 @@ SERVICES_STAMP := $(SERVICES_VENV)/.installed
 ASSISTANT_VENV := .venv-assistant
 ASSISTANT_PY := $(ASSISTANT_VENV)/bin/python
 ASSISTANT_STAMP := $(ASSISTANT_VENV)/.installed
-SERVICES_TESTS := tests/bot tests/hotline tests/bench tests/checks
+SERVICES_TESTS := tests/bot tests/hotline tests/bench tests/checks tests/tools
 ASSISTANT_TESTS := tests/bot tests/translations tests/nlu tests/actions tests/dialogue tests/channels tests/assistant tests/security
 
 .PHONY: run test lint setup system-packages services-venv assistant-venv model models bench clean
