@@ -122,7 +122,7 @@ def _language(raw: str) -> tuple[str, str | None]:
 REPORTER = re.compile(r"[0-9a-f]{32}")
 
 
-def reporter_of(fields: dict[str, object]) -> str | None:
+def reporter_of(fields: Fields) -> str | None:
     """The optional ``reporter`` extension: the network an anonymous web chat wrote from (a digest).
 
     Raises:

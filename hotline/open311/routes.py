@@ -85,7 +85,9 @@ async def create_request(
 ) -> Response:
     form = fmt_of(fmt)
     fields = decode_body(await request.body(), request.headers.get("content-type", ""))
-    api_key = known_key(fields.pop("api_key", None) or request.query_params.get("api_key"), backend.settings.api_keys)
+    if "api_key" in request.query_params:  # URLs land in access logs and proxies' logs
+        raise BadRequest("send api_key in the request body, never in the URL")
+    api_key = known_key(fields.pop("api_key", None), backend.settings.api_keys)
     limits = filing_limits(request)
     address = limits.address(request)
     wait = await run_in_threadpool(limits.retry_after, address=address, api_key=api_key, resident=resident_of(fields))

@@ -315,3 +315,9 @@ def test_unknown_format_suffix_and_unknown_paths(client: TestClient) -> None:
         response = client.get(path)
         assert response.status_code == 404
         assert open311_error(response)[0] == 404
+
+
+def test_an_api_key_in_the_url_is_refused_even_when_valid(client: TestClient) -> None:
+    """Issue 13: keys never travel in URLs (they land in access logs); Open311 takes it in the body."""
+    answer = client.post(f"/open311/v2/requests.json?api_key={DEV_API_KEY}", data={"service_code": "x"})
+    assert answer.status_code == 400 and "never in the URL" in answer.text
