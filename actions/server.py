@@ -19,6 +19,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from typing import Any, cast
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
@@ -68,7 +69,7 @@ def authorised(authorization: str | None, token: str) -> bool:
 
 
 def build_app(token: str, package: str = "actions") -> Sanic:
-    app = create_app(package, cors_origins=None)
+    app: Any = create_app(package, cors_origins=None)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
 
     @app.middleware("request")
@@ -79,7 +80,7 @@ def build_app(token: str, package: str = "actions") -> Sanic:
             return response.json({"error": "send Authorization: Bearer <ACTION_SERVER_TOKEN>"}, status=401)
         return None
 
-    return app
+    return cast(Sanic, app)
 
 
 def main(argv: list[str] | None = None) -> int:

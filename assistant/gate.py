@@ -143,5 +143,5 @@ def install_gate(settings: GateSettings | None = None) -> MessageGate:
         return await gate.handle(message, lambda m: original(self, m))
 
     handle_message.__wrapped_by_gate__ = original  # type: ignore[attr-defined]
-    Agent.handle_message = handle_message  # type: ignore[method-assign]
+    Agent.handle_message = handle_message
     return gate

@@ -23,4 +23,4 @@ def apply_jwt_guard() -> None:
             return None if return_payload else (False, 401, ["Auth required."])
 
     _verify.__guarded__ = original  # type: ignore[attr-defined]
-    Authentication._verify = _verify  # type: ignore[method-assign]
+    Authentication._verify = _verify

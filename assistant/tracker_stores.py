@@ -39,7 +39,7 @@ class BoundedInMemoryTrackerStore(InMemoryTrackerStore):
     def __init__(self, domain: Domain, host: str | None = None, max_conversations: Any = 10_000,
                  retention_days: Any = 90, **kwargs: Any) -> None:
         super().__init__(domain, **kwargs)
-        self.store: OrderedDict[str, str] = OrderedDict()  # type: ignore[assignment]
+        self.store: OrderedDict[str, str] = OrderedDict()
         self.saved_at: dict[str, float] = {}
         self.max_conversations = int(max_conversations)
         self.retention = retention_seconds(retention_days)

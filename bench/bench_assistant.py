@@ -338,10 +338,10 @@ def serve_and_measure(result: Result, model: Path, workdir: Path, split: Split, 
     log(f"[{result.name}] starting backend, action server and rasa run...")
     result.loadavg.append(Path("/proc/loadavg").read_text().split()[0])
     started = time.perf_counter()
-    # One client here stands for residents at many addresses: the per-address limit of the REST
-    # channel would measure itself. Every other check (keys, gate, per-conversation limits) stays on.
-    os.environ.setdefault("REST_ADDRESS_PER_MINUTE", "1000000")
-    os.environ.setdefault("REST_ADDRESS_BURST", "100000")
+    # One key here stands for many integrations: its per-key limit of the REST channel would measure
+    # itself. Every other check (keys, gate, per-conversation limits) stays on.
+    os.environ.setdefault("REST_KEY_PER_MINUTE", "1000000")
+    os.environ.setdefault("REST_KEY_BURST", "100000")
     with running_stack(model, log_dir=workdir / f"{result.name}-logs",
                        database_url=f"sqlite:///{workdir / (result.name + '-hotline.db')}") as stack:
         result.startup_seconds = time.perf_counter() - started

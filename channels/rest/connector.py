@@ -9,7 +9,11 @@ Replaces Rasa's ``rest`` channel in credentials.yml (same name, same ``/webhooks
   conversations it started itself, never a WeChat, Telegram or web chat resident's;
 - the body's ``input_channel`` and ``metadata`` are ignored (the channel is always ``rest``);
 - ``sender`` is required (no shared "default" conversation) and has a bounded shape;
-- per client address: ``REST_ADDRESS_PER_MINUTE`` (burst ``REST_ADDRESS_BURST``), else 429.
+- limits, 429 with Retry-After beyond them: each integration (one key, usually one server relaying
+  many people) sends at most ``REST_KEY_PER_MINUTE`` (burst ``REST_KEY_BURST``); each client address
+  may fail the key check ``REST_BAD_KEY_PER_MINUTE`` times (burst ``REST_BAD_KEY_BURST``), after which
+  it is refused outright, right key or not, until its bucket refills: keys cannot be guessed at speed.
+  Each conversation is limited again by the message gate (assistant/gate.py).
 """
 
 import hmac
@@ -65,13 +69,18 @@ def _problem(status: int, message: str, headers: dict[str, str] | None = None) -
     return response.json({"error": message}, status=status, headers=headers)
 
 
+PER_KEY = Limit(1200, 200)  # REST_KEY_PER_MINUTE, REST_KEY_BURST
+BAD_KEYS_PER_ADDRESS = Limit(10, 10)  # REST_BAD_KEY_PER_MINUTE, REST_BAD_KEY_BURST
+
+
 class KeyedRestInput(RestInput):
-    """``rest`` with keys, namespaced conversation ids and an address limit."""
+    """``rest`` with keys, namespaced conversation ids, a per-key limit and a bad-key throttle."""
 
     def __init__(self, keys: Mapping[str, str] | None = None, *, redis_url: str | None = None,
-                 per_minute: float = 60.0, burst: int = 20) -> None:
+                 per_key: Limit = PER_KEY, bad_keys_per_address: Limit = BAD_KEYS_PER_ADDRESS) -> None:
         self.keys = dict(load_keys(os.environ) if keys is None else keys)
-        self.limiter = RateLimiter(Limit(per_minute, burst), redis_url=redis_url, prefix="assistant:rate:rest-addr")
+        self.per_key = RateLimiter(per_key, redis_url=redis_url, prefix="assistant:rate:rest-key")
+        self.bad_keys = RateLimiter(bad_keys_per_address, redis_url=redis_url, prefix="assistant:rate:rest-bad-key")
         if not self.keys:
             logger.warning("REST channel: REST_API_KEYS is not set, every call will be refused")
 
@@ -82,9 +91,8 @@ class KeyedRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "KeyedRestInput":
         env = os.environ
-        return cls(redis_url=env.get("REDIS_URL") or None,
-                   per_minute=float(env.get("REST_ADDRESS_PER_MINUTE", 60)),
-                   burst=int(env.get("REST_ADDRESS_BURST", 20)))
+        return cls(redis_url=env.get("REDIS_URL") or None, per_key=PER_KEY.from_env(env, "REST_KEY"),
+                   bad_keys_per_address=BAD_KEYS_PER_ADDRESS.from_env(env, "REST_BAD_KEY"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("keyed_rest_webhook", __name__)
@@ -95,13 +103,20 @@ class KeyedRestInput(RestInput):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            # The address limit comes first, so keys cannot be guessed at full speed either.
-            wait = await self.limiter.wait_for(request.remote_addr or request.ip or "unknown")
+            address = request.remote_addr or request.ip or "unknown"
+            # An address that has spent its bad-key allowance is refused before its key is looked at.
+            wait = await self.bad_keys.peek(address)
             if wait > 0:
-                return _problem(429, "too many messages from this address", {"Retry-After": retry_after(wait)})
+                return _problem(429, "too many failed keys from this address", {"Retry-After": retry_after(wait)})
             integration = integration_of(request.headers.get("authorization"), self.keys)
             if integration is None:
+                wait = await self.bad_keys.wait_for(address)  # atomic: concurrent guesses cannot overshoot
+                if wait > 0:
+                    return _problem(429, "too many failed keys from this address", {"Retry-After": retry_after(wait)})
                 return _problem(401, "send Authorization: Bearer <REST key>")
+            wait = await self.per_key.wait_for(integration)
+            if wait > 0:
+                return _problem(429, "too many messages for this key", {"Retry-After": retry_after(wait)})
             if len(request.body or b"") > MAX_BODY_BYTES:
                 return _problem(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
             try:

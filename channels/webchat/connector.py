@@ -15,10 +15,15 @@ Two socket.io handlers of the parent are replaced or guarded:
   Rasa 3.6 calls without awaiting, so the socket never joined its session's room and the bot's
   answers (emitted to that room) were lost. Ours awaits it, and continues a session only for a
   token this server signed (channels/webchat/sessions.py), so a page cannot pick a conversation;
-  new sessions per client address are limited (``WEBCHAT_SESSIONS_PER_MINUTE``).
+  new sessions per client address are limited (``WEBCHAT_SESSIONS_PER_MINUTE``, burst
+  ``WEBCHAT_SESSIONS_BURST``).
 - ``user_uttered``: a message is handed to Rasa only for a signed session this socket has joined,
-  and at most ``WEBCHAT_ADDRESS_PER_MINUTE`` per client address; a refused page is told to slow
-  down, with the emergency numbers.
+  and at most ``WEBCHAT_ADDRESS_PER_MINUTE`` (burst ``WEBCHAT_ADDRESS_BURST``) per client address; a
+  refused page is told to slow down, with the emergency numbers.
+
+The address limits are generous (60 sessions and 600 messages a minute) because many residents share
+one address behind a carrier's NAT; one conversation is held to its own, much lower rate by the message
+gate (assistant/gate.py).
 
 A page that reconnects says how many bot messages it has shown (``seen``); it gets the ones it
 missed while offline (channels/webchat/catchup.py) and, in ``session_confirm``, the new total.
@@ -82,6 +87,10 @@ def content_security_policy(host: str | None) -> str:
         "form-action 'none'",
         "frame-ancestors 'none'",
     ])
+
+
+SESSIONS_PER_ADDRESS = Limit(60, 30)  # WEBCHAT_SESSIONS_PER_MINUTE, WEBCHAT_SESSIONS_BURST
+MESSAGES_PER_ADDRESS = Limit(600, 120)  # WEBCHAT_ADDRESS_PER_MINUTE, WEBCHAT_ADDRESS_BURST
 
 
 class WebChatInput(SocketIOInput):
@@ -159,10 +168,11 @@ class WebChatInput(SocketIOInput):
         namespace = self.namespace or "/"
         handle_message = sio.handlers[namespace][self.user_message_evt]
         key = session_key()
-        sessions = RateLimiter(Limit(float(os.environ.get("WEBCHAT_SESSIONS_PER_MINUTE", 10)), 10),
-                               redis_url=os.environ.get("REDIS_URL") or None, prefix="assistant:rate:webchat-session")
-        messages = RateLimiter(Limit(float(os.environ.get("WEBCHAT_ADDRESS_PER_MINUTE", 60)), 20),
-                               redis_url=os.environ.get("REDIS_URL") or None, prefix="assistant:rate:webchat-addr")
+        env, redis_url = os.environ, os.environ.get("REDIS_URL") or None
+        sessions = RateLimiter(SESSIONS_PER_ADDRESS.from_env(env, "WEBCHAT_SESSIONS"), redis_url=redis_url,
+                               prefix="assistant:rate:webchat-session")
+        messages = RateLimiter(MESSAGES_PER_ADDRESS.from_env(env, "WEBCHAT_ADDRESS"), redis_url=redis_url,
+                               prefix="assistant:rate:webchat-addr")
 
         def address(sid: str) -> str:
             request = (sio.get_environ(sid, namespace=namespace) or {}).get("sanic.request")

@@ -127,17 +127,17 @@ class WebChatResident:
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.session = uuid.uuid4().hex
+        self.session: str | None = None  # the signed session the server issues (channels/webchat/sessions.py)
         self.answers: list[dict[str, Any]] = []
         self.client = socketio.AsyncClient(reconnection=False)
         self.client.on("bot_uttered", self.answers.append)
 
     async def __aenter__(self) -> "WebChatResident":
-        confirmed: asyncio.Event = asyncio.Event()
-        self.client.on("session_confirm", lambda _: confirmed.set())
+        confirmed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.client.on("session_confirm", lambda data: confirmed.done() or confirmed.set_result(data))
         await self.client.connect(self.stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
-        await self.client.emit("session_request", {"session_id": self.session})
-        await asyncio.wait_for(confirmed.wait(), 30)
+        await self.client.emit("session_request", {"session_id": None})
+        self.session = str(await asyncio.wait_for(confirmed, 30))
         return self
 
     async def __aexit__(self, *_: object) -> None:

@@ -1,11 +1,10 @@
 """One real stack for the whole attack suite (issue 13): Rasa, the action server, the backend, the
 workers and a throwaway Redis, started once (about a minute) and shared by every module.
 
-The REST channel's per-address burst is raised for the suite (``SUITE_ENV``: 150 at once, then 2 a second,
-instead of 20 and 1): most tests speak from 127.0.0.1, and the fairness flood must reach the message gate
-instead of stopping at the address limit. The refill stays slow so that test_rest_channel.py, which checks
-the limit itself from an address of its own, sees it bite however slowly the machine answers. Everything
-else runs with the defaults a deployment gets.
+The REST channel's per-key burst is raised for the suite (``SUITE_ENV``: 1000 at once instead of 200): every
+test speaks with the one development key, and the fairness flood must reach the message gate instead of
+stopping at the key's limit (tests/channels/rest/test_keys.py checks that limit). Everything else runs with
+the defaults a deployment gets.
 """
 
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import pytest
 from tests.doubles.local_servers import redis_server
 from tools.stack import Stack, running_stack
 
-SUITE_ENV = {"REST_ADDRESS_PER_MINUTE": "120", "REST_ADDRESS_BURST": "150"}
+SUITE_ENV = {"REST_KEY_BURST": "1000"}
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,12 @@
 """Flood one conversation over the REST channel from a process of its own (its own GIL and CPU share):
 ``python -m tests.security.flood --url RASA --sender ID --in-flight 200 --sources 127.0.1.1,127.0.1.2``.
 
-Keeps ``--in-flight`` messages to ``--sender`` open at all times, spread over the source addresses (so
-the REST channel's per-address limit does not stop the flood before Rasa's message gate sees it), prints
+Keeps ``--in-flight`` messages to ``--sender`` open at all times, spread over the source addresses (as
+a flood from many machines would be), prints
 ``ready`` once the first wave has come back (every connection is open and the flood is at full strength),
 stops when its standard input closes, and prints a JSON summary:
 how many messages were answered, refused in silence, refused with the "slow down" notice, or stopped by
-the address limit.
+the REST channel's own limits.
 """
 
 import argparse

@@ -5,7 +5,8 @@ phone number), and filed tickets in their name; ``metadata: {"is_external": true
 
 Held means: the REST channel wants a key (401), keeps its callers in their own namespace
 (``rest:<integration>:<sender>``) whatever the body says, refuses a missing or odd sender (400) and a big
-body (413), limits each client address (429 with Retry-After), and the gate turns typed notifier intents
+body (413), throttles an address that keeps sending wrong keys (429 with Retry-After, even for the right
+key), and the gate turns typed notifier intents
 into text.
 """
 
@@ -169,25 +170,28 @@ def test_the_notifier_path_does_start_the_survey(stack: Stack) -> None:
     assert ticket_id in told and "解决了吗" in told, told
 
 
-async def _burst(stack: Stack, source: str, count: int) -> list[httpx.Response]:
+async def _guesses(stack: Stack, source: str, keys: list[str]) -> list[httpx.Response]:
     transport = httpx.AsyncHTTPTransport(local_address=source)
     async with httpx.AsyncClient(transport=transport, timeout=30, trust_env=False,
                                  limits=httpx.Limits(max_connections=20)) as client:
-        # keyed but without a sender: the address limit is checked before the body, so nothing reaches Rasa
         return await asyncio.gather(*(
-            client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"message": "hi"},
-                        headers=stack.rest_headers()) for _ in range(count)))
+            client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": "guesser", "message": "hi"},
+                        headers={"Authorization": f"Bearer {key}"}) for key in keys))
 
 
-def test_one_client_address_is_limited(stack: Stack) -> None:
-    """REST_ADDRESS_PER_MINUTE=120, REST_ADDRESS_BURST=150 in this suite (conftest.py); 250 requests at once."""
+def test_an_address_guessing_keys_is_throttled(stack: Stack) -> None:
+    """Attack: 250 key guesses at once from one address, then the right key from there.
+    Held: 10 wrong keys get 401 (REST_BAD_KEY_BURST), then 429 with Retry-After, right key included,
+    while every other address and the real integration carry on."""
     started = time.perf_counter()
-    answers = asyncio.run(_burst(stack, "127.0.0.2", 250))
+    answers = asyncio.run(_guesses(stack, "127.0.0.2", [f"guess-{n:06d}" for n in range(250)]))
     elapsed = time.perf_counter() - started
     statuses = Counter(a.status_code for a in answers)
-    print(f"\nREST channel, 250 requests from one address in {elapsed:.1f} s: {dict(statuses)}")
+    print(f"\nREST channel, 250 key guesses from one address in {elapsed:.1f} s: {dict(statuses)}")
     limited = [a for a in answers if a.status_code == 429]
-    assert set(statuses) <= {400, 429} and limited, statuses
-    assert statuses[400] <= 150 + 2 * elapsed + 1, statuses  # the burst, then 2 a second
+    assert set(statuses) <= {401, 429} and limited, statuses
+    assert statuses[401] <= 10 + elapsed / 6 + 1, statuses  # the burst, then one every 6 s
     assert all(int(a.headers.get("Retry-After", "0")) >= 1 for a in limited)
+    [right_key] = asyncio.run(_guesses(stack, "127.0.0.2", ["dev-rest-key"]))
+    assert right_key.status_code == 429, right_key.text
     assert chat(stack, {"sender": unique("neighbour"), "message": "/greet"}).status_code == 200  # others still in

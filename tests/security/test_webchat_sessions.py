@@ -5,12 +5,15 @@ conversation, read it back and speak in it.
 Held means: ``session_request`` with someone else's bare 32-hex id, or with a token whose signature is
 wrong, gets a new, empty session and none of the victim's messages (not even through the catch-up a
 reconnecting page asks for); ``user_uttered`` naming an unsigned or foreign session is ignored, so the
-victim's conversation does not change.
+victim's conversation does not change. One address cannot open sessions without end either.
 """
 
 import asyncio
+import time
+from collections import Counter
 from typing import Any
 
+import aiohttp
 import pytest
 import socketio
 
@@ -98,3 +101,42 @@ def test_a_huge_web_chat_message_is_cut_before_it_is_stored(stack: Stack) -> Non
     _, answered = visit(stack, session, utter=(session, "楼下路灯坏了" * 16_667), wait=8)
     assert answered
     assert [len(e["text"]) for e in user_events(stack, session.split(".")[0])] == [2001]
+
+
+async def _new_session(stack: Stack, http: aiohttp.ClientSession) -> str:
+    """One page asking for a new session: "confirmed", "told to slow down" (the emergency numbers) or
+    "nothing"."""
+    page = socketio.AsyncClient(reconnection=False, http_session=http)
+    got: asyncio.Queue[str] = asyncio.Queue()
+    page.on("session_confirm", lambda _data: got.put_nowait("confirmed"))
+    page.on("bot_uttered", lambda data: got.put_nowait(
+        "told to slow down" if all(n in str(data.get("text")) for n in ("110", "119", "120")) else "other"))
+    await page.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await page.emit("session_request", {"session_id": None})
+        try:
+            return await asyncio.wait_for(got.get(), 10)
+        except asyncio.TimeoutError:
+            return "nothing"
+    finally:
+        await page.eio.disconnect(abort=True)
+
+
+async def _ask_for_new_sessions(stack: Stack, source: str, count: int) -> list[str]:
+    """``count`` pages from the loopback address ``source``, one after the other."""
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(source, 0))) as http:
+        return [await _new_session(stack, http) for _ in range(count)]
+
+
+def test_one_address_cannot_open_sessions_without_end(stack: Stack) -> None:
+    """Attack: one address opens 45 new web chat sessions back to back.
+    Held: the first 30 (WEBCHAT_SESSIONS_BURST) and about one a second after them are confirmed; the rest
+    are told to slow down, with the emergency numbers; a page at another address still gets its session."""
+    started = time.perf_counter()
+    outcomes = asyncio.run(_ask_for_new_sessions(stack, "127.0.0.4", 45))
+    elapsed = time.perf_counter() - started
+    print(f"\nweb chat, 45 new sessions from one address in {elapsed:.1f} s: {Counter(outcomes)}")
+    assert set(outcomes) <= {"confirmed", "told to slow down"}, outcomes
+    assert outcomes[:30] == ["confirmed"] * 30
+    assert 0 < outcomes.count("told to slow down") and outcomes.count("confirmed") <= 30 + elapsed + 1
+    assert asyncio.run(_ask_for_new_sessions(stack, "127.0.0.5", 1)) == ["confirmed"]

@@ -25,20 +25,20 @@ def takes(limiter: RateLimiter, key: str, count: int) -> list[float]:
 
 def test_a_burst_passes_then_the_next_message_waits_for_one_token() -> None:
     limiter = RateLimiter(Limit(per_minute=6, burst=3), redis_url=None, prefix="t")
-    assert [limiter._take_local("a", 100.0) for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert limiter._take_local("a", 100.0) == pytest.approx(10.0)  # 6 a minute: one token every 10 s
-    assert limiter._take_local("a", 104.0) == pytest.approx(6.0)  # a refusal takes nothing
-    assert limiter._take_local("b", 104.0) == 0.0  # every key has its own bucket
+    assert [limiter._take_local("a", 100.0, 1) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter._take_local("a", 100.0, 1) == pytest.approx(10.0)  # 6 a minute: one token every 10 s
+    assert limiter._take_local("a", 104.0, 1) == pytest.approx(6.0)  # a refusal takes nothing
+    assert limiter._take_local("b", 104.0, 1) == 0.0  # every key has its own bucket
 
 
 def test_tokens_refill_over_time_up_to_the_burst() -> None:
     limiter = RateLimiter(Limit(per_minute=60, burst=2), redis_url=None, prefix="t")
-    assert [limiter._take_local("a", 0.0) for _ in range(2)] == [0.0, 0.0]
-    assert limiter._take_local("a", 0.5) == pytest.approx(0.5)
-    assert limiter._take_local("a", 1.0) == 0.0  # one token back after one second
-    assert limiter._take_local("a", 1.0) > 0
-    assert [limiter._take_local("a", 1000.0) for _ in range(2)] == [0.0, 0.0]  # a long pause refills the burst...
-    assert limiter._take_local("a", 1000.0) > 0  # ...and no more
+    assert [limiter._take_local("a", 0.0, 1) for _ in range(2)] == [0.0, 0.0]
+    assert limiter._take_local("a", 0.5, 1) == pytest.approx(0.5)
+    assert limiter._take_local("a", 1.0, 1) == 0.0  # one token back after one second
+    assert limiter._take_local("a", 1.0, 1) > 0
+    assert [limiter._take_local("a", 1000.0, 1) for _ in range(2)] == [0.0, 0.0]  # a long pause refills the burst...
+    assert limiter._take_local("a", 1000.0, 1) > 0  # ...and no more
 
 
 def test_wait_for_without_redis_uses_the_local_buckets() -> None:
@@ -51,12 +51,23 @@ def test_the_fallback_forgets_the_least_recently_used_keys(monkeypatch: pytest.M
     monkeypatch.setattr(rate_limit, "LOCAL_BUCKETS", 3)
     limiter = RateLimiter(Limit(per_minute=1, burst=1), redis_url=None, prefix="t")
     for key in ("a", "b", "c"):
-        assert limiter._take_local(key, 0.0) == 0.0
-    assert limiter._take_local("a", 1.0) > 0  # "a" is now the most recently used
-    assert limiter._take_local("d", 1.0) == 0.0
+        assert limiter._take_local(key, 0.0, 1) == 0.0
+    assert limiter._take_local("a", 1.0, 1) > 0  # "a" is now the most recently used
+    assert limiter._take_local("d", 1.0, 1) == 0.0
     assert list(limiter._local) == ["c", "a", "d"]  # "b", the least recently used, is gone
-    assert limiter._take_local("b", 1.0) == 0.0  # forgotten: a full bucket again
+    assert limiter._take_local("b", 1.0, 1) == 0.0  # forgotten: a full bucket again
     assert len(limiter._local) == 3
+
+
+def test_peek_says_whether_a_token_is_there_and_takes_none() -> None:
+    limiter = RateLimiter(Limit(per_minute=6, burst=2), redis_url=None, prefix="t")
+    assert limiter._take_local("a", 0.0, 0) == 0.0 and limiter._local == {}  # an unknown key: nothing kept
+    assert [limiter._take_local("a", 0.0, 1) for _ in range(2)] == [0.0, 0.0]
+    assert limiter._take_local("a", 0.0, 0) == pytest.approx(10.0)
+    assert limiter._take_local("a", 10.0, 0) == 0.0  # refilled one token...
+    assert limiter._take_local("a", 10.0, 0) == 0.0  # ...and looking twice left it there
+    assert limiter._take_local("a", 10.0, 1) == 0.0
+    assert limiter._take_local("a", 10.0, 1) > 0
 
 
 @pytest.mark.parametrize("seconds, header", [
@@ -103,6 +114,21 @@ def test_two_processes_share_one_bucket_through_redis(redis_url: str) -> None:
     other_prefix = RateLimiter(Limit(per_minute=1, burst=3), redis_url=redis_url, prefix=f"t{uuid.uuid4().hex}")
     assert takes(other_prefix, "resident", 1) == [0.0]
     assert first._local == {} and second._local == {}  # nothing kept per process while Redis answers
+
+
+@pytest.mark.integration
+def test_redis_peek_takes_nothing_and_writes_nothing(redis_url: str) -> None:
+    prefix = f"t{uuid.uuid4().hex}"
+    limiter = RateLimiter(Limit(per_minute=1, burst=1), redis_url=redis_url, prefix=prefix)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert asyncio.run(limiter.peek("a")) == 0.0
+        assert client.exists(f"{prefix}:a") == 0  # looking at an unknown address creates no key
+        assert takes(limiter, "a", 1) == [0.0]
+        assert asyncio.run(limiter.peek("a")) > 50
+        assert asyncio.run(limiter.peek("b")) == 0.0
+    finally:
+        client.close()
 
 
 @pytest.mark.integration

@@ -1,9 +1,9 @@
 """The keyed REST channel: its keys from the environment, the bearer check, and its webhook over real HTTP
-(401 without a key, namespaced conversation ids, body checks, the per-address limit)."""
+(401 without a key, namespaced conversation ids, body checks, the per-key limit, the bad-key throttle)."""
 
+import http.client
 import json
-import urllib.error
-import urllib.request
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,8 +14,16 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
+from channels.kit.rate_limit import Limit
 from channels.rest import connector
-from channels.rest.connector import DEV_REST_KEYS, KeyedRestInput, integration_of, load_keys
+from channels.rest.connector import (
+    BAD_KEYS_PER_ADDRESS,
+    DEV_REST_KEYS,
+    PER_KEY,
+    KeyedRestInput,
+    integration_of,
+    load_keys,
+)
 from tests.doubles.sanic_thread import serving
 
 KEY = "partner-key-123"
@@ -111,28 +119,32 @@ Post = Callable[..., tuple[int, dict[str, str], Any]]
 
 @contextmanager
 def rest_channel(received: list[UserMessage]) -> Iterator[Post]:
-    """The keyed REST channel alone in a real Sanic server (burst 3 per address); yields a POST helper."""
+    """The keyed REST channel alone in a real Sanic server (4 messages at once per key, 3 bad keys per
+    address); yields a POST helper."""
 
     async def on_new_message(message: UserMessage) -> None:
         received.append(message)
         await message.output_channel.send_text_message(message.sender_id, "hi")
 
     app = Sanic(f"rest_keys_{uuid.uuid4().hex}")
-    channel = KeyedRestInput(keys={"partner": KEY}, redis_url=None, per_minute=60, burst=3)
+    channel = KeyedRestInput(keys={"partner": KEY, "city": "city-key-4567890"}, redis_url=None,
+                             per_key=Limit(60, 4), bad_keys_per_address=Limit(60, 3))
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/rest")
     with serving(app) as base:
         def post(body: Any, *, key: str | None = KEY, raw: bytes | None = None,
-                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+                 headers: dict[str, str] | None = None, source: str = "127.0.0.1") -> tuple[int, dict[str, str], Any]:
             data = raw if raw is not None else json.dumps(body).encode()
-            request = urllib.request.Request(f"{base}/webhooks/rest/webhook", data=data, method="POST",
-                                             headers={"Content-Type": "application/json", **(headers or {})})
+            sent = {"Content-Type": "application/json", **(headers or {})}
             if key is not None:
-                request.add_header("Authorization", f"Bearer {key}")
+                sent["Authorization"] = f"Bearer {key}"
+            host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
+            connection = http.client.HTTPConnection(host or "127.0.0.1", port, timeout=30, source_address=(source, 0))
             try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    return response.status, dict(response.headers), json.loads(response.read())
-            except urllib.error.HTTPError as error:
-                return error.code, dict(error.headers), json.loads(error.read() or b"null")
+                connection.request("POST", "/webhooks/rest/webhook", body=data, headers=sent)
+                answer = connection.getresponse()
+                return answer.status, dict(answer.headers), json.loads(answer.read() or b"null")
+            finally:
+                connection.close()
         yield post
 
 
@@ -152,10 +164,15 @@ def test_without_or_with_a_wrong_key_nothing_gets_in(post: Post, received: list[
     for key in (None, "wrong-key-123456", "dev-rest-key"):
         status, _, answer = post(body, key=key)
         assert status == 401 and "Bearer" in answer["error"]
-    # Guesses count against the address like any call (burst 3 here): keys cannot be tried at full speed.
-    status, _, _ = post(body, key=None, headers={"Authorization": f"Basic {KEY}"})
-    assert status == 429
+    # Three failures spend the address's bad-key allowance: now even the right key is refused.
+    for key in ("another-guess-123", KEY):
+        status, headers, answer = post(body, key=key)
+        assert status == 429 and answer == {"error": "too many failed keys from this address"}
+        assert headers["Retry-After"] == "1"
     assert received == []
+    # Another address is not held up by the guesser (an X-Forwarded-For header is no other address).
+    assert post(body, headers={"X-Forwarded-For": "10.0.0.9"})[0] == 429
+    assert post(body, source="127.0.0.2")[0] == 200
 
 
 def test_a_keyed_message_reaches_rasa_in_the_integrations_namespace(post: Post, received: list[UserMessage]) -> None:
@@ -201,11 +218,34 @@ def test_a_body_over_64_kb_is_refused(post: Post, received: list[UserMessage]) -
     assert received == []
 
 
-def test_the_fourth_quick_request_from_one_address_waits(post: Post, received: list[UserMessage]) -> None:
-    for forwarded in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+def test_the_fifth_quick_message_of_one_key_waits_whatever_the_address(post: Post,
+                                                                       received: list[UserMessage]) -> None:
+    for forwarded in ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"):
         assert post({"sender": "alice", "message": "hi"}, headers={"X-Forwarded-For": forwarded})[0] == 200
-    status, headers, answer = post({"sender": "alice", "message": "hi"}, headers={"X-Forwarded-For": "10.0.0.4"})
-    assert status == 429 and answer == {"error": "too many messages from this address"}
+    status, headers, answer = post({"sender": "bob", "message": "hi"}, headers={"X-Forwarded-For": "10.0.0.5"})
+    assert status == 429 and answer == {"error": "too many messages for this key"}
     assert headers["Retry-After"] == "1"  # 60 a minute: the next token within a second
-    assert len(received) == 3
-    assert post({"sender": "alice", "message": "hi"}, key="wrong-key-123456")[0] == 429  # the limit comes first
+    assert len(received) == 4
+    assert post({"sender": "carol", "message": "hi"}, key="city-key-4567890")[0] == 200  # another key, its own
+
+
+def test_many_residents_behind_one_address_are_not_limited_by_it(post: Post, received: list[UserMessage]) -> None:
+    """One integration server relays many people from one address: only its key's rate counts."""
+    for key in (KEY, "city-key-4567890"):
+        for sender in ("alice", "bob", "carol", "dave"):
+            assert post({"sender": sender, "message": "hi"}, key=key)[0] == 200
+    assert len(received) == 8
+
+
+def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    default = KeyedRestInput.from_credentials(None)
+    assert (default.per_key.limit, default.bad_keys.limit) == (PER_KEY, BAD_KEYS_PER_ADDRESS) == (
+        Limit(1200, 200), Limit(10, 10))
+    for name, value in {"REST_KEY_PER_MINUTE": "30", "REST_KEY_BURST": "5", "REST_BAD_KEY_PER_MINUTE": "2",
+                        "REST_BAD_KEY_BURST": "1"}.items():
+        monkeypatch.setenv(name, value)
+    configured = KeyedRestInput.from_credentials(None)
+    assert (configured.per_key.limit, configured.bad_keys.limit) == (Limit(30, 5), Limit(2, 1))
+    monkeypatch.setenv("REST_KEY_BURST", "0")
+    with pytest.raises(ValueError):
+        KeyedRestInput.from_credentials(None)
