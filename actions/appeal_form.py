@@ -3,20 +3,47 @@ the category's required questions, optional contact with consent, and a confirma
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import checked_phone, checked_text, is_payload
 from actions.categories import required_attributes, service_names, suggest
-from actions.conversation import language_of, latest_entity, shared_location, written_language
+from actions.conversation import (
+    CANCEL_CONFIRMATION,
+    CANCEL_PENDING,
+    LOCATION_CANDIDATE,
+    LOCATION_CHECK,
+    gazetteer,
+    is_phone_number,
+    language_of,
+    latest_entity,
+    shared_location,
+    written_language,
+)
+from actions.filing import reset_appeal
 from actions.other_language import note_other_language
+from actions.repair import (
+    EXPLAINED,
+    REQUESTED_SLOT,
+    AskQuestion,
+    Kind,
+    Question,
+    RepairingFormValidation,
+    Turn,
+    is_cancel_reply,
+    said_no,
+)
 from actions.texts import fragment
+from bot.gazetteer import Place
+from bot.repair import Correction, correction, gazetteer_form, looks_like_place, mentions, replace_mention
+from bot.short_replies import Reply, is_bare_reply, short_reply
 
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
 FIELDS = {"description": "appeal_description", "location": "appeal_location", "category": "appeal_category"}
+FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "phone"}
 ORDINALS = (("1", "一", "first", "最初", "一番", "一つ"), ("2", "二", "second", "二番", "二つ"),
             ("3", "三", "third", "三番", "三つ"))
 
@@ -29,6 +56,11 @@ def _ordinal(text: str) -> int | None:
     return None
 
 
+def known_place(text: str) -> Place | None:
+    """The district (and sub-district) ``text`` names, in Chinese, English or Japanese kanji."""
+    return gazetteer().match_address(gazetteer_form(text))
+
+
 async def next_required_attribute(tracker: Tracker) -> dict[str, Any] | None:
     """The chosen category's first required question not answered yet, if any."""
     code = tracker.get_slot("appeal_category")
@@ -39,8 +71,24 @@ async def next_required_attribute(tracker: Tracker) -> dict[str, Any] | None:
     return next((a for a in wanted if a["code"] not in answered), None)
 
 
-class ValidateAppealForm(FormValidationAction):
-    """Checks each answer; a correction clears the field it names so the form asks again."""
+class ValidateAppealForm(RepairingFormValidation):
+    """Checks each answer, with repair first (actions/repair.py); corrections in the resident's own words."""
+
+    QUESTIONS = {
+        "appeal_description": Question(Kind.TEXT),
+        "appeal_location": Question(Kind.PLACE),
+        "appeal_category": Question(Kind.CHOICE),
+        "appeal_attribute": Question(Kind.CHOICE),
+        "contact_consent": Question(Kind.YES_NO, optional=True),
+        "contact_phone": Question(Kind.PHONE, optional=True),
+        "appeal_confirmed": Question(Kind.YES_NO),
+        CANCEL_CONFIRMATION: Question(Kind.YES_NO),
+        LOCATION_CHECK: Question(Kind.YES_NO),
+    }
+    WHY_NEEDED = {"appeal_description": "msg_required_appeal_description",
+                  "appeal_location": "msg_required_appeal_location",
+                  "appeal_category": "msg_required_appeal_category",
+                  "appeal_attribute": "msg_required_appeal_attribute"}
 
     def name(self) -> str:
         return "validate_appeal_form"
@@ -52,15 +100,177 @@ class ValidateAppealForm(FormValidationAction):
             slots.remove("contact_phone")
         if not await next_required_attribute(tracker):
             slots.remove("appeal_attribute")
+        if tracker.get_slot(LOCATION_CANDIDATE) and not tracker.get_slot("appeal_location"):
+            slots.insert(slots.index("appeal_location"), LOCATION_CHECK)
+        if tracker.get_slot(CANCEL_PENDING):
+            slots.insert(0, CANCEL_CONFIRMATION)
         return slots
+
+    # ---- repair ----
+
+    async def before_repair(self, requested: str, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> list[EventType] | None:
+        if requested == CANCEL_CONFIRMATION:
+            return await self._cancel_confirmation(turn, dispatcher, tracker, domain)
+        if requested == LOCATION_CHECK:
+            return await self._location_check(turn, dispatcher, tracker, domain)
+        return None
+
+    async def _cancel_confirmation(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> list[EventType]:
+        if turn.intent in ("emergency", "request_human"):
+            return [SlotSet(CANCEL_PENDING, None), ActionExecutionRejected(self.form_name())]
+        if is_cancel_reply(turn):
+            return self._cancel_now(dispatcher)
+        kept = [SlotSet(CANCEL_PENDING, None), SlotSet(CANCEL_CONFIRMATION, None)]
+        if said_no(turn):
+            dispatcher.utter_message(response="msg_appeal_kept")
+            return await self.settle(kept, dispatcher, tracker, domain)
+        # Neither yes nor no: the appeal goes on and the message answers its next question.
+        tracker.add_slots(kept)
+        following = (await self.next_requested_slot(dispatcher, tracker, domain) or {}).get("value")
+        if not following or self.QUESTIONS.get(following, Question(Kind.TEXT)).kind is Kind.YES_NO:
+            return await self.settle(kept, dispatcher, tracker, domain)
+        return [*kept, *await self.answer(following, turn.text, dispatcher, tracker, domain)]
+
+    async def _location_check(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> list[EventType]:
+        candidate = tracker.get_slot(LOCATION_CANDIDATE)
+        if turn.intent in ("emergency", "request_human"):
+            return [ActionExecutionRejected(self.form_name())]
+        if turn.intent == "cancel" and turn.reply is None:
+            return await self.cancel(dispatcher, tracker, domain)
+        if turn.reply in (Reply.YES, Reply.OK) or (turn.intent == "affirm" and turn.reply is None):
+            events = [SlotSet("appeal_location", candidate), SlotSet("appeal_latitude", None),
+                      SlotSet("appeal_longitude", None), SlotSet(LOCATION_CANDIDATE, None)]
+            return await self.settle(events, dispatcher, tracker, domain)
+        cleared = [SlotSet(LOCATION_CANDIDATE, None), SlotSet(LOCATION_CHECK, None)]
+        if said_no(turn) or turn.is_payload:
+            return await self.settle(cleared, dispatcher, tracker, domain)
+        tracker.add_slots(cleared)  # another place typed instead: it is the answer now
+        return [*cleared, *await self.answer("appeal_location", turn.text, dispatcher, tracker, domain)]
+
+    def is_correction(self, turn: Turn, tracker: Tracker) -> bool:
+        if turn.is_payload:
+            return False
+        found = correction(turn.text)
+        if found is None:
+            return turn.intent == "correct_appeal" and turn.confidence >= 0.6
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        # "Actually, it's near the park" while the place is asked for the first time is just the answer.
+        if found.old is None and found.field in (None, FIELD_OF.get(requested)) and requested in FIELD_OF \
+                and not tracker.get_slot(requested):
+            return False
+        return True
+
+    async def correct(self, turn: Turn, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> list[EventType]:
+        language = language_of(tracker)
+        found = correction(turn.text) or Correction(new="", field=latest_entity(tracker, "field"))
+        field = found.field or (await self._field_of(found, tracker, language))
+        if field is None or not found.new:
+            dispatcher.utter_message(response="msg_appeal_not_understood_field")
+            return [SlotSet(REQUESTED_SLOT, requested)]
+        events = await self._corrected(field, found, tracker, language)
+        if not events:
+            dispatcher.utter_message(response="msg_appeal_not_understood_field")
+            return [SlotSet(REQUESTED_SLOT, requested)]
+        changed = {e["name"]: e["value"] for e in events}
+        shown = changed.get("appeal_category")
+        if shown:
+            shown = (await service_names(language)).get(str(shown), str(shown))
+        for name, label in (("appeal_description", "description"), ("appeal_location", "location")):
+            if changed.get(name):
+                dispatcher.utter_message(response=f"msg_corrected_{label}", value=changed[name])
+        if shown:
+            dispatcher.utter_message(response="msg_corrected_category", value=shown)
+        if field == "phone" and changed.get("contact_phone"):
+            dispatcher.utter_message(response="msg_corrected_phone", value=changed["contact_phone"])
+        return await self.settle([*events, SlotSet("appeal_confirmed", None)], dispatcher, tracker, domain)
+
+    async def _field_of(self, found: Correction, tracker: Tracker, language: str) -> str | None:
+        """Which answer a correction without a named field changes."""
+        for name, field in (("appeal_description", "description"), ("appeal_location", "location")):
+            if found.old and mentions(str(tracker.get_slot(name) or ""), found.old):
+                return field
+        if known_place(found.new) is not None or (looks_like_place(found.new) and not found.old):
+            return "location"
+        if is_phone_number(found.new):
+            return "phone"
+        best = await suggest(found.new, language, limit=1)
+        if best and best[0].confidence >= MIN_SUGGESTION_CONFIDENCE:
+            return "category"
+        return None
+
+    async def _corrected(self, field: str, found: Correction, tracker: Tracker, language: str) -> list[EventType]:
+        """The slot events of a correction, or [] when the new value cannot be used."""
+        if field == "location":
+            old_place = str(tracker.get_slot("appeal_location") or "")
+            place = replace_mention(old_place, found.old, found.new) if found.old else found.new
+            if not place or len(place) > MAX_LOCATION or is_bare_reply(place):
+                return []
+            return [SlotSet("appeal_location", place), SlotSet("appeal_latitude", None),
+                    SlotSet("appeal_longitude", None)]
+        if field == "phone":
+            return [SlotSet("contact_phone", found.new), SlotSet("contact_consent", True)] \
+                if is_phone_number(found.new) else []
+        if field == "category":
+            best = await suggest(found.new, language, limit=1)
+            if best and best[0].confidence >= MIN_SUGGESTION_CONFIDENCE:
+                return [SlotSet("appeal_category", best[0].service_code), SlotSet("appeal_attributes", {}),
+                        SlotSet("appeal_attribute", None)]
+            return [SlotSet("appeal_category", None), SlotSet("appeal_attributes", {})]
+        old_text = str(tracker.get_slot("appeal_description") or "")
+        text = replace_mention(old_text, found.old, found.new) if found.old else found.new
+        if not text or len(text) > MAX_DESCRIPTION or is_bare_reply(text):
+            return []
+        events: list[EventType] = [SlotSet("appeal_description", text)]
+        if tracker.get_slot("appeal_category"):  # the problem changed: so may its category
+            best = await suggest(text, language, limit=1)
+            if best and best[0].confidence >= MIN_SUGGESTION_CONFIDENCE \
+                    and best[0].service_code != tracker.get_slot("appeal_category"):
+                events += [SlotSet("appeal_category", best[0].service_code), SlotSet("appeal_attributes", {}),
+                           SlotSet("appeal_attribute", None)]
+        return events
+
+    async def skip(self, requested: str, question: Question, dispatcher: CollectingDispatcher, tracker: Tracker,
+                   domain: DomainDict) -> list[EventType]:
+        if requested == "appeal_confirmed":  # "no thanks" to filing it: that is cancelling
+            return await self.cancel(dispatcher, tracker, domain)
+        if requested in ("contact_consent", "contact_phone"):
+            dispatcher.utter_message(response="msg_phone_skipped")
+            events = [SlotSet("contact_consent", False), SlotSet("contact_phone", None)]
+            return await self.settle(events, dispatcher, tracker, domain)
+        return await super().skip(requested, question, dispatcher, tracker, domain)
+
+    async def cancel(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """With answers given, ask first; with none, cancel at once (one message)."""
+        if any(tracker.get_slot(name) for name in ("appeal_description", "appeal_location", "appeal_category")):
+            events = [SlotSet(CANCEL_PENDING, True), SlotSet(CANCEL_CONFIRMATION, None)]
+            tracker.add_slots(events)
+            return [*events, SlotSet(REQUESTED_SLOT, CANCEL_CONFIRMATION)]
+        return self._cancel_now(dispatcher)
+
+    def _cancel_now(self, dispatcher: CollectingDispatcher) -> list[EventType]:
+        dispatcher.utter_message(response="utter_appeal_cancelled")
+        # requested_slot None ends the form; action_file_ticket, which follows, files nothing unconfirmed.
+        return [*reset_appeal(), SlotSet(REQUESTED_SLOT, None)]
+
+    # ---- the answers ----
 
     def validate_appeal_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
+        raw = str(value or "").strip()
+        if not is_payload(raw) and short_reply(raw) is not None:
+            # "ok", "yes", "不知道": no description of anything
+            dispatcher.utter_message(response="msg_not_a_description")
+            return {"appeal_description": None, EXPLAINED: "appeal_description"}
         text = checked_text(value, dispatcher, max_chars=MAX_DESCRIPTION)
         # Written in a language we do not serve: the ticket says which (the backend flags it).
         noted = {event["name"]: event["value"] for event in note_other_language(dispatcher, tracker)}
         written = {"appeal_written_language": written_language(tracker)} if text else {}
-        return {"appeal_description": text, **written, **noted}
+        explained = {EXPLAINED: "appeal_description"} if text is None and not is_payload(raw) else {}
+        return {"appeal_description": text, **written, **noted, **explained}
 
     async def extract_appeal_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
@@ -75,12 +285,19 @@ class ValidateAppealForm(FormValidationAction):
             return {"appeal_location": None}
         if not text or len(text) > MAX_LOCATION:
             dispatcher.utter_message(response="msg_bad_input_too_long", max_chars=MAX_LOCATION)
-            return {"appeal_location": None}
+            return {"appeal_location": None, EXPLAINED: "appeal_location"}
         shared = shared_location(tracker)
         if shared:
-            return {"appeal_location": text, "appeal_latitude": shared[0], "appeal_longitude": shared[1]}
+            return {"appeal_location": text, "appeal_latitude": shared[0], "appeal_longitude": shared[1],
+                    LOCATION_CANDIDATE: None}
+        if is_bare_reply(text):  # "yes", "ok", "I don't know"
+            dispatcher.utter_message(response="msg_not_a_place")
+            return {"appeal_location": None, EXPLAINED: "appeal_location"}
+        if known_place(text) is None:
+            # Not on the city's map: the resident confirms it before it goes on the ticket.
+            return {"appeal_location": None, LOCATION_CANDIDATE: text}
         # Typed in words: coordinates shared earlier no longer describe this place.
-        return {"appeal_location": text, "appeal_latitude": None, "appeal_longitude": None}
+        return {"appeal_location": text, "appeal_latitude": None, "appeal_longitude": None, LOCATION_CANDIDATE: None}
 
     async def validate_appeal_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
@@ -117,7 +334,8 @@ class ValidateAppealForm(FormValidationAction):
 
     def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
-        return {"contact_phone": checked_phone(value, dispatcher)}
+        phone = checked_phone(value, dispatcher)
+        return {"contact_phone": phone} if phone else {"contact_phone": None, EXPLAINED: "contact_phone"}
 
     def validate_appeal_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:
@@ -126,7 +344,7 @@ class ValidateAppealForm(FormValidationAction):
         field = latest_entity(tracker, "field")
         if field not in FIELDS:
             dispatcher.utter_message(response="msg_appeal_not_understood_field")
-            return {"appeal_confirmed": None}
+            return {"appeal_confirmed": None, EXPLAINED: "appeal_confirmed"}
         cleared: dict[str, Any] = {FIELDS[field]: None, "appeal_confirmed": None}
         if field == "category":
             cleared.update(appeal_attributes={}, appeal_attribute=None)
@@ -169,13 +387,15 @@ class ActionAskAppealAttribute(Action):
         return []
 
 
-class ActionAskAppealConfirmed(Action):
+class ActionAskAppealConfirmed(AskQuestion):
     """Shows the summary and asks to file, correct a field, or cancel."""
+
+    SLOT = "appeal_confirmed"
 
     def name(self) -> str:
         return "action_ask_appeal_confirmed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         language = language_of(tracker)
         code = tracker.get_slot("appeal_category") or ""
         category = (await service_names(language)).get(code, code)
@@ -185,3 +405,58 @@ class ActionAskAppealConfirmed(Action):
                                  location=tracker.get_slot("appeal_location"), category=category, contact=contact)
         return []
 
+
+
+class AskAppealDescription(AskQuestion):
+    SLOT = "appeal_description"
+
+    def name(self) -> str:
+        return "action_ask_appeal_description"
+
+
+class AskAppealLocation(AskQuestion):
+    SLOT = "appeal_location"
+
+    def name(self) -> str:
+        return "action_ask_appeal_location"
+
+
+class AskContactPhone(AskQuestion):
+    SLOT = "contact_phone"
+
+    def name(self) -> str:
+        return "action_ask_contact_phone"
+
+
+class AskCancelConfirmation(AskQuestion):
+    """"Cancel this appeal? What you told me will not be filed." Yes / no, go on."""
+
+    SLOT = CANCEL_CONFIRMATION
+
+    def name(self) -> str:
+        return "action_ask_cancel_confirmation"
+
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        summary = tracker.get_slot("appeal_description") or tracker.get_slot("appeal_location") or ""
+        dispatcher.utter_message(response="msg_confirm_cancel", summary=str(summary)[:80])
+        return []
+
+
+class AskLocationConfirmed(AskQuestion):
+    """A place the city's gazetteer does not know: file it as written, or type it again?"""
+
+    SLOT = LOCATION_CHECK
+
+    def name(self) -> str:
+        return "action_ask_location_confirmed"
+
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        dispatcher.utter_message(response="msg_confirm_unknown_place", location=tracker.get_slot(LOCATION_CANDIDATE))
+        return []
+
+
+class AskContactConsent(AskQuestion):
+    SLOT = "contact_consent"
+
+    def name(self) -> str:
+        return "action_ask_contact_consent"

@@ -7,7 +7,7 @@ outbox as appeals), and filed once per request.
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -15,6 +15,8 @@ from rasa_sdk.types import DomainDict
 from actions.answers import checked_phone, checked_text
 from actions.conversation import appeal_key, is_descriptive, language_of, resident_of
 from actions.filing import file_or_queue
+from actions.repair import EXPLAINED, AskQuestion, Kind, Question, RepairingFormValidation, Turn, ask_again
+from bot.short_replies import short_reply
 
 CALLBACK_CATEGORY = "operator_callback"
 CALLBACK_SLOTS = ("callback_topic", "callback_phone")
@@ -54,17 +56,50 @@ class ActionStartCallback(Action):
         return [SlotSet("callback_topic", recent_topic(tracker)), SlotSet("callback_phone", None)]
 
 
-class ValidateCallbackForm(FormValidationAction):
+class ValidateCallbackForm(RepairingFormValidation):
+    """What the call is about and the number to call, with repair first (actions/repair.py)."""
+
+    QUESTIONS = {"callback_topic": Question(Kind.TEXT), "callback_phone": Question(Kind.PHONE)}
+    WHY_NEEDED = {"callback_topic": "msg_required_callback_topic", "callback_phone": "msg_required_callback_phone"}
+    WAY_OUT = "msg_way_out_callback"
+
     def name(self) -> str:
         return "validate_callback_form"
 
+    async def before_repair(self, requested: str, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> list[EventType] | None:
+        if turn.intent == "request_human":  # asking for a person here: that is what this form does
+            dispatcher.utter_message(response="msg_callback_in_progress")
+            return ask_again(requested)
+        return None
+
     def validate_callback_topic(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
-        return {"callback_topic": checked_text(value, dispatcher, max_chars=MAX_TOPIC)}
+        raw = str(value or "").strip()
+        if short_reply(raw) is not None:
+            dispatcher.utter_message(response="msg_not_a_topic")
+            return {"callback_topic": None, EXPLAINED: "callback_topic"}
+        topic = checked_text(value, dispatcher, max_chars=MAX_TOPIC)
+        return {"callback_topic": topic} if topic else {"callback_topic": None, EXPLAINED: "callback_topic"}
 
     def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
-        return {"callback_phone": checked_phone(value, dispatcher)}
+        phone = checked_phone(value, dispatcher)
+        return {"callback_phone": phone} if phone else {"callback_phone": None, EXPLAINED: "callback_phone"}
+
+
+class AskCallbackTopic(AskQuestion):
+    SLOT = "callback_topic"
+
+    def name(self) -> str:
+        return "action_ask_callback_topic"
+
+
+class AskCallbackPhone(AskQuestion):
+    SLOT = "callback_phone"
+
+    def name(self) -> str:
+        return "action_ask_callback_phone"
 
 
 class ActionFileCallback(Action):

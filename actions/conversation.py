@@ -9,21 +9,40 @@ from rasa_sdk import Tracker
 
 from actions.texts import fragment
 from bot.gazetteer import Gazetteer, load_gazetteer
-from bot.lang import Lang
+from bot.lang import Lang, undetermined_latin
 
 # Rasa input channel names -> the channel names the backend stores.
 CHANNELS = {"socketio": "webchat", "rest": "rest", "telegram": "telegram", "wechat": "wechat", "webchat": "webchat"}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, Han, Hangul syllables
 SERVED_LANGUAGES = {lang.value for lang in Lang}
+# The appeal form's confirmations (actions/appeal_form.py): before cancelling an appeal that holds
+# answers, and before taking a place the city's gazetteer does not know.
+CANCEL_PENDING, CANCEL_CONFIRMATION = "cancel_pending", "cancel_confirmation"
+LOCATION_CANDIDATE, LOCATION_CHECK = "location_candidate", "location_confirmed"
 APPEAL_SLOTS = ("appeal_description", "appeal_written_language", "appeal_location",
                 "appeal_latitude", "appeal_longitude",
                 "appeal_media_url", "appeal_category", "appeal_attribute", "appeal_attributes",
-                "category_options", "contact_consent", "contact_phone", "appeal_confirmed", "correction_field")
+                "category_options", "contact_consent", "contact_phone", "appeal_confirmed", "correction_field",
+                CANCEL_PENDING, CANCEL_CONFIRMATION, LOCATION_CANDIDATE, LOCATION_CHECK, "repair_failures")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
 
 
+HISTORY_LOOKED_AT = 60  # as assistant/nlg.py: a few turns, a flat cost however long the history
+
+
 def language_of(tracker: Tracker) -> str:
-    return Lang.parse(tracker.get_slot("language"), default=Lang.ZH).value
+    """The conversation's language (assistant.nlg.conversation_language, on the action server's tracker)."""
+    language = Lang.parse(tracker.get_slot("language"), default=Lang.ZH)
+    if language is not Lang.ZH:
+        return language.value
+    texts: list[str] = []
+    for event in tracker.events[-HISTORY_LOOKED_AT:][::-1]:
+        if event.get("event") == "slot" and event.get("name") == "language":
+            return language.value
+        text = str(event.get("text") or "") if event.get("event") == "user" else ""
+        if text and not text.startswith("/"):
+            texts.append(text)
+    return Lang.EN.value if undetermined_latin(texts) else language.value
 
 
 def resident_of(tracker: Tracker) -> tuple[str, str]:
@@ -54,11 +73,18 @@ def is_phone_number(text: str) -> bool:
     return bool(_PHONE.match(text)) and sum(ch.isdigit() for ch in text) >= 5
 
 
+# What an opener says without saying what happened: "I want to report a problem", "我想反映一个问题".
+_OPENER_WORDS = frozenset("i id want would like to report a an the problem issue complaint complain make file have "
+                          "there is about something please need help with my me some".split())
+_OPENER_PHRASES = re.compile(r"我要|我想|想要|投诉|反映|举报|一个|问题|一下|有个|情况|事情|请问|你好|您好|报告|"
+                             r"問題|報告|申し立て|したい|があります|ありまして|あります|について|です|ます|お願い|ちょっと")
+
+
 def is_descriptive(text: str) -> bool:
-    """Whether a message says what happened, not just "I want to complain"."""
-    cjk = len(_CJK.findall(text))
-    words = len(re.findall(r"[^\W\d_]+", text))  # words in any alphabet (Latin, Cyrillic...)
-    return cjk >= 8 or words >= 6
+    """Whether a message says what happened, not just "I want to complain" (opener words do not count)."""
+    cjk = len(_CJK.findall(_OPENER_PHRASES.sub("", text)))
+    words = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if w not in _OPENER_WORDS]  # any alphabet
+    return cjk >= 6 or len(words) >= 4
 
 
 def latest_entity(tracker: Tracker, name: str) -> Any:
@@ -102,14 +128,14 @@ def shared_location(tracker: Tracker) -> tuple[float, float, str] | None:
 
 
 @lru_cache(maxsize=1)
-def _gazetteer() -> Gazetteer:
+def gazetteer() -> Gazetteer:
     return load_gazetteer()
 
 
 def described_point(latitude: float, longitude: float, language: str) -> str:
     """Coordinates a resident can check: ``39.93340, 116.45430 (near Sanlitun Subdistrict, Chaoyang)``."""
     point = f"{latitude:.5f}, {longitude:.5f}"
-    place = _gazetteer().nearest(latitude, longitude)
+    place = gazetteer().nearest(latitude, longitude)
     if place is None or place.subdistrict is None:
         return point
     if language == "en":

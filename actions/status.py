@@ -21,21 +21,26 @@ class ActionListMyTickets(Action):
         return "action_list_my_tickets"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        language = language_of(tracker)
-        channel, user_id = resident_of(tracker)
-        try:
-            tickets = await deps.hotline().resident_tickets(channel, user_id, language)
-        except (HotlineUnavailable, HotlineRejected):
-            dispatcher.utter_message(response="msg_status_unavailable")
-            return []
-        if not tickets:
-            dispatcher.utter_message(response="msg_no_tickets")
-            return []
-        dispatcher.utter_message(response="msg_tickets_header", count=len(tickets))
-        for ticket in tickets[:MAX_LISTED]:
-            dispatcher.utter_message(
-                response="msg_ticket_line", ticket_id=ticket.service_request_id, category=ticket.service_name,
-                status=fragment(f"msg_status_{ticket.status}", language) or ticket.status,
-                updated=readable_time(ticket.updated_datetime), note=ticket.last_note or "",
-            )
+        await list_tickets(dispatcher, tracker)
         return []
+
+
+async def list_tickets(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Says the resident's latest tickets (also in the middle of a form, actions/repair.py)."""
+    language = language_of(tracker)
+    channel, user_id = resident_of(tracker)
+    try:
+        tickets = await deps.hotline().resident_tickets(channel, user_id, language)
+    except (HotlineUnavailable, HotlineRejected):
+        dispatcher.utter_message(response="msg_status_unavailable")
+        return
+    if not tickets:
+        dispatcher.utter_message(response="msg_no_tickets")
+        return
+    dispatcher.utter_message(response="msg_tickets_header", count=len(tickets))
+    for ticket in tickets[:MAX_LISTED]:
+        dispatcher.utter_message(
+            response="msg_ticket_line", ticket_id=ticket.service_request_id, category=ticket.service_name,
+            status=fragment(f"msg_status_{ticket.status}", language) or ticket.status,
+            updated=readable_time(ticket.updated_datetime), note=ticket.last_note or "",
+        )

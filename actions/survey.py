@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -22,6 +22,7 @@ from actions import deps
 from actions.appeal_outbox import QueuedAppeal
 from actions.conversation import language_of, latest_entity, resident_of
 from actions.hotline_client import HotlineRejected, HotlineUnavailable
+from actions.repair import REQUESTED_SLOT, AskQuestion, Kind, Question, RepairingFormValidation
 
 log = logging.getLogger(__name__)
 SURVEY_SLOTS = ("survey_ticket_id", "survey_resolved", "survey_rating", "survey_comment")
@@ -129,9 +130,25 @@ class ActionRemindSurvey(Action):
         return [_remember(tracker, event_id), *start_survey(tracker, ticket_id)]
 
 
-class ValidateSurveyForm(FormValidationAction):
+class ValidateSurveyForm(RepairingFormValidation):
+    """Resolved? A rating, a comment; with repair first (actions/repair.py). Stopping it is the rules' job."""
+
+    QUESTIONS = {"survey_resolved": Question(Kind.YES_NO), "survey_rating": Question(Kind.CHOICE),
+                 "survey_comment": Question(Kind.TEXT, optional=True)}
+    WHY_NEEDED = {"survey_rating": "msg_required_survey_rating"}
+    WAY_OUT = "msg_way_out_survey"
+
     def name(self) -> str:
         return "validate_survey_form"
+
+    async def skip(self, requested: str, question: Question, dispatcher: CollectingDispatcher, tracker: Tracker,
+                   domain: DomainDict) -> list[EventType]:
+        if requested == "survey_comment":  # "no thanks": no comment, and the survey is done
+            return await self.settle([SlotSet("survey_comment", "")], dispatcher, tracker, domain)
+        if requested == "survey_resolved":  # "no thanks" to the survey itself: stop, nothing rated
+            dispatcher.utter_message(response="msg_survey_stopped")
+            return [*(SlotSet(name, None) for name in SURVEY_SLOTS), SlotSet(REQUESTED_SLOT, None)]
+        return await super().skip(requested, question, dispatcher, tracker, domain)
 
     def validate_survey_rating(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
@@ -149,6 +166,27 @@ class ValidateSurveyForm(FormValidationAction):
         if value is None or tracker.get_slot("requested_slot") != "survey_comment":
             return {"survey_comment": None}
         return {"survey_comment": str(value).strip()[:1000]}
+
+
+class AskSurveyResolved(AskQuestion):
+    SLOT = "survey_resolved"
+
+    def name(self) -> str:
+        return "action_ask_survey_resolved"
+
+
+class AskSurveyRating(AskQuestion):
+    SLOT = "survey_rating"
+
+    def name(self) -> str:
+        return "action_ask_survey_rating"
+
+
+class AskSurveyComment(AskQuestion):
+    SLOT = "survey_comment"
+
+    def name(self) -> str:
+        return "action_ask_survey_comment"
 
 
 class ActionSubmitSurvey(Action):

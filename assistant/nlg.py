@@ -2,6 +2,12 @@
 
 Configured in endpoints.yml as ``nlg: type: assistant.nlg.TranslatedNLG``. Actions and
 rules speak in response names; this class turns a name into text from the catalogue.
+
+Two conversation-wide guards live here because every message passes through them:
+- a conversation whose language was never told (only "ok", "thx", "hi there" so far, in Latin
+  letters) is answered in English, not in the default Chinese (bot/lang.py);
+- the same message is never sent three times in a row: the third time, the resident is offered
+  an operator's call-back or a fresh start instead (``msg_loop_breaker``).
 """
 
 import logging
@@ -9,11 +15,12 @@ from typing import Any
 
 from rasa.core.nlg.generator import NaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from assistant import speedups
-from bot.lang import Lang
+from bot.lang import Lang, undetermined_latin
 from translations.catalog import Catalog, load_catalog
 
 logger = logging.getLogger(__name__)
@@ -31,6 +38,48 @@ class TranslatedNLG(NaturalLanguageGenerator):
 
     async def generate(self, utter_action: str, tracker: DialogueStateTracker, output_channel: str,
                        **kwargs: Any) -> dict[str, Any] | None:
-        language = Lang.parse(tracker.get_slot("language"), default=Lang.ZH).value
+        language = conversation_language(tracker).value
         slots = {name: slot.value for name, slot in tracker.slots.items()}
-        return self.catalog.render(utter_action, language, {**slots, **kwargs})
+        rendered = self.catalog.render(utter_action, language, {**slots, **kwargs})
+        if rendered is not None and said_twice_in_a_row(tracker, utter_action, rendered.get("text")):
+            logger.info("conversation %s: %s would be the third time in a row", tracker.sender_id, utter_action)
+            return self.catalog.render(LOOP_BREAKER, language, slots)
+        return rendered
+
+
+LOOP_BREAKER = "msg_loop_breaker"
+HISTORY_LOOKED_AT = 60  # events: enough for a few turns, the cost stays flat however long the history
+
+
+def conversation_language(tracker: DialogueStateTracker) -> Lang:
+    """The ``language`` slot; English while a conversation has only said Latin-letter replies."""
+    language = Lang.parse(tracker.get_slot("language"), default=Lang.ZH)
+    if language is not Lang.ZH:
+        return language
+    texts: list[str] = []
+    for event in list(tracker.events)[-HISTORY_LOOKED_AT:][::-1]:
+        if isinstance(event, SlotSet) and event.key == "language":
+            return language  # the language was told (or carried over): keep it
+        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
+            texts.append(event.text)
+    return Lang.EN if undetermined_latin(texts) else language
+
+
+def said_twice_in_a_row(tracker: DialogueStateTracker, utter_action: str, text: object) -> bool:
+    """Whether the two bot messages before this one were this response, with one same text.
+
+    Notifier events (``EXTERNAL_*``) are news, not a loop; a ticket list's lines differ in text.
+    """
+    intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+    if utter_action == LOOP_BREAKER or str(intent or "").startswith("EXTERNAL_"):
+        return False
+    previous: list[BotUttered] = []
+    for event in list(tracker.events)[-HISTORY_LOOKED_AT:][::-1]:
+        if isinstance(event, BotUttered):
+            previous.append(event)
+            if len(previous) == 2:
+                break
+    if len(previous) < 2:
+        return False
+    names = {(e.metadata or {}).get("utter_action") for e in previous}
+    return names == {utter_action} and previous[0].text == previous[1].text

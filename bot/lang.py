@@ -1,6 +1,11 @@
 """The languages the hotline serves."""
 
+import re
+from collections.abc import Sequence
 from enum import Enum
+
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_OTHER_SCRIPT = re.compile(r"[^\x00-\x7f\u00c0-\u024f\u2000-\u206f\U0001f000-\U0001faff]")
 
 
 class Lang(str, Enum):
@@ -28,3 +33,9 @@ class Lang(str, Enum):
 
 
 LANGS: tuple[Lang, ...] = tuple(Lang)
+
+
+def undetermined_latin(texts: Sequence[str]) -> bool:
+    """Whether a conversation that has only said ``texts`` ("ok", "thx", "hi there") is best answered
+    in English: some Latin letters, and nothing in another script (Chinese, kana...)."""
+    return bool(texts) and all(_LATIN_LETTER.search(t) and not _OTHER_SCRIPT.search(t) for t in texts)

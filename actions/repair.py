@@ -1,0 +1,353 @@
+"""Conversation repair inside the forms (appeal, call-back, survey), in zh, en and ja.
+
+Every message that arrives while a form waits for an answer is first judged against the question
+asked (``decide``): an answer goes to the slot's validator; a question or remark about something
+else (a policy question, "where is my appeal", "are you a bot?", thanks, a language switch) is
+answered and the same question asked again, with nothing stored; "say that again" asks again; a
+polite "no thanks" skips an optional question, and for a required one says why it is needed and
+offers a way out; a correction in the resident's own words changes the answer it names; "cancel"
+drops the form (after a confirmation when the appeal already holds answers); an emergency or a
+request for a person is handed to the rules (data/rules.yml), which end or switch the form.
+
+A validator that refuses an answer explains what is needed in one message and marks the question
+explained, so the form does not ask it a second time in the same turn (``AskQuestion``); after two
+refusals in a row the explanation offers a way out (a call-back, or cancelling).
+"""
+
+import inspect
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, ClassVar
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.status import list_tickets
+from bot.repair import is_wish_or_request, names_the_appeal
+from bot.short_replies import Reply, short_reply
+
+REQUESTED_SLOT = "requested_slot"
+EXPLAINED = "question_explained"  # the question a validator has just explained (and so asked) again
+FAILURES = "repair_failures"  # {"slot": <name>, "count": <refusals in a row>}
+WAY_OUT_AFTER = 2
+# Intents that are about something else: answered, then the form's question again. (``out_of_scope``
+# is not one: inside a form it is mostly an answer the model did not expect, for the validator to judge.)
+INTERRUPTIONS = frozenset({"faq", "check_status", "bot_challenge", "greet", "thanks", "switch_language",
+                           "ask_question", "goodbye"})
+# Intents the rules handle by ending or switching the form.
+ROUTED = frozenset({"emergency", "request_human"})
+MIN_INTERRUPTION_CONFIDENCE = 0.6
+MIN_CANCEL_CONFIDENCE = 0.5
+SOCIAL_REPLIES = {Reply.THANKS: "thanks", Reply.GREETING: "greet", Reply.GOODBYE: "goodbye"}
+
+
+class Kind(str, Enum):
+    TEXT = "text"  # free text: a description, a topic, a comment
+    PLACE = "place"
+    CHOICE = "choice"  # buttons, or their words: a category, a category's question, a rating
+    YES_NO = "yes_no"
+    PHONE = "phone"
+
+
+@dataclass(frozen=True)
+class Question:
+    kind: Kind
+    optional: bool = False
+
+
+class Move(str, Enum):
+    ANSWER = "answer"
+    INTERRUPT = "interrupt"
+    REPEAT = "repeat"
+    SKIP = "skip"
+    CANCEL = "cancel"
+    CORRECT = "correct"
+    ROUTE = "route"  # emergency, a person: the rules take over
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The resident's latest message as the repair sees it."""
+
+    text: str
+    intent: str | None
+    confidence: float
+    reply: Reply | None
+
+    @property
+    def is_payload(self) -> bool:
+        return self.text.startswith("/")
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> "Turn":
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "").strip()
+        intent = message.get("intent") or {}
+        return cls(text=text, intent=intent.get("name"), confidence=float(intent.get("confidence") or 0.0),
+                   reply=None if text.startswith("/") else short_reply(text))
+
+
+def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Move:
+    """What the message does to the question asked (see the module's docstring)."""
+    if turn.intent in ROUTED:
+        return Move.ROUTE
+    if turn.is_payload:  # a button: its intent says what it is
+        if turn.intent == "cancel":
+            return Move.CANCEL
+        if turn.intent == "deny" and question.optional:
+            return Move.SKIP
+        if turn.intent in INTERRUPTIONS:
+            return Move.INTERRUPT
+        return Move.ANSWER
+    if turn.reply is Reply.REPEAT or turn.intent == "repeat":
+        return Move.REPEAT
+    if is_correction:
+        return Move.CORRECT
+    if question.kind is Kind.YES_NO and turn.reply in (Reply.YES, Reply.NO, Reply.OK):
+        return Move.ANSWER
+    if question.kind is Kind.YES_NO and turn.reply is Reply.DECLINE:  # "no thanks": a no, or not this at all
+        return Move.ANSWER if question.optional else Move.SKIP
+    if turn.reply is Reply.DECLINE or (question.optional and turn.reply is Reply.NO):
+        return Move.SKIP
+    # "No thanks, I'd rather not leave my number": no to this question, not to the whole appeal.
+    if question.optional and turn.intent in ("deny", "cancel") and not names_the_appeal(turn.text):
+        return Move.SKIP
+    if turn.intent == "deny" and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE and question.kind is not Kind.YES_NO:
+        return Move.SKIP  # "no, I'd rather not say": declines this question
+    if turn.intent == "cancel" and turn.confidence >= MIN_CANCEL_CONFIDENCE and not is_wish_or_request(turn.text):
+        return Move.CANCEL
+    if turn.reply in SOCIAL_REPLIES:
+        return Move.INTERRUPT
+    if turn.intent in INTERRUPTIONS and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE:
+        return Move.INTERRUPT
+    return Move.ANSWER
+
+
+def follows_user_message(tracker: Tracker) -> bool:
+    """Whether the form runs on a fresh message (not on its return after an interruption or at its start).
+
+    The form's validation sees the conversation as ``..., <last action or user message>, <the form>,
+    <slot candidates>``: the form was called right after the resident spoke when a user message
+    comes before the form's own action.
+    """
+    seen_form = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return seen_form
+        if kind == "action":
+            if not seen_form:
+                seen_form = True
+                continue
+            return event.get("name") == "action_listen"
+    return False
+
+
+async def answer_interruption(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn) -> None:
+    """Answers a message about something else, in the middle of a form."""
+    intent = SOCIAL_REPLIES.get(turn.reply, turn.intent) if turn.reply in SOCIAL_REPLIES else turn.intent
+    if intent == "faq":
+        selector = ((tracker.latest_message or {}).get("response_selector") or {}).get("faq") or {}
+        utter = (selector.get("response") or {}).get("utter_action")
+        dispatcher.utter_message(response=str(utter) if utter else "utter_ask_question_prompt")
+    elif intent == "check_status":
+        await list_tickets(dispatcher, tracker)
+    elif intent == "bot_challenge":
+        dispatcher.utter_message(response="msg_iamabot_in_form")
+    elif intent == "thanks":
+        dispatcher.utter_message(response="utter_youre_welcome")
+    elif intent == "greet":
+        dispatcher.utter_message(response="msg_greet_in_form")
+    elif intent == "switch_language":
+        dispatcher.utter_message(response="utter_language_switched")
+    elif intent == "ask_question":
+        dispatcher.utter_message(response="msg_ask_question_in_form")
+    elif intent == "goodbye":
+        dispatcher.utter_message(response="msg_goodbye_in_form")
+    else:
+        dispatcher.utter_message(response="utter_out_of_scope")
+
+
+def failures(tracker: Tracker, slot: str) -> int:
+    record = tracker.get_slot(FAILURES) or {}
+    return int(record.get("count", 0)) if isinstance(record, dict) and record.get("slot") == slot else 0
+
+
+def ask_again(slot: str) -> list[EventType]:
+    """Nothing stored; the form asks ``slot`` again."""
+    return [SlotSet(slot, None), SlotSet(REQUESTED_SLOT, slot)]
+
+
+class RepairingFormValidation(FormValidationAction, ABC):
+    """A form's validation with repair first (``decide``); subclasses name their questions."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """``validate_<form>``."""
+
+    QUESTIONS: ClassVar[dict[str, Question]] = {}
+    # What a required question is for, and what to do instead (a response per slot).
+    WHY_NEEDED: ClassVar[dict[str, str]] = {}
+    # After two refused answers in a row: the ways out of a required question.
+    WAY_OUT: ClassVar[str] = "msg_way_out"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        if not requested or not follows_user_message(tracker) or tracker.active_loop.get("name") != self.form_name():
+            return await super().run(dispatcher, tracker, domain)
+        turn = Turn.of(tracker)
+        special = await self.before_repair(requested, turn, dispatcher, tracker, domain)
+        if special is not None:
+            return special
+        question = self.QUESTIONS.get(requested, Question(Kind.TEXT))
+        move = decide(turn, question, is_correction=self.is_correction(turn, tracker))
+        if move is Move.ANSWER:
+            said_before = len(dispatcher.messages)
+            if turn.is_payload:  # a button: Rasa's slot mappings read its intent and entities
+                events = await super().run(dispatcher, tracker, domain)
+            elif question.kind is Kind.YES_NO:
+                events = await self.yes_or_no(requested, turn, dispatcher, tracker, domain)
+            else:
+                # Typed words answer the question whatever intent the model gave them (a street name
+                # taken for "cancel" is still the street): the slot's validator judges them.
+                events = await self.answer(requested, turn.text, dispatcher, tracker, domain)
+            return self.count_refusal(requested, events, dispatcher, tracker, said_before)
+        if move is Move.ROUTE:
+            return [ActionExecutionRejected(self.form_name())]
+        if move is Move.INTERRUPT:
+            await answer_interruption(dispatcher, tracker, turn)
+            return ask_again(requested)
+        if move is Move.REPEAT:
+            return ask_again(requested)
+        if move is Move.SKIP:
+            return await self.skip(requested, question, dispatcher, tracker, domain)
+        if move is Move.CANCEL:
+            return await self.cancel(dispatcher, tracker, domain)
+        return await self.correct(turn, requested, dispatcher, tracker, domain)
+
+    # ---- hooks for the forms ----
+
+    async def before_repair(self, requested: str, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> list[EventType] | None:
+        """A form's own handling of a question that is not an ordinary one (a confirmation); None: go on."""
+        return None
+
+    def is_correction(self, turn: Turn, tracker: Tracker) -> bool:
+        return False
+
+    async def correct(self, turn: Turn, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> list[EventType]:
+        return ask_again(requested)
+
+    async def skip(self, requested: str, question: Question, dispatcher: CollectingDispatcher, tracker: Tracker,
+                   domain: DomainDict) -> list[EventType]:
+        """A required question declined: why it is needed, and the ways out."""
+        dispatcher.utter_message(response=self.WHY_NEEDED.get(requested, "msg_required_question"))
+        return [*ask_again(requested), SlotSet(EXPLAINED, requested)]
+
+    async def cancel(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """By default the rules cancel (``intent: cancel`` under the form's ``active_loop``)."""
+        return [ActionExecutionRejected(self.form_name())]
+
+    # ---- answering outside Rasa's extraction ----
+
+    async def answer(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> list[EventType]:
+        """``value`` for ``slot`` through the slot's validator, as if the form had extracted it."""
+        result: dict[str, Any] = {slot: value}
+        method = getattr(self, f"validate_{slot}", None)
+        if method is not None:
+            validated = method(value, dispatcher, tracker, domain)
+            result = await validated if inspect.isawaitable(validated) else validated
+        return await self.settle([SlotSet(name, v) for name, v in result.items()], dispatcher, tracker, domain)
+
+    async def yes_or_no(self, slot: str, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        domain: DomainDict) -> list[EventType]:
+        """"いいえ、結構です", "不用了", "yes please": the words decide, then the model's affirm or deny."""
+        if turn.reply in (Reply.YES, Reply.OK) or (turn.reply is None and turn.intent == "affirm"):
+            return await self.answer(slot, True, dispatcher, tracker, domain)
+        if turn.reply in (Reply.NO, Reply.DECLINE) or (turn.reply is None and turn.intent == "deny"):
+            return await self.answer(slot, False, dispatcher, tracker, domain)
+        dispatcher.utter_message(response="msg_answer_yes_or_no")
+        return [*ask_again(slot), SlotSet(EXPLAINED, slot)]
+
+    async def settle(self, events: list[EventType], dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> list[EventType]:
+        """``events`` plus the next question (for forms that choose it themselves; Rasa does for the others)."""
+        tracker.add_slots(events)
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        return [*events, next_slot] if next_slot else events
+
+    # ---- refusals ----
+
+    def count_refusal(self, requested: str, events: list[EventType], dispatcher: CollectingDispatcher,
+                      tracker: Tracker, said_before: int) -> list[EventType]:
+        """After a validator refused the answer: count it; from the second refusal in a row, the way out
+        replaces the validator's explanation (one message, never the same one three times)."""
+        slot_events = [e for e in events if e.get("event") == "slot" and e.get("name") != REQUESTED_SLOT]
+        if not slot_events:
+            return events  # nothing taken from the message: Rasa rejects the form and the rules answer it
+        # Refused: the question's slot stays empty and nothing else was taken (an unknown place kept for
+        # the resident to confirm is no refusal).
+        refused = any(e.get("name") == requested and e.get("value") is None for e in slot_events) and not any(
+            e.get("value") not in (None, "", {}, []) and e.get("name") not in (EXPLAINED, FAILURES)
+            for e in slot_events)
+        if not refused:
+            return [*events, SlotSet(FAILURES, None)]
+        count = failures(tracker, requested) + 1
+        # After the way out the count starts again: explanation and way out alternate, never three alike.
+        extra: list[EventType] = [SlotSet(FAILURES, {"slot": requested, "count": count % WAY_OUT_AFTER})]
+        if count >= WAY_OUT_AFTER:
+            optional = self.QUESTIONS.get(requested, Question(Kind.TEXT)).optional
+            del dispatcher.messages[said_before:]
+            dispatcher.utter_message(response="msg_way_out_optional" if optional else self.WAY_OUT)
+            extra.append(SlotSet(EXPLAINED, requested))
+        return [*events, *extra]
+
+
+class AskQuestion(Action, ABC):
+    """``action_ask_<slot>``: asks the form's question, unless a validator just explained it this turn.
+
+    An explanation ("that doesn't look like a phone number: please type 5 to 20 digits") already asks;
+    asking again in the same turn would be a second message saying the same thing. Subclasses name the
+    slot (``SLOT``) and the action; the response is ``utter_ask_<slot>`` unless ``RESPONSE`` says otherwise.
+    """
+
+    SLOT: ClassVar[str]
+    RESPONSE: ClassVar[str | None] = None
+
+    @abstractmethod
+    def name(self) -> str:
+        """``action_ask_<SLOT>``."""
+
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        dispatcher.utter_message(response=self.RESPONSE or f"utter_ask_{self.SLOT}")
+        return []
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot(EXPLAINED) == self.SLOT and _explained_this_turn(tracker):
+            return [SlotSet(EXPLAINED, None)]
+        events = await self.ask(dispatcher, tracker)
+        return [*events, SlotSet(EXPLAINED, None)] if tracker.get_slot(EXPLAINED) else events
+
+
+def _explained_this_turn(tracker: Tracker) -> bool:
+    """Whether ``question_explained`` was set after the resident's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == EXPLAINED and event.get("value"):
+            return True
+    return False
+
+
+def is_cancel_reply(turn: Turn) -> bool:
+    return turn.intent == "cancel" or turn.reply is Reply.YES or (turn.intent == "affirm" and turn.reply is None)
+
+
+def said_no(turn: Turn) -> bool:
+    return turn.reply in (Reply.NO, Reply.DECLINE) or turn.intent == "deny"
+

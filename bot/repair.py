@@ -1,0 +1,190 @@
+"""What a resident's message does to the question a form asked, beyond answering it (zh, en, ja).
+
+Pure text logic, no Rasa: the forms' validation (actions/repair.py) combines it with the NLU
+intent. Here: corrections in the resident's own words ("not the street light, the manhole cover",
+"不是路灯，是井盖", "街灯じゃなくてマンホールです", "actually it's on the north side"), which field a
+message names, wishes and requests that are not cancellations ("〜てほしい", "希望尽快处理",
+"please fix it"), and whether a text looks like a place.
+"""
+
+import re
+from dataclasses import dataclass
+
+from bot.short_replies import normalised
+
+FIELDS = ("description", "location", "category", "phone")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """``new`` replaces ``old`` (when the resident said what was wrong) in ``field`` (when they named it)."""
+
+    new: str
+    old: str | None = None
+    field: str | None = None
+
+
+_FIELD_WORDS: dict[str, tuple[str, ...]] = {
+    "location": ("location", "address", "place", "where", "地点", "地址", "位置", "地方", "场所", "住所",
+                 "場所", "所在地"),
+    "category": ("category", "type of problem", "kind of problem", "类别", "分类", "类型", "種類", "カテゴリ", "分類"),
+    "description": ("description", "what happened", "the problem", "描述", "问题描述", "内容", "情况", "説明"),
+    "phone": ("phone", "number", "mobile", "电话", "手机", "号码", "電話", "番号", "携帯"),
+}
+_STRIP = " ,，、。.!！?？:：;；\"'“”「」『』"
+
+# "not X but Y" and its kin. Groups: old (optional) and new.
+_NOT_BUT = (
+    re.compile(r"^(?:不对[，,、 ]*)?(?:不是|并不是|不在)(?P<old>.+?)[，,、 ]*(?:而)?(?:是|在)(?P<new>.+)$"),
+    re.compile(r"^(?P<old>.+?)(?:じゃなくて|ではなくて|ではなく|じゃなく)[、, ]*(?P<new>.+?)(?:です|でした)?$"),
+    re.compile(r"^(?:no[, ]+)?(?:it'?s |it is )?not (?:the |a |an |in |on |at )?(?P<old>.+?)[,;]? "
+               r"(?:but |it'?s |it is )(?:the |a |an |in |on |at )?(?P<new>.+)$", re.IGNORECASE),
+    re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it'?s |it is )(?:the |a |an |in |on |at )?(?P<new>.+?),? "
+               r"not (?:the |a |an |in |on |at )?(?P<old>.+)$", re.IGNORECASE),
+    re.compile(r"^(?:是)(?P<new>.+?)[，,、 ]*(?:不是)(?P<old>.+)$"),
+)
+# "actually it's Y", "更正：Y", "正しくはY": the new value only.
+_NEW_ONLY = (
+    re.compile(r"^(?:sorry[, ]+)?(?:actually|correction|i meant|i mean|sorry i meant|i made a mistake)[,:;]?\s+"
+               r"(?:it'?s |it is |the \w+ is )?(?P<new>.+)$", re.IGNORECASE),
+    re.compile(r"^(?:change|correct|update) (?:the |my )?(?P<field>location|address|place|description|category|"
+               r"phone(?: number)?|number) to (?P<new>.+)$", re.IGNORECASE),
+    re.compile(r"^(?:更正|纠正|修改|改正|我说错了|说错了|写错了)[一下]*[:：，, ]*(?:应该是|是)?(?P<new>.+)$"),
+    re.compile(r"^(?:应该是|其实是|准确地说是|我的意思是)(?P<new>.+)$"),
+    re.compile(r"^(?:把)?(?P<field>地点|地址|位置|描述|类别|分类|电话|号码)(?:改成|改为|换成)(?P<new>.+)$"),
+    re.compile(r"^(?:訂正|修正|間違えました|間違いました)[です。、,: ：]*(?:正しくは)?(?P<new>.+)$"),
+    re.compile(r"^(?:正しくは|本当は|実は)(?P<new>.+?)(?:です|でした)?$"),
+    re.compile(r"^(?P<field>場所|住所|内容|種類|電話番号)を(?P<new>.+?)に(?:変更|訂正|修正|直)"),
+)
+_FIELD_ALIASES = {"address": "location", "place": "location", "地点": "location", "地址": "location",
+                  "位置": "location", "場所": "location", "住所": "location", "描述": "description",
+                  "内容": "description", "类别": "category", "分类": "category", "種類": "category",
+                  "电话": "phone", "号码": "phone", "電話番号": "phone", "number": "phone", "phone number": "phone"}
+
+
+def _clean(text: str) -> str:
+    return text.strip().strip(_STRIP).strip()
+
+
+def correction(text: str) -> Correction | None:
+    """The correction ``text`` makes, if it is one; None for ordinary answers."""
+    plain = _clean(text)
+    if not plain or len(plain) > 500:
+        return None
+    for pattern in _NOT_BUT:
+        found = pattern.match(plain)
+        if found and _clean(found["new"]) and _clean(found["old"]):
+            return Correction(new=_clean(found["new"]), old=_clean(found["old"]), field=named_field(found["old"]))
+    for pattern in _NEW_ONLY:
+        found = pattern.match(plain)
+        if found and _clean(found["new"]):
+            named = found.groupdict().get("field")
+            field = _FIELD_ALIASES.get(named.lower(), named.lower()) if named else None
+            return Correction(new=_clean(found["new"]), field=field)
+    return None
+
+
+def named_field(text: str) -> str | None:
+    """The field of the appeal a short text talks about ("the address", "地点", "場所"), if exactly one."""
+    lowered = text.lower()
+    if len(lowered) > 40:
+        return None
+    named = [field for field, words in _FIELD_WORDS.items() if any(word in lowered for word in words)]
+    return named[0] if len(named) == 1 else None
+
+
+# A wish or a polite request asks for something to happen: never a cancellation.
+_WISH = (
+    re.compile(r"(てほしい|て欲しい|てもらいたい|ていただきたい|てください|て下さい|お願いします|お願いしたい|"
+               r"たいです|直して|修理して|対応して|確認して)"),
+    re.compile(r"(希望|请|麻烦|想要|想请|帮我|帮忙|能不能|可不可以|能否|尽快|赶紧|要求)"),
+    re.compile(r"\b(please|would like|i'?d like|want (you|someone|them) to|can you|could you|need (you|someone) to|"
+               r"fix|repair|send someone|i want to report|i wish)\b", re.IGNORECASE),
+)
+# Words that ask to stop, drop or withdraw something: a "cancel" without any of them is a misreading.
+_CANCEL_CUES = re.compile(
+    r"(取消|撤销|撤回|撤了|不报了|不提交|不想提交|不要了|不用了|不办了|不弄了|不处理|算了|停|别提交|别发|不反映|不想反映|不投诉|"
+    r"不要提交|先不|不想报|不继续|不用继续|不想继续|不要继续|不搞了|作罢|终止|中止|退出|放弃|不要这个|删掉"
+    r"|キャンセル|取り消|取りやめ|取り下げ|やめ|止め|中止|中断|ストップ|なかったこと|なし|無し|もういい|いいです|結構|破棄"
+    r"|送信しない|提出しない|出さない|報告しません|続けなくて"
+    r"|cancel|stop|halt|never ?mind|forget|changed my mind|don'?t (file|submit|send|want|go ahead)|rather not|abort|quit"
+    r"|drop|withdraw|scrap|not do this|no more|don'?t continue|let'?s not|not anymore|call it off)",
+    re.IGNORECASE)
+# Cancel words that mean cancelling whatever follows them.
+_UNMISTAKABLE_CANCEL = re.compile(r"(取消|撤销|撤回|キャンセル|取り消|取り下げ|中止|中断|無しに|なしに|cancel|withdraw|never ?mind|"
+                                  r"forget it|call it off|don'?t go ahead)", re.IGNORECASE)
+_WHOLE_APPEAL = re.compile(r"(appeal|complaint|report|the whole thing|everything|all of it"
+                           r"|诉求|投诉|反映|举报|工单|全部|整个|申し立て|通報|苦情|すべて|全て)", re.IGNORECASE)
+SHORT_CJK_CHARS, SHORT_WORDS = 12, 5
+
+
+def has_cancel_cue(text: str) -> bool:
+    """Whether ``text`` has a word that asks to stop or drop something (zh, en, ja)."""
+    return bool(_CANCEL_CUES.search(text))
+
+
+def names_the_appeal(text: str) -> bool:
+    """Whether a refusal is about the whole appeal ("cancel the appeal", "取消投诉"), not one question."""
+    return bool(_WHOLE_APPEAL.search(text))
+
+
+def _is_short(text: str) -> bool:
+    plain = text.strip()
+    return len(plain) <= SHORT_CJK_CHARS if not plain.isascii() else len(plain.split()) <= SHORT_WORDS
+
+
+def is_wish_or_request(text: str) -> bool:
+    """"Please fix the light", "希望尽快处理", "街灯を直してほしい", "please stop the noise at night": a request
+    that something happen, not a cancellation.
+
+    A request whose cancel word is unmistakable ("请取消", "キャンセルしてください"), names the appeal
+    ("申し立てをやめたいです") or is all the message says ("やめたいです") is no wish here.
+    """
+    if not any(pattern.search(text) for pattern in _WISH):
+        return False
+    if not has_cancel_cue(text):
+        return True
+    return not (_UNMISTAKABLE_CANCEL.search(text) or names_the_appeal(text) or _is_short(text))
+
+
+_PLACE = (
+    re.compile(r"[路街道巷号弄院楼栋区县镇乡村里桥门站园场馆厦寺庙塔胡同小区社区大厦广场公园地铁学校医院市场附近旁边对面门口楼下楼上路口]"),
+    re.compile(r"(通り|丁目|番地|ビル|マンション|アパート|公園|駅|近く|付近|向かい|入口|交差点|区|号|路|街|前|横)"),
+    re.compile(r"\b(street|st|road|rd|avenue|ave|lane|alley|hutong|district|building|bldg|block|tower|community|"
+               r"compound|estate|park|station|bridge|gate|square|market|school|hospital|mall|near|outside|opposite|"
+               r"behind|next to|corner|entrance|north|south|east|west|floor|apartment|unit|no)\b|#\s*\d|\d",
+               re.IGNORECASE),
+)
+# Japanese forms of the kanji in Beijing's place names, to look them up in the (simplified) gazetteer.
+_JA_TO_SIMPLIFIED = str.maketrans({
+    "陽": "阳", "東": "东", "門": "门", "関": "关", "園": "园", "楽": "乐", "華": "华", "豊": "丰", "広": "广",
+    "龍": "龙", "竜": "龙", "順": "顺", "義": "义", "慶": "庆", "興": "兴", "懐": "怀", "雲": "云", "溝": "沟",
+    "場": "场", "際": "际", "橋": "桥", "団": "团", "結": "结", "亜": "亚", "運": "运", "村": "村", "営": "营",
+    "単": "单", "灯": "灯", "鉄": "铁", "駅": "站", "堂": "堂", "厳": "严", "長": "长", "陳": "陈", "馬": "马",
+    "麗": "丽", "蘭": "兰", "両": "两", "爾": "尔", "県": "县", "区": "区", "區": "区", "涼": "凉", "湯": "汤",
+    "鐘": "钟", "鼓": "鼓", "閣": "阁", "観": "观", "寿": "寿", "萬": "万", "万": "万", "壽": "寿", "緑": "绿",
+    "転": "转", "頭": "头", "圧": "压", "庁": "厅", "楼": "楼", "樓": "楼", "纏": "缠", "鶏": "鸡", "鳳": "凤",
+    "凰": "凰", "臺": "台", "灣": "湾", "湾": "湾", "飛": "飞", "呉": "吴", "貢": "贡", "銀": "银", "錦": "锦",
+})
+
+
+def gazetteer_form(text: str) -> str:
+    """``text`` with Japanese kanji forms in simplified Chinese, for the gazetteer's names."""
+    return text.translate(_JA_TO_SIMPLIFIED)
+
+
+def looks_like_place(text: str) -> bool:
+    """Whether ``text`` names or points to a place: an address word, a landmark word, a number."""
+    plain = text.strip()
+    return bool(plain) and any(pattern.search(plain) for pattern in _PLACE)
+
+
+def mentions(text: str, fragment: str) -> bool:
+    """Whether ``fragment`` (a word the resident says was wrong) occurs in ``text``, ignoring case and spacing."""
+    return bool(fragment) and normalised(fragment) in normalised(text)
+
+
+def replace_mention(text: str, old: str, new: str) -> str:
+    """``text`` with the first ``old`` replaced by ``new`` (case-insensitive); ``new`` alone when ``old`` is absent."""
+    pattern = re.compile(re.escape(old.strip()), re.IGNORECASE)
+    return pattern.sub(lambda _: new.strip(), text, count=1) if pattern.search(text) else new.strip()

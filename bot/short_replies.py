@@ -1,0 +1,127 @@
+"""Short replies in Chinese, English and Japanese: "yes", "no thanks", "不用了", "結構です", "say that again".
+
+A form needs to know, whatever the NLU model says, when an answer is only a reply word: a bare "ok"
+is no description of a problem and no place, "no thanks" to the phone question declines that question
+(not the whole appeal), and "再说一遍" asks to hear the question again. The lists hold whole replies
+(after normalisation: NFKC, lower case, no punctuation or filler), not words found inside longer text,
+so "I don't know where exactly, near the park" is never read as a reply.
+"""
+
+import re
+import unicodedata
+from enum import Enum
+
+
+class Reply(str, Enum):
+    YES = "yes"
+    NO = "no"
+    OK = "ok"
+    THANKS = "thanks"
+    DECLINE = "decline"  # no to this one question: "no thanks", "skip", "不用了", "結構です"
+    REPEAT = "repeat"  # "say that again"
+    GREETING = "greeting"
+    GOODBYE = "goodbye"
+    DONT_KNOW = "dont_know"
+
+
+_REPLIES: dict[Reply, tuple[str, ...]] = {
+    Reply.YES: (
+        "yes", "y", "yeah", "yep", "yup", "sure", "correct", "right", "thats right", "that is right", "exactly",
+        "yes please", "yes thats right", "of course", "definitely", "absolutely", "affirmative", "indeed",
+        "是", "是的", "对", "对的", "对啊", "没错", "是啊", "嗯", "嗯嗯", "要", "需要", "可以", "行", "好啊",
+        "确认", "正确",
+        "はい", "ええ", "うん", "そうです", "そう", "その通りです", "お願いします", "はいお願いします", "はいそうです",
+        "合ってます", "合っています", "正しいです",
+    ),
+    Reply.NO: (
+        "no", "n", "nope", "nah", "not really", "no it isnt", "no its not", "wrong", "incorrect", "negative",
+        "不", "不是", "不对", "没有", "否", "不要", "不需要", "不行", "错了", "不正确",
+        "いいえ", "いや", "違います", "ちがいます", "違う", "いいえ違います", "そうではありません", "ないです",
+    ),
+    Reply.OK: (
+        "ok", "okay", "k", "kk", "fine", "alright", "all right", "got it", "i see", "understood", "cool", "noted",
+        "好", "好的", "好吧", "行吧", "知道了", "明白", "明白了", "了解", "收到", "嗯好的", "哦", "噢", "ok的",
+        "わかりました", "分かりました", "了解です", "了解しました", "承知しました", "オッケー", "なるほど",
+    ),
+    Reply.THANKS: (
+        "thanks", "thank you", "thx", "ty", "thanks a lot", "thank you very much", "many thanks", "cheers",
+        "谢谢", "谢谢你", "多谢", "感谢", "谢啦", "非常感谢", "谢谢啦",
+        "ありがとう", "ありがとうございます", "どうも", "どうもありがとう", "サンキュー", "感謝します",
+    ),
+    Reply.DECLINE: (
+        "no thanks", "no thank you", "skip", "pass", "no need", "not needed", "rather not", "id rather not",
+        "i would rather not", "dont want to", "i dont want to", "no i dont want to", "not now", "leave it",
+        "never mind", "nevermind", "no need thanks", "nothing", "none", "no photo", "no number", "skip it",
+        "不用", "不用了", "不用了谢谢", "不用谢谢", "不必", "不必了", "算了", "跳过", "先不用", "不留", "不留了",
+        "不想留", "不方便", "没有了", "不需要了", "免了", "不用麻烦了",
+        "結構です", "けっこうです", "大丈夫です", "大丈夫", "いりません", "要りません", "不要です", "スキップ",
+        "なしで",
+        "いいです", "遠慮します", "遠慮しておきます", "やめておきます", "なしでお願いします", "必要ありません",
+        "いえ結構です", "いいえ結構です",
+    ),
+    Reply.REPEAT: (
+        "say that again", "say it again", "repeat", "repeat that", "repeat please", "please repeat",
+        "come again", "pardon", "pardon me", "what", "what did you say", "again", "can you repeat that",
+        "could you repeat that", "one more time", "huh",
+        "再说一遍", "再说一次", "重复一下", "重复一遍", "你说什么", "什么", "没听清", "没看清", "再讲一遍",
+        "请再说一遍",
+        "啥", "再来一遍",
+        "もう一度", "もう一度お願いします", "もう一回", "もう一回お願いします", "もう一度言ってください", "何ですか",
+        "えっ", "え", "なんて", "もう一度言って", "繰り返してください",
+    ),
+    Reply.GREETING: (
+        "hi", "hello", "hey", "hi there", "hello there", "hey there", "good morning", "good afternoon",
+        "good evening", "yo",
+        "你好", "您好", "嗨", "哈喽", "早上好", "下午好", "晚上好", "在吗", "你好啊",
+        "こんにちは", "こんばんは", "おはようございます", "おはよう", "どうも", "もしもし", "やあ",
+    ),
+    Reply.GOODBYE: (
+        "bye", "goodbye", "bye bye", "see you", "see you later", "good night",
+        "再见", "拜拜", "回见", "晚安",
+        "さようなら", "じゃあね", "またね", "失礼します", "おやすみなさい", "バイバイ",
+    ),
+    Reply.DONT_KNOW: (
+        "i dont know", "dont know", "no idea", "not sure", "im not sure", "dunno", "idk",
+        "不知道", "我不知道", "不清楚", "不确定", "说不清",
+        "わかりません", "分かりません", "知りません", "わからない", "分からない", "不明です",
+    ),
+}
+# Filler around a reply: "ok then", "嗯，好的吧", "はい、お願いします".
+_FILLER = re.compile(r"^(?:um+|uh+|well|oh|ah|嗯|啊|哦|呃|えっと|あの)\s*"
+                     r"|\s*(?:then|please|lol|啊|吧|呀|哦|啦|ね|よ|です)$")
+_NOT_WORD = re.compile(r"[^\w\s]+")
+_SPACES = re.compile(r"\s+")
+_LOOKUP: dict[str, Reply] = {}
+for _reply, _texts in _REPLIES.items():
+    for _text in _texts:
+        _LOOKUP.setdefault(_text, _reply)  # "どうも" is THANKS (listed before GREETING)
+MAX_REPLY_CHARS = 40
+
+
+def normalised(text: str) -> str:
+    """NFKC, lower case, apostrophes dropped ("don't" -> "dont"), other punctuation as spaces, spaces collapsed."""
+    plain = unicodedata.normalize("NFKC", text).lower().replace("'", "").replace("’", "")
+    plain = _NOT_WORD.sub(" ", plain)
+    plain = _SPACES.sub(" ", plain).strip()
+    # CJK replies carry no spaces: "不用了 谢谢" is "不用了谢谢"
+    return re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", plain)
+
+
+def short_reply(text: str | None) -> Reply | None:
+    """The reply ``text`` is, when the whole message is one (with filler and punctuation around it)."""
+    if not text or len(text) > MAX_REPLY_CHARS:
+        return None
+    plain = normalised(text)
+    for _ in range(3):  # "嗯，好的吧": filler on either side, up to three layers
+        if plain in _LOOKUP:
+            return _LOOKUP[plain]
+        stripped = _SPACES.sub(" ", _FILLER.sub("", plain)).strip()
+        if stripped == plain or not stripped:
+            break
+        plain = stripped
+    return _LOOKUP.get(plain)
+
+
+def is_bare_reply(text: str | None) -> bool:
+    """Whether the message is only a reply word, so it cannot be a description, a place or a topic."""
+    return short_reply(text) is not None
