@@ -44,6 +44,9 @@ MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
 FIELDS = {"description": "appeal_description", "location": "appeal_location", "category": "appeal_category"}
 FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "phone"}
+# The form's questions as domain.yml lists them (used when a domain is not at hand, e.g. in unit tests).
+FORM_SLOTS = ("appeal_description", "appeal_location", "appeal_category", "appeal_attribute", "contact_consent",
+              "contact_phone", "appeal_confirmed")
 ORDINALS = (("1", "一", "first", "最初", "一番", "一つ"), ("2", "二", "second", "二番", "二つ"),
             ("3", "三", "third", "三番", "三つ"))
 
@@ -95,11 +98,11 @@ class ValidateAppealForm(RepairingFormValidation):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        slots = list(domain_slots)
+        slots = list(domain_slots or FORM_SLOTS)
         if tracker.get_slot("contact_consent") is False:
-            slots.remove("contact_phone")
+            slots = [s for s in slots if s != "contact_phone"]
         if not await next_required_attribute(tracker):
-            slots.remove("appeal_attribute")
+            slots = [s for s in slots if s != "appeal_attribute"]
         if tracker.get_slot(LOCATION_CANDIDATE) and not tracker.get_slot("appeal_location"):
             slots.insert(slots.index("appeal_location"), LOCATION_CHECK)
         if tracker.get_slot(CANCEL_PENDING):

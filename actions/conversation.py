@@ -34,15 +34,16 @@ def language_of(tracker: Tracker) -> str:
     """The conversation's language (assistant.nlg.conversation_language, on the action server's tracker)."""
     language = Lang.parse(tracker.get_slot("language"), default=Lang.ZH)
     if language is not Lang.ZH:
-        return language.value
+        return str(language.value)
     texts: list[str] = []
     for event in tracker.events[-HISTORY_LOOKED_AT:][::-1]:
         if event.get("event") == "slot" and event.get("name") == "language":
-            return language.value
+            return str(language.value)
         text = str(event.get("text") or "") if event.get("event") == "user" else ""
-        if text and not text.startswith("/"):
+        intent = str(((event.get("parse_data") or {}).get("intent") or {}).get("name") or "")
+        if text and not text.startswith("/") and not intent.startswith("EXTERNAL_"):
             texts.append(text)
-    return Lang.EN.value if undetermined_latin(texts) else language.value
+    return str((Lang.EN if undetermined_latin(texts) else language).value)
 
 
 def resident_of(tracker: Tracker) -> tuple[str, str]:

@@ -75,15 +75,6 @@ class ActionStartAppeal(Action):
         return events
 
 
-class ActionCancelAppeal(Action):
-    def name(self) -> str:
-        return "action_cancel_appeal"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_appeal_cancelled")
-        return [*reset_appeal(), SlotSet("requested_slot", None)]
-
-
 def appeal_fields(tracker: Tracker) -> dict[str, str]:
     """The Open311 fields of the appeal in the slots."""
     channel, user_id = resident_of(tracker)

@@ -15,6 +15,7 @@ refusals in a row the explanation offers a way out (a call-back, or cancelling).
 """
 
 import inspect
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum
@@ -26,7 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.status import list_tickets
-from bot.repair import is_wish_or_request, names_the_appeal
+from bot.repair import is_question, is_wish_or_request, names_the_appeal
 from bot.short_replies import Reply, short_reply
 
 REQUESTED_SLOT = "requested_slot"
@@ -41,6 +42,7 @@ INTERRUPTIONS = frozenset({"faq", "check_status", "bot_challenge", "greet", "tha
 ROUTED = frozenset({"emergency", "request_human"})
 MIN_INTERRUPTION_CONFIDENCE = 0.6
 MIN_CANCEL_CONFIDENCE = 0.5
+SURE_FAQ_CONFIDENCE = 0.9  # a policy "question" without a question mark or word needs this much
 SOCIAL_REPLIES = {Reply.THANKS: "thanks", Reply.GREETING: "greet", Reply.GOODBYE: "goodbye"}
 
 
@@ -92,6 +94,10 @@ class Turn:
 
 def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Move:
     """What the message does to the question asked (see the module's docstring)."""
+    if turn.intent == "emergency":
+        return Move.ROUTE
+    if is_correction and not turn.is_payload:  # "change the phone number to ..." is no request for a person
+        return Move.CORRECT
     if turn.intent in ROUTED:
         return Move.ROUTE
     if turn.is_payload:  # a button: its intent says what it is
@@ -104,8 +110,6 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.ANSWER
     if turn.reply is Reply.REPEAT or turn.intent == "repeat":
         return Move.REPEAT
-    if is_correction:
-        return Move.CORRECT
     if question.kind is Kind.YES_NO and turn.reply in (Reply.YES, Reply.NO, Reply.OK):
         return Move.ANSWER
     if question.kind is Kind.YES_NO and turn.reply is Reply.DECLINE:  # "no thanks": a no, or not this at all
@@ -121,6 +125,9 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.CANCEL
     if turn.reply in SOCIAL_REPLIES:
         return Move.INTERRUPT
+    if turn.intent == "faq" and not is_question(turn.text) and (
+            turn.confidence < SURE_FAQ_CONFIDENCE or question.kind in (Kind.PLACE, Kind.PHONE)):
+        return Move.ANSWER  # "whenever" taken for a policy question: the validator judges it as an answer
     if turn.intent in INTERRUPTIONS and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE:
         return Move.INTERRUPT
     return Move.ANSWER
@@ -142,7 +149,7 @@ def follows_user_message(tracker: Tracker) -> bool:
             if not seen_form:
                 seen_form = True
                 continue
-            return event.get("name") == "action_listen"
+            return bool(event.get("name") == "action_listen")
     return False
 
 
@@ -197,7 +204,8 @@ class RepairingFormValidation(FormValidationAction, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         requested = tracker.get_slot(REQUESTED_SLOT)
         if not requested or not follows_user_message(tracker) or tracker.active_loop.get("name") != self.form_name():
-            return await super().run(dispatcher, tracker, domain)
+            plain: list[EventType] = await super().run(dispatcher, tracker, domain)
+            return plain
         turn = Turn.of(tracker)
         special = await self.before_repair(requested, turn, dispatcher, tracker, domain)
         if special is not None:
@@ -344,10 +352,18 @@ def _explained_this_turn(tracker: Tracker) -> bool:
     return False
 
 
-def is_cancel_reply(turn: Turn) -> bool:
-    return turn.intent == "cancel" or turn.reply is Reply.YES or (turn.intent == "affirm" and turn.reply is None)
+_KEEP_GOING = re.compile(r"(不取消|别取消|不要取消|先别取消|继续|接着|取り消さない|取り消しません|続け|"
+                         r"don'?t cancel|do not cancel|keep (it|going)|continue|go on|carry on)", re.IGNORECASE)
 
 
 def said_no(turn: Turn) -> bool:
-    return turn.reply in (Reply.NO, Reply.DECLINE) or turn.intent == "deny"
+    """No (to "cancel this appeal?" and the like), including "don't cancel", "继续", "続けます"."""
+    return turn.reply in (Reply.NO, Reply.DECLINE) or turn.intent == "deny" or bool(_KEEP_GOING.search(turn.text))
+
+
+def is_cancel_reply(turn: Turn) -> bool:
+    """Yes to "cancel this appeal?" (asked before): "yes", "取消吧", "キャンセルで"; never a "don't cancel"."""
+    if said_no(turn):
+        return False
+    return turn.intent == "cancel" or turn.reply is Reply.YES or (turn.intent == "affirm" and turn.reply is None)
 

@@ -22,10 +22,16 @@ from actions import deps
 from actions.appeal_outbox import QueuedAppeal
 from actions.conversation import language_of, latest_entity, resident_of
 from actions.hotline_client import HotlineRejected, HotlineUnavailable
-from actions.repair import REQUESTED_SLOT, AskQuestion, Kind, Question, RepairingFormValidation
+from actions.repair import REQUESTED_SLOT, AskQuestion, Kind, Question, RepairingFormValidation, Turn
 
 log = logging.getLogger(__name__)
 SURVEY_SLOTS = ("survey_ticket_id", "survey_resolved", "survey_rating", "survey_comment")
+# "Was your problem resolved?" answered in words (the negative is looked for first).
+NOT_RESOLVED = re.compile(r"(没解决|没有解决|未解决|还没|没修好|没好|还是坏|不行|not (been )?(resolved|fixed|solved)|"
+                          r"still (broken|not)|isn'?t fixed|wasn'?t|解決していません|解決してない|直っていません|"
+                          r"直ってない|まだ|未解決)", re.IGNORECASE)
+RESOLVED = re.compile(r"(解决了|已解决|已经解决|修好了|好了|resolved|fixed|solved|解決しました|解決済み|直りました|"
+                      r"直った|解決した)", re.IGNORECASE)
 UPDATE_STATUSES = ("accepted", "resolved", "closed", "reopened")
 REMEMBERED_EVENTS = 50
 _RATING_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -140,6 +146,15 @@ class ValidateSurveyForm(RepairingFormValidation):
 
     def name(self) -> str:
         return "validate_survey_form"
+
+    async def yes_or_no(self, slot: str, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        domain: DomainDict) -> list[EventType]:
+        """"解决了", "still broken", "直っていません": the survey's own yes and no come first."""
+        if slot == "survey_resolved" and NOT_RESOLVED.search(turn.text):
+            return await self.answer(slot, False, dispatcher, tracker, domain)
+        if slot == "survey_resolved" and RESOLVED.search(turn.text):
+            return await self.answer(slot, True, dispatcher, tracker, domain)
+        return await super().yes_or_no(slot, turn, dispatcher, tracker, domain)
 
     async def skip(self, requested: str, question: Question, dispatcher: CollectingDispatcher, tracker: Tracker,
                    domain: DomainDict) -> list[EventType]:

@@ -60,7 +60,9 @@ def conversation_language(tracker: DialogueStateTracker) -> Lang:
     for event in list(tracker.events)[-HISTORY_LOOKED_AT:][::-1]:
         if isinstance(event, SlotSet) and event.key == "language":
             return language  # the language was told (or carried over): keep it
-        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
+        external = str((event.intent or {}).get("name") or "").startswith("EXTERNAL_") if isinstance(
+            event, UserUttered) else False
+        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/") and not external:
             texts.append(event.text)
     return Lang.EN if undetermined_latin(texts) else language
 

@@ -41,7 +41,8 @@ _NOT_BUT = (
                r"(?:but |it'?s |it is )(?:the |a |an |in |on |at )?(?P<new>.+)$", re.IGNORECASE),
     re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it'?s |it is )(?:the |a |an |in |on |at )?(?P<new>.+?),? "
                r"not (?:the |a |an |in |on |at )?(?P<old>.+)$", re.IGNORECASE),
-    re.compile(r"^(?:是)(?P<new>.+?)[，,、 ]*(?:不是)(?P<old>.+)$"),
+    re.compile(r"^(?:(?:不对|不是的|错了|说错了|抱歉|对不起|哦)[，,、 ]*)?(?:是在|是|在)(?P<new>.+?)[，,、 ]*"
+               r"(?:而不是|不是|不在)(?P<old>.+)$"),
 )
 # "actually it's Y", "更正：Y", "正しくはY": the new value only.
 _NEW_ONLY = (
@@ -107,11 +108,13 @@ _CANCEL_CUES = re.compile(
     r"不要提交|先不|不想报|不继续|不用继续|不想继续|不要继续|不搞了|作罢|终止|中止|退出|放弃|不要这个|删掉"
     r"|キャンセル|取り消|取りやめ|取り下げ|やめ|止め|中止|中断|ストップ|なかったこと|なし|無し|もういい|いいです|結構|破棄"
     r"|送信しない|提出しない|出さない|報告しません|続けなくて"
-    r"|cancel|stop|halt|never ?mind|forget|changed my mind|don'?t (file|submit|send|want|go ahead)|rather not|abort|quit"
+    r"|cancel|stop|halt|never ?mind|forget|changed my mind|don'?t (file|submit|send|want|go ahead)|rather not"
+    r"|abort|quit"
     r"|drop|withdraw|scrap|not do this|no more|don'?t continue|let'?s not|not anymore|call it off)",
     re.IGNORECASE)
 # Cancel words that mean cancelling whatever follows them.
-_UNMISTAKABLE_CANCEL = re.compile(r"(取消|撤销|撤回|キャンセル|取り消|取り下げ|中止|中断|無しに|なしに|cancel|withdraw|never ?mind|"
+_UNMISTAKABLE_CANCEL = re.compile(r"(取消|撤销|撤回|キャンセル|取り消|取り下げ|中止|中断|無しに|なしに|"
+                                  r"cancel|withdraw|never ?mind|"
                                   r"forget it|call it off|don'?t go ahead)", re.IGNORECASE)
 _WHOLE_APPEAL = re.compile(r"(appeal|complaint|report|the whole thing|everything|all of it"
                            r"|诉求|投诉|反映|举报|工单|全部|整个|申し立て|通報|苦情|すべて|全て)", re.IGNORECASE)
@@ -145,6 +148,17 @@ def is_wish_or_request(text: str) -> bool:
     if not has_cancel_cue(text):
         return True
     return not (_UNMISTAKABLE_CANCEL.search(text) or names_the_appeal(text) or _is_short(text))
+
+
+_QUESTION = re.compile(
+    r"[?？]|\b(how|what|where|when|why|which|who|can i|do i|is there|are there|should i|could you tell)\b"
+    r"|怎么|如何|什么|哪里|哪儿|哪个|多少|是否|能不能|可以吗|吗$|吗[，。,.]|呢$"
+    r"|どう|何|どこ|いつ|なぜ|ですか|ますか|でしょうか", re.IGNORECASE)
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` asks something (a question mark or a question word), in zh, en or ja."""
+    return bool(_QUESTION.search(text))
 
 
 _PLACE = (

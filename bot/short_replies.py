@@ -80,10 +80,16 @@ _REPLIES: dict[Reply, tuple[str, ...]] = {
         "再见", "拜拜", "回见", "晚安",
         "さようなら", "じゃあね", "またね", "失礼します", "おやすみなさい", "バイバイ",
     ),
-    Reply.DONT_KNOW: (
-        "i dont know", "dont know", "no idea", "not sure", "im not sure", "dunno", "idk",
-        "不知道", "我不知道", "不清楚", "不确定", "说不清",
-        "わかりません", "分かりません", "知りません", "わからない", "分からない", "不明です",
+    Reply.DONT_KNOW: (  # and "maybe": neither yes nor no
+        "i dont know", "dont know", "no idea", "not sure", "im not sure", "dunno", "idk", "maybe", "perhaps",
+        "possibly", "kind of", "sort of",
+        "不知道", "我不知道", "不清楚", "不确定", "说不清", "可能", "可能吧", "也许", "也许吧", "大概", "说不好",
+        "不好说",
+        "わかりません", "分かりません", "知りません", "わからない", "分からない", "不明です", "たぶん", "多分",
+        "かもしれません", "どうでしょう", "微妙です",
+        # hesitations: no answer yet
+        "hmm", "hm", "hmmm", "um", "uh", "erm", "呃", "额", "这个", "那个", "うーん", "ええと", "えーと", "えっと",
+        "あの",
     ),
 }
 # Filler around a reply: "ok then", "嗯，好的吧", "はい、お願いします".

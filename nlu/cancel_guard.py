@@ -34,7 +34,8 @@ class CancelGuard(StatelessComponent):
             if is_wish_or_request(text):
                 instead = ranking[0] if ranking else {"name": FALLBACK_INTENT, "confidence": 0.5}
             elif not has_cancel_cue(text):
-                instead = {"name": NLU_FALLBACK, "confidence": float((message.get(INTENT) or {}).get("confidence") or 0)}
+                confidence = float((message.get(INTENT) or {}).get("confidence") or 0)
+                instead = {"name": NLU_FALLBACK, "confidence": confidence}
             else:
                 continue
             message.set(INTENT, dict(instead), add_to_output=True)

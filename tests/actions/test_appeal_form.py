@@ -79,11 +79,35 @@ def test_required_questions_of_the_category_then_contact(hotline: FakeHotline) -
 def test_phone_description_and_location_checks() -> None:
     assert validate("contact_phone", "138 0013 8000")[0] == {"contact_phone": "138 0013 8000"}
     result, messages = validate("contact_phone", "call me maybe")
-    assert result == {"contact_phone": None} and messages[0]["response"] == "msg_invalid_phone"
-    assert validate("appeal_description", "x" * 2001)[0] == {"appeal_description": None}
+    # The explanation asks again itself: the form's question is not repeated (actions/repair.py).
+    assert result == {"contact_phone": None, "question_explained": "contact_phone"}
+    assert messages[0]["response"] == "msg_invalid_phone"
+    assert validate("appeal_description", "x" * 2001)[0] == {"appeal_description": None,
+                                                            "question_explained": "appeal_description"}
     assert (validate("appeal_description", "  路灯坏了 ")[0]
             == {"appeal_description": "路灯坏了", "appeal_written_language": None})
-    assert validate("appeal_location", "")[0] == {"appeal_location": None}
+    assert validate("appeal_location", "")[0] == {"appeal_location": None, "question_explained": "appeal_location"}
+    result, messages = validate("appeal_description", "好的")  # a bare reply describes nothing
+    assert result == {"appeal_description": None, "question_explained": "appeal_description"}
+    assert messages[0]["response"] == "msg_not_a_description"
+    result, messages = validate("appeal_location", "yes")
+    assert result == {"appeal_location": None, "question_explained": "appeal_location"}
+    assert messages[0]["response"] == "msg_not_a_place"
+
+
+def test_a_place_the_gazetteer_does_not_know_waits_for_the_residents_word() -> None:
+    result, messages = validate("appeal_location", "behind the old cinema")
+    assert result == {"appeal_location": None, "location_candidate": "behind the old cinema"} and messages == []
+    assert "location_confirmed" in required(location_candidate="behind the old cinema")
+    assert required(location_candidate="x").index("location_confirmed") < required(
+        location_candidate="x").index("appeal_location")
+    known = validate("appeal_location", "北京市朝陽区三里屯路19号")[0]  # Japanese kanji, found all the same
+    assert known["appeal_location"] == "北京市朝陽区三里屯路19号" and known["location_candidate"] is None
+
+
+def test_a_pending_cancel_is_asked_before_anything_else() -> None:
+    assert required(cancel_pending=True)[0] == "cancel_confirmation"
+    assert "cancel_confirmation" not in required()
 
 
 def test_a_correction_clears_the_named_field() -> None:
@@ -94,7 +118,8 @@ def test_a_correction_clears_the_named_field() -> None:
     result, _ = validate("appeal_confirmed", False, intent="correct_appeal", entities=category)
     assert result["appeal_category"] is None and result["appeal_attributes"] == {}
     result, messages = validate("appeal_confirmed", False, intent="correct_appeal")
-    assert result == {"appeal_confirmed": None} and messages[0]["response"] == "msg_appeal_not_understood_field"
+    assert result == {"appeal_confirmed": None, "question_explained": "appeal_confirmed"}
+    assert messages[0]["response"] == "msg_appeal_not_understood_field"
     assert validate("appeal_confirmed", True)[0] == {"appeal_confirmed": True}
 
 
@@ -113,12 +138,14 @@ def test_a_shared_location_fills_the_place_and_typing_one_clears_the_coordinates
     extracted = asyncio.run(ValidateAppealForm().extract_appeal_location(CollectingDispatcher(), sharing, {}))
     assert extracted == {"appeal_location": "39.93340, 116.45430（朝阳区三里屯街道附近）"}
     assert validate("appeal_location", "39.93340, 116.45430", intent="share_location", entities=shared)[0] == {
-        "appeal_location": "39.93340, 116.45430", "appeal_latitude": 39.9334, "appeal_longitude": 116.4543}
+        "appeal_location": "39.93340, 116.45430", "appeal_latitude": 39.9334, "appeal_longitude": 116.4543,
+        "location_candidate": None}
     english = tracker(intent="share_location", entities=shared, slots={"language": "en"})
     assert asyncio.run(ValidateAppealForm().extract_appeal_location(CollectingDispatcher(), english, {})) == {
         "appeal_location": "39.93340, 116.45430 (near Sanlitun Subdistrict, Chaoyang District)"}
     typed = validate("appeal_location", "三里屯", intent="inform_location")[0]
-    assert typed == {"appeal_location": "三里屯", "appeal_latitude": None, "appeal_longitude": None}
+    assert typed == {"appeal_location": "三里屯", "appeal_latitude": None, "appeal_longitude": None,
+                     "location_candidate": None}
     assert asyncio.run(ValidateAppealForm().extract_appeal_location(CollectingDispatcher(), tracker(), {})) == {}
 
 

@@ -38,10 +38,15 @@ def test_phone_numbers_are_checked() -> None:
     form, dispatcher = ValidateCallbackForm(), CollectingDispatcher()
     good = form.validate_callback_phone("+86 138-1234-5678", dispatcher, tracker(), {})
     assert good == {"callback_phone": "+86 138-1234-5678"} and dispatcher.messages == []
-    assert form.validate_callback_phone("call me", dispatcher, tracker(), {}) == {"callback_phone": None}
-    assert form.validate_callback_phone("-- --", dispatcher, tracker(), {}) == {"callback_phone": None}
+    refused_phone = {"callback_phone": None, "question_explained": "callback_phone"}  # the explanation asks again
+    assert form.validate_callback_phone("call me", dispatcher, tracker(), {}) == refused_phone
+    assert form.validate_callback_phone("-- --", dispatcher, tracker(), {}) == refused_phone
     assert [m["response"] for m in dispatcher.messages] == ["msg_invalid_phone", "msg_invalid_phone"]
-    assert form.validate_callback_topic("x" * 2001, dispatcher, tracker(), {}) == {"callback_topic": None}
+    assert form.validate_callback_topic("x" * 2001, dispatcher, tracker(), {}) == {
+        "callback_topic": None, "question_explained": "callback_topic"}
+    assert form.validate_callback_topic("ok", dispatcher, tracker(), {}) == {
+        "callback_topic": None, "question_explained": "callback_topic"}
+    assert dispatcher.messages[-1]["response"] == "msg_not_a_topic"
 
 
 def test_the_request_is_filed_once_as_an_operator_callback_ticket(hotline: FakeHotline) -> None:

@@ -9,7 +9,8 @@ server, the backend), and the tracker is then read back to check, for that turn:
 - ``says``: the responses spoken (their names, e.g. ``utter_ask_appeal_location``), exactly;
 - ``slots``: slot values; ``null`` means unset, ``"*"`` any value, ``"~text"`` a value containing text;
 - ``asks``: the form's requested slot after the turn (``null``: none), ``form``: the active form;
-- ``text``: words the bot's messages of the turn contain (the language they are in, a value shown).
+- ``text``: words the bot's messages of the turn contain (the language they are in, a value shown);
+  ``a|b`` for either (a response may have several variants).
 
 A step may leave any of them out. ``user`` is sent as typed; ``/intent{...}`` is a button. Instead
 of ``user``, ``notify: resolved`` does what the hotline does when a department resolves the resident's
@@ -117,7 +118,8 @@ class Resident:
 
     def _file_ticket(self) -> str:
         """A ticket of this resident's, filed through Open311 as the assistant files them."""
-        fields = {"api_key": OPEN311_KEY, "service_code": "street_light_out", "language": "zh", "attribute[recurring]": "ongoing",
+        fields = {"api_key": OPEN311_KEY, "service_code": "street_light_out", "language": "zh",
+                  "attribute[recurring]": "ongoing",
                   "description": "小区门口的路灯坏了一个星期", "address_string": "朝阳区三里屯街道工体北路8号",
                   "channel": "rest",
                   "channel_user_id": self.stack.rest_conversation(self.sender)}
@@ -160,7 +162,8 @@ def mismatches(turn: Turn, expected: dict[str, Any]) -> list[str]:
         problems.append(f"asks {turn.asks!r} != {expected['asks']!r}")
     if "form" in expected and turn.form != expected["form"]:
         problems.append(f"form {turn.form!r} != {expected['form']!r}")
-    if "text" in expected and str(expected["text"]) not in "\n".join(turn.texts):
+    said = "\n".join(turn.texts)
+    if "text" in expected and not any(alternative in said for alternative in str(expected["text"]).split("|")):
         problems.append(f"no {expected['text']!r} in what the bot said")
     for name, wanted in (expected.get("slots") or {}).items():
         value = turn.slots.get(name)

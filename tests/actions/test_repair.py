@@ -1,0 +1,187 @@
+"""Conversation repair inside forms (actions/repair.py): what a message does to the question asked, in zh,
+en and ja, and how the appeal form acts on it (the whole flows run against the real stack in
+tests/dialogue/test_conversations.py)."""
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions.appeal_form import ValidateAppealForm
+from actions.repair import AskQuestion, Kind, Move, Question, Turn, decide, follows_user_message
+from bot.short_replies import short_reply
+from tests.actions.conftest import run
+from tests.actions.fakes import FakeHotline, tracker
+
+TEXT, PLACE, PHONE = Question(Kind.TEXT), Question(Kind.PLACE), Question(Kind.PHONE, optional=True)
+YES_NO, CHOICE = Question(Kind.YES_NO), Question(Kind.CHOICE)
+
+
+def turn(text: str, intent: str = "nlu_fallback", confidence: float = 0.9) -> Turn:
+    return Turn(text=text, intent=intent, confidence=confidence,
+                reply=None if text.startswith("/") else short_reply(text))
+
+
+@pytest.mark.parametrize("text, intent, question, move", [
+    # a question about something else is answered, then the form asks again
+    ("how do I extend my visa?", "faq", PLACE, Move.INTERRUPT),
+    ("电动自行车怎么上牌？", "faq", TEXT, Move.INTERRUPT),
+    ("あなたはロボットですか？", "bot_challenge", CHOICE, Move.INTERRUPT),
+    ("thanks", "thanks", PLACE, Move.INTERRUPT),
+    ("谢谢", "nlu_fallback", PLACE, Move.INTERRUPT),  # the words tell, whatever the model said
+    ("我之前的诉求办得怎么样了", "check_status", PLACE, Move.INTERRUPT),
+    ("ところで、ビザの延長はどうすればいいですか？", "faq", PLACE, Move.INTERRUPT),
+    # ...but not for the model's garbage class: the validator judges those words
+    ("三里屯", "out_of_scope", PLACE, Move.ANSWER),
+    ("call me tomorrow", "out_of_scope", PHONE, Move.ANSWER),
+    # "say that again"
+    ("say that again", "nlu_fallback", PLACE, Move.REPEAT),
+    ("再说一遍", "affirm", TEXT, Move.REPEAT),
+    ("もう一度お願いします", "nlu_fallback", CHOICE, Move.REPEAT),
+    # declining one question is not cancelling the appeal
+    ("no thanks, I'd rather not leave my number", "cancel", PHONE, Move.SKIP),
+    ("不用了", "cancel", PHONE, Move.SKIP),
+    ("電話番号は結構です", "deny", PHONE, Move.SKIP),
+    ("skip", "nlu_fallback", PLACE, Move.SKIP),
+    ("跳过", "cancel", TEXT, Move.SKIP),
+    # ...unless it names the appeal
+    ("cancel the whole appeal", "cancel", PHONE, Move.CANCEL),
+    ("取消", "cancel", PLACE, Move.CANCEL),
+    ("キャンセル", "cancel", CHOICE, Move.CANCEL),
+    # a wish is never a cancellation
+    ("please stop the restaurant dumping oil", "cancel", TEXT, Move.ANSWER),
+    ("街灯を直してほしいです", "cancel", TEXT, Move.ANSWER),
+    # yes and no answer yes/no questions, in words
+    ("いいえ、結構です", "cancel", YES_NO, Move.SKIP),
+    ("いいえ", "cancel", YES_NO, Move.ANSWER),
+    ("不用了", "cancel", Question(Kind.YES_NO, optional=True), Move.ANSWER),
+    ("好的", "affirm", YES_NO, Move.ANSWER),
+    # emergencies and people are the rules' to handle
+    ("there's a fire in my building", "emergency", PLACE, Move.ROUTE),
+    ("转人工", "request_human", TEXT, Move.ROUTE),
+    # buttons say what they are
+    ('/choose_category{"appeal_category": "street_light_out"}', "choose_category", CHOICE, Move.ANSWER),
+    ("/cancel", "cancel", CHOICE, Move.CANCEL),
+    ("/deny", "deny", PHONE, Move.SKIP),
+    ("/faq", "faq", PLACE, Move.INTERRUPT),
+])
+def test_what_a_message_does_to_the_question(text: str, intent: str, question: Question, move: Move) -> None:
+    assert decide(turn(text, intent), question) is move
+
+
+def test_a_correction_wins_over_everything_but_emergencies_and_repeats() -> None:
+    assert decide(turn("actually it's on the north side", "inform_location"), PLACE, is_correction=True) is Move.CORRECT
+    assert decide(turn("there is a fire", "emergency"), PLACE, is_correction=True) is Move.ROUTE
+
+
+
+def test_an_unsure_interruption_is_taken_as_the_answer() -> None:
+    assert decide(turn("Sanlitun", "faq", confidence=0.4), PLACE) is Move.ANSWER
+    assert decide(turn("取消吧", "cancel", confidence=0.3), TEXT) is Move.ANSWER
+
+
+def _form_events(*, after: str) -> list[dict[str, Any]]:
+    """A conversation ending with ``after`` (a user message or an action) and then the form's own run."""
+    if after == "user":
+        last = {"event": "user", "text": "x", "parse_data": {}}
+    else:
+        last = {"event": "action", "name": after}
+    return [{"event": "action", "name": "action_listen"}, last, {"event": "action", "name": "appeal_form"},
+            {"event": "slot", "name": "appeal_location", "value": "x"}]
+
+
+def test_the_form_repairs_only_a_fresh_message() -> None:
+    fresh = Tracker("s", {}, {}, _form_events(after="user"), False, None, {"name": "appeal_form"}, "appeal_form")
+    returning = Tracker("s", {}, {}, _form_events(after="utter_faq"), False, None, {"name": "appeal_form"},
+                        "appeal_form")
+    assert follows_user_message(fresh) and not follows_user_message(returning)
+
+
+def appeal(text: str, intent: str, slots: dict[str, Any], requested: str) -> tuple[list[dict[str, Any]], list[Any]]:
+    events = [{"event": "action", "name": "action_listen"}]
+    conversation = tracker(text=text, intent=intent, events=events, slots={**slots, "requested_slot": requested})
+    conversation.events.append({"event": "action", "name": "appeal_form"})
+    conversation.active_loop = {"name": "appeal_form"}
+    return run(ValidateAppealForm(), conversation)
+
+
+def _slots(events: list[Any]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+DESCRIBED = {"appeal_description": "路灯坏了一个星期", "appeal_location": "朝阳区三里屯街道工体北路8号"}
+
+
+def test_cancel_with_answers_asks_first_and_keeps_them(hotline: FakeHotline) -> None:
+    messages, events = appeal("取消", "cancel", DESCRIBED, "appeal_category")
+    assert messages == []  # the form asks: action_ask_cancel_confirmation
+    assert _slots(events)["cancel_pending"] is True and _slots(events)["requested_slot"] == "cancel_confirmation"
+    assert "appeal_description" not in _slots(events)
+
+
+def test_cancel_without_answers_cancels_at_once_in_one_message(hotline: FakeHotline) -> None:
+    messages, events = appeal("cancel", "cancel", {}, "appeal_description")
+    assert [m["response"] for m in messages] == ["utter_appeal_cancelled"]
+    assert _slots(events)["requested_slot"] is None and _slots(events)["appeal_confirmed"] is None
+
+
+def test_confirming_the_cancel_drops_the_answers(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "cancel_pending": True}
+    messages, events = appeal("是的", "affirm", slots, "cancel_confirmation")
+    assert [m["response"] for m in messages] == ["utter_appeal_cancelled"]
+    assert _slots(events)["appeal_description"] is None and _slots(events)["requested_slot"] is None
+
+
+def test_declining_the_cancel_goes_on_where_the_appeal_was(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "cancel_pending": True}
+    messages, events = appeal("不取消", "deny", slots, "cancel_confirmation")
+    assert [m["response"] for m in messages] == ["msg_appeal_kept"]
+    assert _slots(events)["cancel_pending"] is None and _slots(events)["requested_slot"] == "appeal_category"
+
+
+def test_a_policy_question_is_answered_and_nothing_is_stored(hotline: FakeHotline) -> None:
+    conversation_slots = {"appeal_description": "路灯坏了一个星期"}
+    messages, events = appeal("电动自行车怎么上牌？", "faq", conversation_slots, "appeal_location")
+    assert _slots(events) == {"appeal_location": None, "requested_slot": "appeal_location"}
+    assert messages[0]["response"] == "utter_ask_question_prompt"  # no selector in this fake: the generic prompt
+
+
+def test_no_thanks_to_the_phone_skips_it(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault", "contact_consent": True}
+    messages, events = appeal("不用了", "deny", slots, "contact_phone")
+    assert [m["response"] for m in messages] == ["msg_phone_skipped"]
+    assert _slots(events)["contact_consent"] is False and _slots(events)["requested_slot"] == "appeal_confirmed"
+
+
+def test_a_not_x_but_y_correction_changes_the_text_that_said_x(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault", "contact_consent": False}
+    messages, events = appeal("不对，是在和平里北街，不是工体北路", "correct_appeal", slots, "appeal_confirmed")
+    assert _slots(events)["appeal_location"] == "朝阳区三里屯街道和平里北街8号"
+    assert messages[0]["response"] == "msg_corrected_location"
+
+
+def test_the_second_refusal_in_a_row_offers_a_way_out_instead(hotline: FakeHotline) -> None:
+    messages, events = appeal("好的", "affirm", {}, "appeal_description")
+    assert [m["response"] for m in messages] == ["msg_not_a_description"]
+    assert _slots(events)["repair_failures"] == {"slot": "appeal_description", "count": 1}
+    messages, events = appeal("是", "affirm", {"repair_failures": {"slot": "appeal_description", "count": 1}},
+                              "appeal_description")
+    assert [m["response"] for m in messages] == ["msg_way_out"]
+    assert _slots(events)["repair_failures"]["count"] == 0  # explanation and way out take turns
+
+
+class _AskPlace(AskQuestion):
+    SLOT = "appeal_location"
+
+    def name(self) -> str:
+        return "action_ask_appeal_location"
+
+
+def test_an_explained_question_is_not_asked_twice_in_one_turn() -> None:
+    explained = tracker(events=[], slots={"question_explained": "appeal_location"})
+    explained.events.append({"event": "slot", "name": "question_explained", "value": "appeal_location"})
+    messages, events = run(_AskPlace(), explained)
+    assert messages == [] and events == [{"event": "slot", "timestamp": None, "name": "question_explained",
+                                          "value": None}]
+    messages, _ = run(_AskPlace(), tracker())
+    assert [m["response"] for m in messages] == ["utter_ask_appeal_location"]
