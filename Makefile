@@ -69,6 +69,7 @@ bench: setup
 	$(ASSISTANT_PY) -m bench.bench_nlu_eval
 	$(ASSISTANT_PY) -m bench.bench_assistant
 	$(SERVICES_PY) -m bench.bench_security_cost
+	$(SERVICES_PY) -m bench.bench_conversation_repair
 
 clean:
 	rm -rf $(SERVICES_VENV) $(ASSISTANT_VENV) var models .rasa .pytest_cache

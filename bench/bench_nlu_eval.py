@@ -46,6 +46,15 @@ LANGUAGES = ("zh", "en", "ja", "shared")
 # Score rows: each language, the three written languages together, and everything.
 ROWS = {"zh": {"zh"}, "en": {"en"}, "ja": {"ja"}, "shared": {"shared"}, "zh+en+ja": {"zh", "en", "ja"},
         "all": set(LANGUAGES)}
+# One more row (issue 14): the short replies a form lives on, in every language: yes, no, ok, thanks,
+# cancel, "say that again", goodbye, with their synonyms and polite forms ("不用了", "結構です").
+SHORT_REPLY_INTENTS = frozenset({"affirm", "deny", "thanks", "cancel", "repeat", "goodbye"})
+SHORT_REPLY_MAX_CHARS = 30
+SHORT_REPLIES_ROW = "short replies"
+
+
+def is_short_reply(example: "Example") -> bool:
+    return example.intent in SHORT_REPLY_INTENTS and len(example.text) <= SHORT_REPLY_MAX_CHARS
 
 
 @dataclass(frozen=True)
@@ -229,8 +238,13 @@ def score(test: list[Example], parses: list[dict[str, Any]]) -> dict[str, Any]:
             errors.append({"language": example.language, "text": example.text, "expected": example.label,
                            "predicted": topic if predicted == RETRIEVAL_INTENT else predicted,
                            "confidence": round(float((parse.get("intent") or {}).get("confidence") or 0.0), 3)})
-    for language, members in ROWS.items():
-        pairs = [(e, p) for e, p in zip(test, parses, strict=False) if e.language in members]
+    def in_languages(members: set[str]) -> Callable[[Example], bool]:
+        return lambda example: example.language in members
+
+    selections: dict[str, Callable[[Example], bool]] = {
+        **{row: in_languages(members) for row, members in ROWS.items()}, SHORT_REPLIES_ROW: is_short_reply}
+    for language, selected in selections.items():
+        pairs = [(e, p) for e, p in zip(test, parses, strict=False) if selected(e)]
         if not pairs:
             continue
         truth = [e.intent for e, _ in pairs]
@@ -309,6 +323,9 @@ def report(result: dict[str, Any], split: Split, config: Path, started: float) -
         "docs/nlu_eval.json.",
         "",
         table(result["languages"]),
+        "",
+        f"The row \"{SHORT_REPLIES_ROW}\" holds the test examples of {', '.join(sorted(SHORT_REPLY_INTENTS))} "
+        f"of at most {SHORT_REPLY_MAX_CHARS} characters, in every language: the replies a form lives on.",
         "",
         f"{len(result['errors'])} of {len(split.test)} test examples wrong (intent or topic).",
     ]

@@ -22,27 +22,25 @@ per-key limits are set high enough not to refuse (their check still runs on ever
 """
 
 import asyncio
-import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import httpx
 
+from bench.baseline import baseline_tree as shared_baseline_tree
+from bench.baseline import log, remove_tree
+from bench.baseline import stack_of as shared_stack_of
 from bench.bench_assistant import CONVERSATIONS
 from bench.load import Result, load
 from bench.report import write_section
 from bot.taxonomy import load_taxonomy
 from hotline.config import DEV_API_KEY
-from tests.doubles.local_servers import redis_server
 from tests.doubles.samples import required_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,54 +52,14 @@ CONCURRENCY = 10
 REST_KEY = "dev-rest-key"
 GENEROUS_ADDRESS_LIMITS = {"REST_KEY_PER_MINUTE": "1000000", "REST_KEY_BURST": "100000",
                            "HOTLINE_ADDRESS_RATE_PER_MINUTE": "1000000", "HOTLINE_KEY_RATE_PER_MINUTE": "1000000"}
-STACK_SCRIPT = """
-import json, sys
-from pathlib import Path
-from tools.stack import running_stack
-from tools.train_model import model_path
-with running_stack(model_path(), log_dir=Path(sys.argv[1]), database_url=sys.argv[2], redis_url=sys.argv[3]) as s:
-    print(json.dumps({"rasa": s.rasa_url, "backend": s.backend_url}), flush=True)
-    sys.stdin.read()
-"""
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
 
 
 def baseline_tree(folder: Path) -> Path:
-    """A worktree of BASELINE_COMMIT sharing this tree's virtual environments, with its model trained."""
-    tree = folder / "baseline"
-    subprocess.run(["git", "worktree", "add", "--detach", str(tree), BASELINE_COMMIT], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    for venv in (".venv-services", ".venv-assistant"):
-        (tree / venv).symlink_to(ROOT / venv)
-    log(f"baseline {BASELINE_COMMIT}: training its model (about two minutes)")
-    subprocess.run([str(ROOT / ".venv-assistant" / "bin" / "python"), "-m", "tools.train_model"], cwd=tree,
-                   check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(tree)})
-    return tree
+    return shared_baseline_tree(folder, BASELINE_COMMIT)
 
 
-@contextmanager
-def stack_of(tree: Path, workdir: Path) -> Iterator[dict[str, str]]:
-    """That tree's whole stack on a fresh Redis and database; yields its URLs."""
-    with redis_server() as redis_url:
-        run = workdir / uuid.uuid4().hex[:8]
-        run.mkdir()
-        env = {**os.environ, **GENEROUS_ADDRESS_LIMITS, "PYTHONPATH": str(tree)}
-        process = subprocess.Popen([str(ROOT / ".venv-services" / "bin" / "python"), "-c", STACK_SCRIPT,
-                                    str(run / "logs"), f"sqlite:///{run / 'hotline.db'}", redis_url],
-                                   cwd=tree, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"the stack of {tree} did not start; logs in {run / 'logs'}")
-            yield json.loads(line)
-        finally:
-            assert process.stdin is not None
-            process.stdin.close()
-            process.wait(timeout=120)
+def stack_of(tree: Path, workdir: Path) -> AbstractContextManager[dict[str, str]]:
+    return shared_stack_of(tree, workdir, GENEROUS_ADDRESS_LIMITS)
 
 
 async def turns(rasa_url: str, label: str) -> Result:
@@ -184,8 +142,7 @@ def main() -> int:
                 rounds["before"].append(measure(tree, workdir, "before"))
                 rounds["now"].append(measure(ROOT, workdir, "now"))
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
-            shutil.rmtree(tree, ignore_errors=True)
+            remove_tree(tree)
     text = report(rounds)
     print(text)
     write_section("security-cost", "\n".join([
