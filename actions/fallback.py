@@ -6,10 +6,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import language_of, latest_entity
+from actions.conversation import language_of, latest_entity, written_language
 from actions.other_language import note_other_language
 from actions.texts import fragment
 from bot.input_check import MAX_MESSAGE_CHARS
+from bot.short_replies import Reply, short_reply
 
 # Intents not worth a button: answers to questions, internal ones, and ones needing entities.
 NOT_OFFERED = {"nlu_fallback", "bad_input", "affirm", "deny", "choose_category", "inform_attribute",
@@ -62,4 +63,25 @@ class ActionExplainBadInput(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         problem = latest_entity(tracker, "input_problem") or "unreadable"
         dispatcher.utter_message(response=f"msg_bad_input_{problem}", max_chars=MAX_MESSAGE_CHARS)
+        return []
+
+
+class ActionBareReply(Action):
+    """"yes" or "no thanks" when nothing was asked: what can I do for you, or a short polite close.
+
+    Only for a reply the words make (bot/short_replies.py): anything else the model took for yes or no
+    (a sentence in Korean, "嗯那个") is asked back like any message not understood.
+    """
+
+    def name(self) -> str:
+        return "action_bare_reply"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        reply = short_reply(str((tracker.latest_message or {}).get("text") or ""))
+        if reply is None or written_language(tracker):
+            return await ActionClarify().run(dispatcher, tracker, domain)
+        if reply in (Reply.NO, Reply.DECLINE, Reply.GOODBYE):
+            dispatcher.utter_message(response="utter_polite_close")
+        else:
+            dispatcher.utter_message(response="utter_what_else")
         return []

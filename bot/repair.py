@@ -8,9 +8,11 @@ message names, wishes and requests that are not cancellations ("〜てほしい"
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
-from bot.short_replies import normalised
+from bot.short_replies import is_bare_reply, normalised
+from bot.text import nfkc
 
 FIELDS = ("description", "location", "category", "phone")
 
@@ -35,10 +37,15 @@ _STRIP = " ,，、。.!！?？:：;；\"'“”「」『』"
 
 # "not X but Y" and its kin. Groups: old (optional) and new.
 _NOT_BUT = (
-    re.compile(r"^(?:不对[，,、 ]*)?(?:不是|并不是|不在)(?P<old>.+?)[，,、 ]*(?:而)?(?:是|在)(?P<new>.+)$"),
-    re.compile(r"^(?P<old>.+?)(?:じゃなくて|ではなくて|ではなく|じゃなく)[、, ]*(?P<new>.+?)(?:です|でした)?$"),
-    re.compile(r"^(?:no[, ]+)?(?:it'?s |it is )?not (?:the |a |an |in |on |at )?(?P<old>.+?)[,;]? "
-               r"(?:but |it'?s |it is )(?:the |a |an |in |on |at )?(?P<new>.+)$", re.IGNORECASE),
+    re.compile(r"^(?:不对[，,、 ]*)?(?:(?P<fieldword>地址|地点|位置|电话|号码|类别|描述)(?:也)?)?"
+               r"(?:不是|并不是|不在)(?!很|太|特别|非常|那么|这么|一般|只|光)(?P<old>.+?)"
+               r"(?:[，,、 ]*(?:而)?(?:是|在)|[，,、 ]+)(?P<new>.+)$"),
+    re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?P<old>.+?)"
+               r"(?:じゃなくて|ではなくて|ではなく|じゃなく|じゃない)[、, ]*(?P<new>.+?)(?:です|でした)?$"),
+    re.compile(r"^(?:no[, ]+)?(?:the (?P<fieldword>address|location|place|category|phone number|number) is )?"
+               r"(?:it'?s |it is )?not (?!only|far|a big|that|very|too|so|sure|really|much|bad)"
+               r"(?:the |a |an |in |on |at )?(?P<old>.+?)"
+               r"(?:,? (?:but|it'?s|it is) |[,;] )(?:the |a |an |in |on |at )?(?P<new>.+)$", re.IGNORECASE),
     re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it'?s |it is )(?:the |a |an |in |on |at )?(?P<new>.+?),? "
                r"not (?:the |a |an |in |on |at )?(?P<old>.+)$", re.IGNORECASE),
     re.compile(r"^(?:(?:不对|不是的|错了|说错了|抱歉|对不起|哦)[，,、 ]*)?(?:是在|是|在)(?P<new>.+?)[，,、 ]*"
@@ -49,18 +56,27 @@ _NEW_ONLY = (
     re.compile(r"^(?:sorry[, ]+)?(?:actually|correction|i meant|i mean|sorry i meant|i made a mistake)[,:;]?\s+"
                r"(?:it'?s |it is |the \w+ is )?(?P<new>.+)$", re.IGNORECASE),
     re.compile(r"^(?:change|correct|update) (?:the |my )?(?P<field>location|address|place|description|category|"
-               r"phone(?: number)?|number) to (?P<new>.+)$", re.IGNORECASE),
+               r"phone(?: number)?|mobile(?: number)?|number) to (?P<new>.+)$", re.IGNORECASE),
     re.compile(r"^(?:更正|纠正|修改|改正|我说错了|说错了|写错了)[一下]*[:：，, ]*(?:应该是|是)?(?P<new>.+)$"),
     re.compile(r"^(?:应该是|其实是|准确地说是|我的意思是)(?P<new>.+)$"),
-    re.compile(r"^(?:把)?(?P<field>地点|地址|位置|描述|类别|分类|电话|号码)(?:改成|改为|换成)(?P<new>.+)$"),
+    re.compile(r"^(?:把)?(?P<field>地点|地址|位置|描述|类别|分类|类型|电话号码|电话|手机号码|手机号|号码)"
+               r"(?:改成|改为|换成)(?P<new>.+)$"),
     re.compile(r"^(?:訂正|修正|間違えました|間違いました)[です。、,: ：]*(?:正しくは)?(?P<new>.+)$"),
     re.compile(r"^(?:正しくは|本当は|実は)(?P<new>.+?)(?:です|でした)?$"),
-    re.compile(r"^(?P<field>場所|住所|内容|種類|電話番号)を(?P<new>.+?)に(?:変更|訂正|修正|直)"),
+    re.compile(r"^(?P<field>場所|住所|内容|説明|種類|カテゴリー?|電話番号|携帯番号)を(?P<new>.+?)"
+               r"に(?:変更|訂正|修正|直)"),
 )
-_FIELD_ALIASES = {"address": "location", "place": "location", "地点": "location", "地址": "location",
-                  "位置": "location", "場所": "location", "住所": "location", "描述": "description",
-                  "内容": "description", "类别": "category", "分类": "category", "種類": "category",
-                  "电话": "phone", "号码": "phone", "電話番号": "phone", "number": "phone", "phone number": "phone"}
+# The words that name a field, in every language, as the field's name.
+_FIELD_ALIASES = {
+    "address": "location", "place": "location", "地点": "location", "地址": "location", "位置": "location",
+    "場所": "location", "住所": "location",
+    "描述": "description", "内容": "description", "説明": "description",
+    "类别": "category", "分类": "category", "类型": "category", "種類": "category", "カテゴリ": "category",
+    "カテゴリー": "category",
+    "number": "phone", "phone number": "phone", "mobile": "phone", "mobile number": "phone", "电话": "phone",
+    "号码": "phone", "电话号码": "phone", "手机号": "phone", "手机号码": "phone", "電話番号": "phone",
+    "番号": "phone", "携帯番号": "phone",
+}
 
 
 def _clean(text: str) -> str:
@@ -68,14 +84,25 @@ def _clean(text: str) -> str:
 
 
 def correction(text: str) -> Correction | None:
-    """The correction ``text`` makes, if it is one; None for ordinary answers."""
-    plain = _clean(text)
+    """The correction ``text`` makes, if it is one; None for ordinary answers (and for "actually, yes")."""
+    found = _correction(_clean(text.replace("’", "'").replace("‘", "'")))
+    if found is None or is_bare_reply(found.new) or len(found.new) < 2:
+        return None
+    return Correction(new=_COPULA.sub("", found.new).strip(_STRIP) or found.new, old=found.old, field=found.field)
+
+
+_COPULA = re.compile(r"(です|でした|だ|吧)$")
+
+
+def _correction(plain: str) -> Correction | None:
     if not plain or len(plain) > 500:
         return None
     for pattern in _NOT_BUT:
         found = pattern.match(plain)
         if found and _clean(found["new"]) and _clean(found["old"]):
-            return Correction(new=_clean(found["new"]), old=_clean(found["old"]), field=named_field(found["old"]))
+            named = found.groupdict().get("fieldword")
+            field = _FIELD_ALIASES.get(named.lower(), named.lower()) if named else named_field(found["old"])
+            return Correction(new=_clean(found["new"]), old=_clean(found["old"]), field=field)
     for pattern in _NEW_ONLY:
         found = pattern.match(plain)
         if found and _clean(found["new"]):
@@ -162,11 +189,12 @@ def is_question(text: str) -> bool:
 
 
 _PLACE = (
-    re.compile(r"[路街道巷号弄院楼栋区县镇乡村里桥门站园场馆厦寺庙塔胡同小区社区大厦广场公园地铁学校医院市场附近旁边对面门口楼下楼上路口]"),
-    re.compile(r"(通り|丁目|番地|ビル|マンション|アパート|公園|駅|近く|付近|向かい|入口|交差点|区|号|路|街|前|横)"),
+    re.compile(r"(?<!以)(?<!之)(?<!路)[路街巷号弄院楼栋区县镇乡村桥门站园馆寺庙塔](?!灯)"
+               r"|胡同|小区|社区|大厦|广场|公园|地铁|学校|医院|市场|附近|旁边|对面|门口|楼下|楼上|路口"),
+    re.compile(r"(通り|丁目|番地|ビル|マンション|アパート|公園|駅|近く|付近|向かい|入口|交差点|区|号|路|街|(?<!以)前|横)"),
     re.compile(r"\b(street|st|road|rd|avenue|ave|lane|alley|hutong|district|building|bldg|block|tower|community|"
                r"compound|estate|park|station|bridge|gate|square|market|school|hospital|mall|near|outside|opposite|"
-               r"behind|next to|corner|entrance|north|south|east|west|floor|apartment|unit|no)\b|#\s*\d|\d",
+               r"behind|next to|corner|entrance|north|south|east|west|floor|apartment|unit)\b|\bno\.\s*\d|#\s*\d|\d",
                re.IGNORECASE),
 )
 # Japanese forms of the kanji in Beijing's place names, to look them up in the (simplified) gazetteer.
@@ -179,6 +207,7 @@ _JA_TO_SIMPLIFIED = str.maketrans({
     "鐘": "钟", "鼓": "鼓", "閣": "阁", "観": "观", "寿": "寿", "萬": "万", "万": "万", "壽": "寿", "緑": "绿",
     "転": "转", "頭": "头", "圧": "压", "庁": "厅", "楼": "楼", "樓": "楼", "纏": "缠", "鶏": "鸡", "鳳": "凤",
     "凰": "凰", "臺": "台", "灣": "湾", "湾": "湾", "飛": "飞", "呉": "吴", "貢": "贡", "銀": "银", "錦": "锦",
+    "荘": "庄", "宮": "宫", "壇": "坛", "館": "馆", "紅": "红", "盧": "卢", "徳": "德", "勝": "胜",
 })
 
 
@@ -199,6 +228,11 @@ def mentions(text: str, fragment: str) -> bool:
 
 
 def replace_mention(text: str, old: str, new: str) -> str:
-    """``text`` with the first ``old`` replaced by ``new`` (case-insensitive); ``new`` alone when ``old`` is absent."""
-    pattern = re.compile(re.escape(old.strip()), re.IGNORECASE)
-    return pattern.sub(lambda _: new.strip(), text, count=1) if pattern.search(text) else new.strip()
+    """``text`` with the first ``old`` replaced by ``new`` (ignoring case, width and spacing, as ``mentions``);
+    ``new`` alone when ``old`` is absent."""
+    wanted = [ch for ch in unicodedata.normalize("NFKC", old) if not ch.isspace()]
+    if not wanted:
+        return new.strip()
+    written = nfkc(text)  # full-width letters and digits as ASCII; CJK punctuation kept
+    pattern = re.compile(r"\s*".join(re.escape(ch) for ch in wanted), re.IGNORECASE)
+    return pattern.sub(lambda _: new.strip(), written, count=1) if pattern.search(written) else new.strip()

@@ -1,0 +1,390 @@
+"""The text side of conversation repair (bot/repair.py), in zh, en and ja: corrections in the resident's own words
+("不是路灯，是井盖", "街灯じゃなくてマンホールです", "it's a manhole cover, not a street light", "更正：12号楼"),
+the field a text names, wishes that are no cancellation, whether a text looks like a place, Japanese kanji in
+the gazetteer's simplified forms, and finding and replacing the words a correction says were wrong.
+Cases marked xfail are what a resident would expect where the module does otherwise today."""
+
+import pytest
+
+from bot.gazetteer import load_gazetteer
+from bot.repair import (
+    Correction,
+    correction,
+    gazetteer_form,
+    is_wish_or_request,
+    looks_like_place,
+    mentions,
+    named_field,
+    names_the_appeal,
+    replace_mention,
+)
+
+
+def _xfail(*values: object, why: str) -> object:
+    return pytest.param(*values, id=str(values[0]), marks=pytest.mark.xfail(reason=why, strict=True))
+
+
+# ---- "not X but Y": old, new and the field the old words name ----
+
+ZH_NOT_BUT = [
+    ("不是路灯，是井盖", "路灯", "井盖", None),
+    ("不是路灯是井盖", "路灯", "井盖", None),
+    ("不是路灯，而是井盖", "路灯", "井盖", None),
+    ("不对，不是路灯，是井盖", "路灯", "井盖", None),
+    ("并不是路灯，是井盖", "路灯", "井盖", None),
+    ("不是路灯，是井盖！！", "路灯", "井盖", None),
+    ("不在三里屯，在东直门", "三里屯", "东直门", None),
+    ("是井盖，不是路灯", "路灯", "井盖", None),
+    ("说错了，是井盖，不是路灯", "路灯", "井盖", None),
+    ("不对，是在和平里北街，不是工体北路", "工体北路", "和平里北街", None),
+    ("是在东直门，而不是三里屯", "三里屯", "东直门", None),
+    ("不是这个地址，是东直门大街5号", "这个地址", "东直门大街5号", "location"),
+]
+EN_NOT_BUT = [
+    ("it's not the street light, it's the manhole cover", "street light", "manhole cover", None),
+    ("It's not the street light, it's the manhole cover.", "street light", "manhole cover", None),
+    ("No, it's not the street light, it's the manhole cover", "street light", "manhole cover", None),
+    ("not the street light but the manhole cover", "street light", "manhole cover", None),
+    ("it is not in Sanlitun, it is in Dongzhimen", "Sanlitun", "Dongzhimen", None),
+    ("it's a manhole cover, not a street light", "street light", "manhole cover", None),
+    ("It's the manhole cover, not the street light.", "street light", "manhole cover", None),
+    ("actually it's a manhole cover, not a street light", "street light", "manhole cover", None),
+    ("sorry, it's in Dongzhimen, not Sanlitun", "Sanlitun", "Dongzhimen", None),
+    ("no, it's on Gongti North Road, not Sanlitun Road", "Sanlitun Road", "Gongti North Road", None),
+    ("not my address, it's 5 Dongzhimen Street", "my address", "5 Dongzhimen Street", "location"),
+]
+JA_NOT_BUT = [
+    ("街灯じゃなくてマンホールです", "街灯", "マンホール", None),
+    ("街灯じゃなくて、マンホールです", "街灯", "マンホール", None),
+    ("街灯ではなくマンホールです", "街灯", "マンホール", None),
+    ("街灯ではなくて、マンホールでした", "街灯", "マンホール", None),
+    ("「街灯」じゃなくて「マンホール」です", "街灯", "マンホール", None),
+    ("三里屯じゃなくて東直門です", "三里屯", "東直門", None),
+    ("三里屯じゃなくて東直門", "三里屯", "東直門", None),
+]
+
+
+@pytest.mark.parametrize("text, old, new, field", ZH_NOT_BUT)
+def test_a_chinese_not_x_but_y_correction_says_what_was_wrong(text: str, old: str, new: str,
+                                                              field: str | None) -> None:
+    assert correction(text) == Correction(new=new, old=old, field=field)
+
+
+@pytest.mark.parametrize("text, old, new, field", EN_NOT_BUT)
+def test_an_english_not_x_but_y_correction_says_what_was_wrong(text: str, old: str, new: str,
+                                                               field: str | None) -> None:
+    assert correction(text) == Correction(new=new, old=old, field=field)
+
+
+@pytest.mark.parametrize("text, old, new, field", JA_NOT_BUT)
+def test_a_japanese_not_x_but_y_correction_says_what_was_wrong(text: str, old: str, new: str,
+                                                               field: str | None) -> None:
+    assert correction(text) == Correction(new=new, old=old, field=field)
+
+
+# ---- the new value only, with the field when the resident names it ----
+
+ZH_NEW_ONLY = [
+    ("更正：12号楼", "12号楼", None),
+    ("更正:12号楼", "12号楼", None),
+    ("更正一下，是12号楼", "12号楼", None),
+    ("纠正一下：应该是东门", "东门", None),
+    ("说错了，应该是东门", "东门", None),
+    ("我说错了，是东门", "东门", None),
+    ("写错了，是3单元", "3单元", None),
+    ("应该是12号楼", "12号楼", None),
+    ("其实是井盖", "井盖", None),
+    ("我的意思是东门", "东门", None),
+    ("地址改成东直门大街5号", "东直门大街5号", "location"),
+    ("把地址改成东直门大街5号", "东直门大街5号", "location"),
+    ("位置改成东门", "东门", "location"),
+    ("地点换成三里屯", "三里屯", "location"),
+    ("电话改为13800138000", "13800138000", "phone"),
+    ("描述改成路灯一直闪", "路灯一直闪", "description"),
+    ("分类换成噪音", "噪音", "category"),
+]
+EN_NEW_ONLY = [
+    ("actually it's on the north side of Hepingli", "on the north side of Hepingli", None),
+    ("Actually, it's on the north side of Hepingli", "on the north side of Hepingli", None),
+    ("correction: building 12", "building 12", None),
+    ("sorry I meant building 12", "building 12", None),
+    ("I meant building 12", "building 12", None),
+    ("change the address to 5 Dongzhimen Street", "5 Dongzhimen Street", "location"),
+    ("Change the address to 5 Dongzhimen Street.", "5 Dongzhimen Street", "location"),
+    ("correct my address to 5 Dongzhimen Street", "5 Dongzhimen Street", "location"),
+    ("update the place to Sanlitun", "Sanlitun", "location"),
+    ("change my phone number to 13800138000", "13800138000", "phone"),
+    ("change my number to 13800138000", "13800138000", "phone"),
+    ("update the description to the light flickers at night", "the light flickers at night", "description"),
+    ("Change the category to noise.", "noise", "category"),
+]
+JA_NEW_ONLY = [
+    ("正しくは三里屯です", "三里屯", None),
+    ("正しくは三里屯", "三里屯", None),
+    ("本当は東門です", "東門", None),
+    ("場所を三里屯に変更してください", "三里屯", "location"),
+    ("場所を三里屯に直してください", "三里屯", "location"),
+    ("住所を東直門大街5号に訂正します", "東直門大街5号", "location"),
+    ("電話番号を09012345678に変更", "09012345678", "phone"),
+    ("内容を街灯の点滅に修正してください", "街灯の点滅", "description"),
+    ("種類を騒音に変更してください", "騒音", "category"),
+]
+
+
+@pytest.mark.parametrize("text, new, field", ZH_NEW_ONLY)
+def test_a_chinese_correction_can_give_only_the_new_value(text: str, new: str, field: str | None) -> None:
+    assert correction(text) == Correction(new=new, field=field)
+
+
+@pytest.mark.parametrize("text, new, field", EN_NEW_ONLY)
+def test_an_english_correction_can_give_only_the_new_value(text: str, new: str, field: str | None) -> None:
+    assert correction(text) == Correction(new=new, field=field)
+
+
+@pytest.mark.parametrize("text, new, field", JA_NEW_ONLY)
+def test_a_japanese_correction_can_give_only_the_new_value(text: str, new: str, field: str | None) -> None:
+    assert correction(text) == Correction(new=new, field=field)
+
+
+# ---- ordinary answers, hedges and replies are no correction ----
+
+ZH_ANSWERS = [
+    "路灯坏了", "路灯坏了一个星期", "井盖丢了", "朝阳区三里屯街道工体北路8号", "噪音", "13800138000",
+    "不是很清楚", "不是很清楚。", "我不是很清楚", "不太清楚", "我不是很确定，在公园附近吧", "不是很亮", "不是特别严重",
+    "不是每天都这样", "这不是第一次了", "是的", "是", "不是", "不用了", "不是三里屯",
+]
+EN_ANSWERS = [
+    "the street light is not working", "it's not working", "it's not bright enough", "the light is broken",
+    "the manhole cover is missing", "5 Dongzhimen Street, Dongcheng", "street light",
+    "I'm not sure, it's near the park", "not sure, maybe near the park", "I'm not really sure",
+    "the light is not on, it's been dark for days", "this is not the first time, it's the third",
+    "yes", "no thanks", "No, not really", "it's not Sanlitun", "actually", "correction", "sorry",
+    "I want to change the address",
+]
+JA_ANSWERS = [
+    "街灯が壊れています", "街灯が壊れていて、夜は暗いです", "はい、家の前の街灯が壊れています",
+    "マンホールの蓋がありません",
+    "騒音", "東京都港区六本木1-2-3", "わかりません", "よくわかりません", "はい", "結構です", "じゃなくて", "正しくは",
+    "電話番号を変更したいです",
+]
+
+
+@pytest.mark.parametrize("text", ZH_ANSWERS)
+def test_a_chinese_answer_or_hedge_is_no_correction(text: str) -> None:
+    assert correction(text) is None
+
+
+@pytest.mark.parametrize("text", EN_ANSWERS)
+def test_an_english_answer_or_hedge_is_no_correction(text: str) -> None:
+    assert correction(text) is None
+
+
+@pytest.mark.parametrize("text", JA_ANSWERS)
+def test_a_japanese_answer_or_hedge_is_no_correction(text: str) -> None:
+    assert correction(text) is None
+
+
+@pytest.mark.parametrize("text", ["", "   ", "，。", "更正：", "Actually,", "不是，是", "是，不是", "じゃなくてです"])
+def test_a_correction_word_with_nothing_after_it_is_no_correction(text: str) -> None:
+    assert correction(text) is None
+
+
+def test_an_overlong_message_is_never_read_as_a_correction() -> None:
+    assert correction("不是路灯，是" + "井盖" * 300) is None
+
+
+# ---- where the module and a resident disagree ----
+
+@pytest.mark.parametrize("text", [
+    ("不是很清楚，大概在公园附近"),
+    ("不是很严重，但是很吵"),
+    _xfail("其实是这样的，路灯坏了一周了", why="the story opener '其实是这样的' is read as 'actually it is …'"),
+    ("It's not far, it's next to the station"),
+    _xfail("it's dark, not safe at night", why="a description with 'not' is read as 'it's Y, not X'"),
+    _xfail("it's been broken for a week, not fixed yet", why="a description with 'not' is read as 'it's Y, not X'"),
+    ("It is not a big deal but please fix it"),
+    ("not only the light but also the pole"),
+])
+def test_a_description_or_hedge_with_not_in_it_is_no_correction(text: str) -> None:
+    assert correction(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    ("actually yes"),
+    ("actually no"),
+    ("actually, I don't know"),
+    ("应该是吧"),
+])
+def test_a_bare_reply_after_a_correction_word_is_no_correction(text: str) -> None:
+    assert correction(text) is None
+
+
+@pytest.mark.parametrize("text, old, new, field", [
+    ("地址不是三里屯，是东直门", "三里屯", "东直门", "location"),
+    ("the address is not Sanlitun, it's Dongzhimen", "Sanlitun", "Dongzhimen", "location"),
+    ("場所は三里屯じゃなくて東直門です", "三里屯", "東直門", "location"),
+    ("it’s not the street light, it’s the manhole cover", "street light", "manhole cover", None),
+    ("it’s a manhole cover, not a street light", "street light", "manhole cover", None),
+    ("不是三里屯，东直门", "三里屯", "东直门", None),
+    ("no, not Sanlitun, Dongzhimen", "Sanlitun", "Dongzhimen", None),
+    ("三里屯じゃない、東直門です", "三里屯", "東直門", None),
+])
+def test_not_x_but_y_corrections_the_module_misses(text: str, old: str, new: str, field: str | None) -> None:
+    assert correction(text) == Correction(new=new, old=old, field=field)
+
+
+@pytest.mark.parametrize("text, new, field", [
+    ("电话号码改成13800138000", "13800138000", "phone"),
+    ("手机号改成13800138000", "13800138000", "phone"),
+    ("类型改成噪音", "噪音", "category"),
+    ("change my mobile to 13800138000", "13800138000", "phone"),
+    ("カテゴリを騒音に変更してください", "騒音", "category"),
+    ("携帯番号を09012345678に変更してください", "09012345678", "phone"),
+    ("説明を街灯の点滅に修正", "街灯の点滅", "description"),
+    ("訂正：12号棟です", "12号棟", None),
+    ("間違えました、東門です", "東門", None),
+    ("訂正です。正しくは三里屯です", "三里屯", None),
+    ("actually it’s on the north side of Hepingli", "on the north side of Hepingli", None),
+])
+def test_new_value_corrections_the_module_misses(text: str, new: str, field: str | None) -> None:
+    assert correction(text) == Correction(new=new, field=field)
+
+
+# ---- the field a short text names ----
+
+@pytest.mark.parametrize("text, field", [
+    ("the address", "location"), ("location", "location"), ("地址", "location"), ("地点", "location"),
+    ("位置", "location"), ("場所", "location"), ("住所", "location"),
+    ("phone number", "phone"), ("my number", "phone"), ("电话", "phone"), ("手机号", "phone"), ("電話番号", "phone"),
+    ("携帯", "phone"),
+    ("category", "category"), ("the type of problem", "category"), ("类别", "category"), ("分类", "category"),
+    ("種類", "category"), ("カテゴリ", "category"),
+    ("description", "description"), ("the problem", "description"), ("描述", "description"),
+    ("情况", "description"), ("説明", "description"), ("内容", "description"),
+])
+def test_a_short_text_names_its_field_in_any_language(text: str, field: str) -> None:
+    assert named_field(text) == field
+
+
+@pytest.mark.parametrize("text", ["路灯", "the street light", "三里屯", "マンホール", "address and phone", "地址和电话",
+                                  "the address " + "x" * 40])
+def test_no_field_or_two_fields_or_a_long_text_names_none(text: str) -> None:
+    assert named_field(text) is None
+
+
+# ---- wishes and requests are no cancellation ----
+
+@pytest.mark.parametrize("text", [
+    "希望尽快处理", "请尽快派人来修", "能不能快点修", "麻烦帮我看一下",
+    "please fix the light", "please stop the noise at night", "please stop the restaurant dumping oil",
+    "could you send someone", "I'd like someone to check the drain",
+    "街灯を直してほしい", "街灯を直してほしいです", "修理してください", "早く対応してください",
+])
+def test_a_wish_or_request_is_recognised_in_any_language(text: str) -> None:
+    assert is_wish_or_request(text)
+
+
+@pytest.mark.parametrize("text", [
+    "请取消这个诉求", "请取消", "请停止", "取消", "路灯坏了",
+    "cancel please", "please cancel", "please cancel the appeal", "please stop", "never mind, please forget it",
+    "cancel", "the street light is out",
+    "キャンセルしてください", "申し立てをやめたいです", "やめたいです", "街灯が壊れています",
+])
+def test_a_request_to_cancel_or_a_plain_statement_is_no_wish(text: str) -> None:
+    assert not is_wish_or_request(text)
+
+
+@pytest.mark.parametrize("text, whole", [
+    ("取消投诉", True), ("请取消这个诉求", True), ("全部取消", True), ("不用了", False), ("跳过", False),
+    ("cancel the whole appeal", True), ("I want to withdraw my complaint", True), ("no thanks", False),
+    ("skip", False), ("cancel", False),
+    ("申し立てを取り下げます", True), ("通報をキャンセルしてください", True), ("結構です", False),
+    ("電話番号は結構です", False),
+])
+def test_a_refusal_names_the_whole_appeal_or_only_one_question(text: str, whole: bool) -> None:
+    assert names_the_appeal(text) is whole
+
+
+# ---- does a text look like a place ----
+
+@pytest.mark.parametrize("text", [
+    "三里屯街道", "朝阳区三里屯街道工体北路8号", "工体北路", "东直门大街5号", "和平里北街", "马路对面", "小区门口",
+    "5 Dongzhimen Street", "near the park", "Building 3", "next to the school", "opposite the mall", "#12",
+    "駅の近く", "三丁目", "家の前", "公園の入口",
+])
+def test_an_address_or_a_pointer_to_a_place_looks_like_one(text: str) -> None:
+    assert looks_like_place(text)
+
+
+@pytest.mark.parametrize("text", [
+    "", "  ", "垃圾没人收", "noise", "loud music at night", "騒音", "ゴミが回収されていません",
+    ("噪音很大"),
+    ("晚上很吵"),
+    ("是个小问题"),
+    ("no idea"),
+    ("no water since yesterday"),
+])
+def test_a_description_or_a_category_does_not_look_like_a_place(text: str) -> None:
+    assert not looks_like_place(text)
+
+
+# ---- Japanese kanji in the gazetteer's simplified forms ----
+
+JA_DISTRICTS = ["東城区", "西城区", "朝陽区", "豊台区", "石景山区", "海淀区", "門頭溝区", "房山区", "通州区", "順義区",
+                "昌平区", "大興区", "懐柔区", "平谷区", "密雲区", "延慶区"]
+
+
+def test_every_beijing_district_written_in_japanese_reaches_the_gazetteer() -> None:
+    assert {gazetteer_form(name) for name in JA_DISTRICTS} == {d.name_zh for d in load_gazetteer().districts.values()}
+
+
+@pytest.mark.parametrize("japanese, simplified", [
+    ("朝陽区", "朝阳区"), ("東直門", "东直门"), ("北京駅", "北京站"), ("広安門", "广安门"),
+    ("朝陽区三里屯街道工体北路8号", "朝阳区三里屯街道工体北路8号"),
+    ("三里屯", "三里屯"), ("海淀区", "海淀区"), ("Sanlitun", "Sanlitun"), ("", ""),
+    ("八里荘", "八里庄"),
+    ("太陽宮", "太阳宫"),
+    ("天壇", "天坛"),
+    ("体育館路", "体育馆路"),
+    ("大紅門", "大红门"),
+    ("盧溝橋", "卢沟桥"),
+    ("徳勝", "德胜"),
+])
+def test_japanese_kanji_become_the_simplified_forms_of_beijing_place_names(japanese: str, simplified: str) -> None:
+    assert gazetteer_form(japanese) == simplified
+
+
+# ---- the words a correction says were wrong, found and replaced ----
+
+@pytest.mark.parametrize("text, fragment, found", [
+    ("朝阳区三里屯街道工体北路8号", "工体北路", True), ("Near the Street Light", "street  light", True),
+    ("ＡＢＣ小区门口", "abc小区", True), ("street-light out", "street light", True), ("工体 北路8号", "工体北路", True),
+    ("路灯坏了", "井盖", False), ("Gongti North Road", "gongti north rd", False), ("路灯坏了", "", False),
+    ("街灯が壊れています", "街灯", True), ("街灯が壊れています", "マンホール", False),
+])
+def test_mentions_ignores_case_width_and_spacing(text: str, fragment: str, found: bool) -> None:
+    assert mentions(text, fragment) is found
+
+
+@pytest.mark.parametrize("text, old, new, result", [
+    ("朝阳区三里屯街道工体北路8号", "工体北路", "和平里北街", "朝阳区三里屯街道和平里北街8号"),
+    ("Near the Street Light by the gate", "street light", "manhole cover", "Near the manhole cover by the gate"),
+    ("路灯坏了，旁边的路灯也坏了", "路灯", "井盖", "井盖坏了，旁边的路灯也坏了"),
+    ("路灯坏了", " 路灯 ", "井盖", "井盖坏了"),
+    ("a.b (c)", "a.b", "x", "x (c)"),
+    ("家の前の街灯が壊れています", "街灯", "マンホール", "家の前のマンホールが壊れています"),
+    ("路灯坏了", "井盖", " 下水道 ", "下水道"),
+])
+def test_replace_mention_replaces_the_first_mention_or_gives_the_new_value_alone(text: str, old: str, new: str,
+                                                                                 result: str) -> None:
+    assert replace_mention(text, old, new) == result
+
+
+@pytest.mark.parametrize("text, old, new, result", [
+    ("the street  light is out", "street light", "manhole cover", "the manhole cover is out"),
+    ("ＡＢＣ小区门口的路灯", "ABC小区", "DEF小区", "DEF小区门口的路灯"),
+    ("工体 北路8号", "工体北路", "和平里北街", "和平里北街8号"),
+])
+def test_what_mentions_finds_replace_mention_replaces_in_place(text: str, old: str, new: str, result: str) -> None:
+    assert mentions(text, old)
+    assert replace_mention(text, old, new) == result
