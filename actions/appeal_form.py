@@ -38,10 +38,11 @@ from actions.repair import (
 from actions.texts import fragment
 from bot.gazetteer import Place
 from bot.repair import Correction, correction, gazetteer_form, looks_like_place, mentions, replace_mention
-from bot.short_replies import Reply, is_bare_reply, short_reply
+from bot.short_replies import Reply, is_bare_reply, normalised, short_reply
 
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
+MAX_ORDINAL_CHARS = 24
 FIELDS = {"description": "appeal_description", "location": "appeal_location", "category": "appeal_category"}
 FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "phone"}
 # The form's questions as domain.yml lists them (used when a domain is not at hand, e.g. in unit tests).
@@ -316,9 +317,15 @@ class ValidateAppealForm(RepairingFormValidation):
         if text in known:
             return {"appeal_category": text, "appeal_attributes": {}}
         options = tracker.get_slot("category_options") or []
-        index = _ordinal(text) if len(text) <= 12 else None
+        index = _ordinal(text) if len(text) <= MAX_ORDINAL_CHARS else None  # "the first one", "第二个"
         if index is not None and index < len(options):
             return {"appeal_category": options[index], "appeal_attributes": {}}
+        # The name of an offered button, typed: "路灯" for "路灯不亮", "street light" for "Street light out".
+        typed = normalised(text)
+        named = [code for code in options if typed and len(typed) >= 2 and (
+            typed in normalised(known.get(code, "")) or normalised(known.get(code, "")) in typed)]
+        if len(named) == 1:
+            return {"appeal_category": named[0], "appeal_attributes": {}}
         best = await suggest(text, language, limit=1)  # the resident named a category in their own words
         if best and best[0].confidence >= MIN_SUGGESTION_CONFIDENCE:
             return {"appeal_category": best[0].service_code, "appeal_attributes": {}}

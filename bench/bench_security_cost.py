@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections import Counter
 from contextlib import AbstractContextManager
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -50,6 +51,7 @@ CONVERSATIONS_PER_ROUND = int(os.environ.get("BENCH_CONVERSATIONS", "60"))
 POSTS = int(os.environ.get("BENCH_POSTS", "1000"))
 CONCURRENCY = 10
 REST_KEY = "dev-rest-key"
+FAILURES: Counter[str] = Counter()  # what each error was, for the report
 GENEROUS_ADDRESS_LIMITS = {"REST_KEY_PER_MINUTE": "1000000", "REST_KEY_BURST": "100000",
                            "HOTLINE_ADDRESS_RATE_PER_MINUTE": "1000000", "HOTLINE_KEY_RATE_PER_MINUTE": "1000000"}
 
@@ -73,7 +75,10 @@ async def turns(rasa_url: str, label: str) -> Result:
             for text, _ in scripts[n % len(scripts)]:
                 answer = await client.post("/webhooks/rest/webhook", headers=headers,
                                            json={"sender": f"cost-{run}-{n}", "message": text})
-                ok = ok and answer.status_code == 200 and bool(answer.json())
+                good = answer.status_code == 200 and bool(answer.json())
+                if not good:
+                    FAILURES[f"turn {text!r}: HTTP {answer.status_code} {answer.text[:80]}"] += 1
+                ok = ok and good
             return ok
 
         await load(f"{label} warm-up", 6, conversation, concurrency=3)
@@ -96,6 +101,8 @@ async def posts(backend_url: str, label: str) -> Result:
                 "address_string": "北京市朝阳区三里屯街道工体北路8号",
                 "channel": "webchat", "channel_user_id": f"cost-{run}-{n}",
             }, headers={"Idempotency-Key": f"cost-{run}-{n}"})
+            if response.status_code not in (200, 201):
+                FAILURES[f"POST {category.code}: HTTP {response.status_code} {response.text[:80]}"] += 1
             return response.status_code in (200, 201)
 
         await load(f"{label} warm-up", 50, post, concurrency=CONCURRENCY)
@@ -124,6 +131,8 @@ def report(rounds: dict[str, list[tuple[Result, Result]]]) -> str:
             lines.append(f"| {index + 1} | {name} | {turn.rate:.1f} | {statistics.median(turn.latencies_ms):.0f} "
                          f"| {turn.percentile(95):.0f} | {post.rate:.0f} | {post.percentile(95):.1f} "
                          f"| {turn.errors + post.errors} |")
+    if FAILURES:
+        lines += ["", "Errors: " + "; ".join(f"{what} (x{n})" for what, n in FAILURES.most_common(10)) + "."]
     median_turns = {n: statistics.median(t.rate for t, _ in rounds[n]) for n in rounds}
     median_posts = {n: statistics.median(p.rate for _, p in rounds[n]) for n in rounds}
     lines += ["", f"Medians: turns {median_turns['before']:.1f} before, {median_turns['now']:.1f} now "

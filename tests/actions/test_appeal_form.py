@@ -56,6 +56,9 @@ def test_category_from_button_ordinal_or_own_words(hotline: FakeHotline) -> None
     assert validate("appeal_category", "第二个", slots=options)[0]["appeal_category"] == "traffic_signal_fault"
     assert validate("appeal_category", "the first one", slots=options)[0]["appeal_category"] == "street_light_out"
     assert validate("appeal_category", "路灯的问题")[0]["appeal_category"] == "street_light_out"  # confident top-1
+    assert validate("appeal_category", "the first one please", slots=options)[0]["appeal_category"] == (
+        "street_light_out")
+    assert validate("appeal_category", "信号灯", slots=options)[0]["appeal_category"] == "traffic_signal_fault"
     hotline.suggestions[0] = hotline.suggestions[0].__class__("street_light_out", "路灯不亮", 0.2)
     assert validate("appeal_category", "说不清")[0]["appeal_category"] is None  # not confident: ask again
 
