@@ -13,6 +13,11 @@ intent for accuracy and F1; the FAQ topic is right when the intent is ``faq`` an
 ``intent_response_key`` is the example's ``faq/<topic>``.
 
 Writes the "nlu-eval" section of docs/benchmarks.md and the figures to docs/nlu_eval.json.
+
+``--against COMMIT`` answers "did the NLU get worse?" when the data changed since COMMIT: the earlier
+tree's nlu/ is split with the same seed, its config is trained on its train part, and this tree's config
+on this tree's examples less every text of that test part; both parse the same test examples (the
+"nlu-eval-against" section).
 Other scripts (bench/bench_assistant.py) import ``make_split``, ``write_training_data``,
 ``train_nlu_model``, ``parse_texts`` and ``score``.
 """
@@ -22,6 +27,7 @@ import asyncio
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -139,6 +145,22 @@ def make_split(seed: int = SEED, fraction: float = TEST_FRACTION, min_test: int 
         test.extend(members[:n_test])
         train.extend(members[n_test:])
     return Split(train, test, seed, synonyms, lookups, regexes)
+
+
+def split_on_earlier_test(earlier: Split, nlu_dir: Path = NLU_DIR) -> Split:
+    """This tree's examples for training, less every text the earlier split tests; the earlier test part."""
+    examples, synonyms, lookups, regexes = load_examples(nlu_dir)
+    tested = {e.text for e in earlier.test}
+    train = [e for e in examples if e.text not in tested]
+    return Split(train, list(earlier.test), earlier.seed, synonyms, lookups, regexes)
+
+
+def earlier_tree(commit: str, folder: Path) -> tuple[Path, Path]:
+    """``commit``'s nlu/ data and config.yml, extracted under ``folder`` (its components are this tree's)."""
+    archive = subprocess.run(["git", "archive", commit, "nlu", "config.yml"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "nlu", folder / "config.yml"
 
 
 def write_training_data(split: Split, folder: Path) -> Path:
@@ -337,12 +359,63 @@ def report(result: dict[str, Any], split: Split, config: Path, started: float) -
     return "\n".join(lines)
 
 
+def compare_with(commit: str, seed: int, config: Path, write: bool) -> int:
+    """The earlier tree and this one on the earlier split's test examples, side by side."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="nlu-against-") as tmp:
+        earlier_nlu, earlier_config = earlier_tree(commit, Path(tmp))
+        earlier = make_split(seed, nlu_dir=earlier_nlu)
+        now = split_on_earlier_test(earlier)
+        print(f"{commit}: {len(earlier.train)} train; now: {len(now.train)} train; {len(earlier.test)} test both",
+              flush=True)
+        before_result = evaluate_config(earlier_config, earlier, Path(tmp), "before")
+        now_result = evaluate_config(config.resolve(), now, Path(tmp), "now")
+    text = against_report(commit, seed, earlier, now, before_result, now_result, started)
+    print(text)
+    if write:
+        from bench.report import write_section
+
+        write_section(f"nlu-eval-against-seed-{seed}", text)
+    return 0
+
+
+def against_report(commit: str, seed: int, earlier: Split, now: Split, before: dict[str, Any],
+                   after: dict[str, Any], started: float) -> str:
+    lines = [
+        f"## NLU on the same test examples as {commit}, seed {seed} (bench/bench_nlu_eval.py --against)",
+        "",
+        f"{commit}'s nlu/ split as above (seed {seed}); its config trained on its {len(earlier.train)} training "
+        f"examples, this tree's config on this tree's {len(now.train)} examples less every text of that test "
+        f"part; both parse the same {len(earlier.test)} test examples (so the examples added since are only "
+        "trained on here; the row \"short replies\" of the section above tests them).",
+        "",
+        "| language | test examples | intent accuracy before / now | macro F1 before / now "
+        "| FAQ topic accuracy before / now | fallback rate before / now |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row, b in before["languages"].items():
+        a = after["languages"].get(row)
+        if a is None:
+            continue
+        lines.append(f"| {row} | {b['n']} | {_pct(b['intent_accuracy'])} / {_pct(a['intent_accuracy'])} "
+                     f"| {b['macro_f1']:.3f} / {a['macro_f1']:.3f} "
+                     f"| {_pct(b['faq_topic_accuracy'])} / {_pct(a['faq_topic_accuracy'])} "
+                     f"| {_pct(b['fallback_rate'])} / {_pct(a['fallback_rate'])} |")
+    lines += ["", f"Wrong: {len(before['errors'])} before, {len(after['errors'])} now, of {len(earlier.test)}.",
+              "", f"Run {datetime.now(timezone.utc):%Y-%m-%d}, {time.monotonic() - started:.0f} s in all, 2 cores."]
+    return "\n".join(lines)
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=CONFIG)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
+    parser.add_argument("--against", metavar="COMMIT", help="compare with an earlier tree on its test examples")
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.against:
+        _quiet_rasa()
+        return compare_with(args.against, args.seed, args.config, not args.no_write)
     started = time.monotonic()
     _quiet_rasa()
     print(f"splitting nlu/ (seed {args.seed})...", flush=True)
