@@ -32,12 +32,21 @@ from actions.repair import (
     Question,
     RepairingFormValidation,
     Turn,
+    ask_again,
     is_cancel_reply,
     said_no,
 )
 from actions.texts import fragment
 from bot.gazetteer import Place
-from bot.repair import Correction, correction, gazetteer_form, looks_like_place, mentions, replace_mention
+from bot.repair import (
+    Correction,
+    correction,
+    gazetteer_form,
+    looks_like_place,
+    mentions,
+    replace_mention,
+    replace_place,
+)
 from bot.short_replies import Reply, is_bare_reply, normalised, short_reply
 
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
@@ -179,11 +188,14 @@ class ValidateAppealForm(RepairingFormValidation):
         field = found.field or (await self._field_of(found, tracker, language))
         if field is None or not found.new:
             dispatcher.utter_message(response="msg_appeal_not_understood_field")
-            return [SlotSet(REQUESTED_SLOT, requested)]
+            return ask_again(requested)
         events = await self._corrected(field, found, tracker, language)
         if not events:
             dispatcher.utter_message(response="msg_appeal_not_understood_field")
-            return [SlotSet(REQUESTED_SLOT, requested)]
+            return ask_again(requested)
+        # The correction is no answer to the question asked: what Rasa took from it for that question goes.
+        if not any(e["name"] == requested for e in events):
+            events.insert(0, SlotSet(requested, None))
         changed = {e["name"]: e["value"] for e in events}
         shown = changed.get("appeal_category")
         if shown:
@@ -215,7 +227,7 @@ class ValidateAppealForm(RepairingFormValidation):
         """The slot events of a correction, or [] when the new value cannot be used."""
         if field == "location":
             old_place = str(tracker.get_slot("appeal_location") or "")
-            place = replace_mention(old_place, found.old, found.new) if found.old else found.new
+            place = replace_place(old_place, found.old, found.new) if found.old else found.new
             if not place or len(place) > MAX_LOCATION or is_bare_reply(place):
                 return []
             return [SlotSet("appeal_location", place), SlotSet("appeal_latitude", None),

@@ -27,7 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.status import list_tickets
-from bot.repair import is_question, is_wish_or_request, names_the_appeal
+from bot.repair import cancels_the_appeal, is_question, is_wish_or_request, names_the_appeal
 from bot.short_replies import Reply, short_reply
 
 REQUESTED_SLOT = "requested_slot"
@@ -100,6 +100,8 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.CORRECT
     if turn.intent in ROUTED:
         return Move.ROUTE
+    if not turn.is_payload and cancels_the_appeal(turn.text):  # "この申告は取り消してください", whatever was asked
+        return Move.CANCEL
     if turn.is_payload:  # a button: its intent says what it is
         if turn.intent == "cancel":
             return Move.CANCEL

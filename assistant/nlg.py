@@ -6,8 +6,9 @@ rules speak in response names; this class turns a name into text from the catalo
 Two conversation-wide guards live here because every message passes through them:
 - a conversation whose language was never told (only "ok", "thx", "hi there" so far, in Latin
   letters) is answered in English, not in the default Chinese (bot/lang.py);
-- the same message is never sent three times in a row: the third time, the resident is offered
-  an operator's call-back or a fresh start instead (``msg_loop_breaker``).
+- the same message is never sent three times in a row, and the same words never get the same
+  answer a third time in a row ("ABC, ABC, ABC"): the resident is offered an operator's call-back or
+  a fresh start instead (``msg_loop_breaker``), once in the turn.
 """
 
 import logging
@@ -41,8 +42,13 @@ class TranslatedNLG(NaturalLanguageGenerator):
         language = conversation_language(tracker).value
         slots = {name: slot.value for name, slot in tracker.slots.items()}
         rendered = self.catalog.render(utter_action, language, {**slots, **kwargs})
-        if rendered is not None and said_twice_in_a_row(tracker, utter_action, rendered.get("text")):
-            logger.info("conversation %s: %s would be the third time in a row", tracker.sender_id, utter_action)
+        if rendered is None or utter_action == LOOP_BREAKER:
+            return rendered
+        text = rendered.get("text")
+        if said_twice_in_a_row(tracker, utter_action, text) or answered_alike_twice(tracker, utter_action, text):
+            logger.info("conversation %s: %s would go round in a circle", tracker.sender_id, utter_action)
+            if LOOP_BREAKER in this_turns_responses(tracker):
+                return None  # the way out was offered in this turn already: one is enough
             return self.catalog.render(LOOP_BREAKER, language, slots)
         return rendered
 
@@ -85,3 +91,34 @@ def said_twice_in_a_row(tracker: DialogueStateTracker, utter_action: str, text: 
         return False
     names = {(e.metadata or {}).get("utter_action") for e in previous}
     return names == {utter_action} and previous[0].text == previous[1].text
+
+
+def _turns(tracker: DialogueStateTracker) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The recent turns: what the resident wrote (normalised) and the (response, text) the bot sent."""
+    turns: list[tuple[str, list[tuple[str, str]]]] = []
+    for event in list(tracker.events)[-HISTORY_LOOKED_AT:]:
+        if isinstance(event, UserUttered):
+            turns.append((" ".join(str(event.text or "").split()).lower(), []))
+        elif isinstance(event, BotUttered) and turns:
+            turns[-1][1].append((str((event.metadata or {}).get("utter_action") or ""), str(event.text or "")))
+    return turns
+
+
+def this_turns_responses(tracker: DialogueStateTracker) -> set[str]:
+    turns = _turns(tracker)
+    return {name for name, _ in turns[-1][1]} if turns else set()
+
+
+def answered_alike_twice(tracker: DialogueStateTracker, utter_action: str, text: object) -> bool:
+    """Whether the resident's words now were said in the two turns before too, each time answered with
+    this same message: a third identical answer would be a loop.
+
+    Notifier events (``EXTERNAL_*``) and buttons ("/...") are not words said again.
+    """
+    turns = _turns(tracker)
+    if len(turns) < 3:
+        return False
+    words = turns[-1][0]
+    if not words or words.startswith("/") or words.startswith("external_"):
+        return False
+    return all(said == words and (utter_action, str(text)) in sent for said, sent in turns[-3:-1])

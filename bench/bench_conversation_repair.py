@@ -129,12 +129,18 @@ def next_message(conversation: Conversation, asked: dict[str, int], detoured: se
         return YES[language]
     key = ANSWER_OF.get(slot, slot)
     value = later.get(slot) if asked[slot] > 1 and slot in later else says.get(key)
+    if isinstance(value, list):  # one answer per time the question is asked (several follow-up questions)
+        value = value[min(asked[slot], len(value)) - 1]
     if value == "button" and slot == "appeal_category":
         return conversation.press(resident.get("category"), "/choose_category") or str(resident.get("category"))
     if value == "button":
         return conversation.press(None, "/inform_attribute") or "1"
+    if value is None and slot == "appeal_confirmed":
+        return YES[language]
+    if value is None and slot == "contact_consent":
+        return NO[language]  # nothing written about a call-back: a resident who did not plan one says no
     if value is None:
-        return YES[language] if slot == "appeal_confirmed" else str(resident["opening"])
+        return str(resident["opening"])
     return str(value)
 
 

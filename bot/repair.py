@@ -37,10 +37,11 @@ _STRIP = " ,，、。.!！?？:：;；\"'“”「」『』"
 
 # "not X but Y" and its kin. Groups: old (optional) and new.
 _NOT_BUT = (
-    re.compile(r"^(?:不对[，,、 ]*)?(?:(?P<fieldword>地址|地点|位置|电话|号码|类别|描述)(?:也)?)?"
+    re.compile(r"^(?:不对[，,、 ]*)?(?:(?P<fieldword>地址|地点|位置|电话|号码|类别|描述)(?:也)?"
+               r"|(?P<subject>[^，,。、；;：:\s不我你他她]{1,6}?))?"
                r"(?:不是|并不是|不在)(?!很|太|特别|非常|那么|这么|一般|只|光)(?P<old>.+?)"
                r"(?:[，,、 ]*(?:而)?(?:是|在)|[，,、 ]+)(?P<new>.+)$"),
-    re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?P<old>.+?)"
+    re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?P<old>[^。、，,！!？?]+?)"
                r"(?:じゃなくて|ではなくて|ではなく|じゃなく|じゃない)[、, ]*(?P<new>.+?)(?:です|でした)?$"),
     re.compile(r"^(?:no[, ]+)?(?:the (?P<fieldword>address|location|place|category|phone number|number) is )?"
                r"(?:it'?s |it is )?not (?!only|far|a big|that|very|too|so|sure|really|much|bad)"
@@ -94,8 +95,33 @@ def correction(text: str) -> Correction | None:
 _COPULA = re.compile(r"(です|でした|だ|吧)$")
 
 
+# "Wait, I gave you the wrong street. It's ..., not ...", "哎地址说错了，是…，不是…": a lead, then the correction.
+_LEAD_END = re.compile(r"[.!?。！？:：;；，,]\s*")
+_CORRECTION_LEAD = re.compile(r"(wrong|mistake|correct|meant|说错|写错|不对|错了|搞错|弄错|更正"
+                              r"|間違|訂正|違います|違いました)", re.IGNORECASE)
+MAX_LEAD = 60
+
+
 def _correction(plain: str) -> Correction | None:
     if not plain or len(plain) > 500:
+        return None
+    found = _whole_correction(plain)
+    if found is not None:
+        return found
+    for separator in _LEAD_END.finditer(plain):
+        lead, tail = plain[:separator.start()], plain[separator.end():]
+        if len(lead) > MAX_LEAD:
+            break
+        # After a lead, only "not X but Y" (whose X must be among the answers given), unless the lead
+        # says it is a correction ("I made a mistake: ...").
+        found = _whole_correction(tail, new_only=bool(_CORRECTION_LEAD.search(lead)))
+        if found is not None:
+            return Correction(new=found.new, old=found.old, field=found.field or named_field(lead))
+    return None
+
+
+def _whole_correction(plain: str, new_only: bool = True) -> Correction | None:
+    if not plain:
         return None
     for pattern in _NOT_BUT:
         found = pattern.match(plain)
@@ -103,7 +129,7 @@ def _correction(plain: str) -> Correction | None:
             named = found.groupdict().get("fieldword")
             field = _FIELD_ALIASES.get(named.lower(), named.lower()) if named else named_field(found["old"])
             return Correction(new=_clean(found["new"]), old=_clean(found["old"]), field=field)
-    for pattern in _NEW_ONLY:
+    for pattern in _NEW_ONLY if new_only else ():
         found = pattern.match(plain)
         if found and _clean(found["new"]):
             named = found.groupdict().get("field")
@@ -143,8 +169,9 @@ _CANCEL_CUES = re.compile(
 _UNMISTAKABLE_CANCEL = re.compile(r"(取消|撤销|撤回|キャンセル|取り消|取り下げ|中止|中断|無しに|なしに|"
                                   r"cancel|withdraw|never ?mind|"
                                   r"forget it|call it off|don'?t go ahead)", re.IGNORECASE)
-_WHOLE_APPEAL = re.compile(r"(appeal|complaint|report|the whole thing|everything|all of it"
-                           r"|诉求|投诉|反映|举报|工单|全部|整个|申し立て|通報|苦情|すべて|全て)", re.IGNORECASE)
+_WHOLE_APPEAL = re.compile(r"(appeal|complaint|report|ticket|the whole thing|everything|all of it"
+                           r"|诉求|投诉|反映|举报|工单|全部|整个|这个事|这件事|申し立て|申告|通報|報告|依頼|苦情|すべて|全て)",
+                           re.IGNORECASE)
 SHORT_CJK_CHARS, SHORT_WORDS = 12, 5
 
 
@@ -156,6 +183,12 @@ def has_cancel_cue(text: str) -> bool:
 def names_the_appeal(text: str) -> bool:
     """Whether a refusal is about the whole appeal ("cancel the appeal", "取消投诉"), not one question."""
     return bool(_WHOLE_APPEAL.search(text))
+
+
+def cancels_the_appeal(text: str) -> bool:
+    """"Please cancel this report", "この申告は取り消してください", "申告はやめておきます": the whole appeal is
+    dropped in words, whatever the question asked."""
+    return has_cancel_cue(text) and names_the_appeal(text) and not is_wish_or_request(text)
 
 
 def _is_short(text: str) -> bool:
@@ -236,3 +269,30 @@ def replace_mention(text: str, old: str, new: str) -> str:
     written = nfkc(text)  # full-width letters and digits as ASCII; CJK punctuation kept
     pattern = re.compile(r"\s*".join(re.escape(ch) for ch in wanted), re.IGNORECASE)
     return pattern.sub(lambda _: new.strip(), written, count=1) if pattern.search(written) else new.strip()
+
+
+_SEGMENT_END = re.compile(r"[,，、;；]")
+_NUMBER_BEFORE = re.compile(r"(?:no\.?\s*|#\s*)?\d+[a-z]?\s*$", re.IGNORECASE)
+
+
+def replace_place(place: str, old: str, new: str) -> str:
+    """``place`` with the street ``old`` replaced by ``new``. When ``new`` brings its own number
+    ("阜成路42号院5号楼", "number 16 on Chegongzhuang West Road"), the old street's number goes with it:
+    the rest of that part of the address (up to the next comma) is replaced, and a number just before it."""
+    if not any(ch.isdigit() for ch in nfkc(new)):
+        return replace_mention(place, old, new)
+    wanted = [ch for ch in unicodedata.normalize("NFKC", old) if not ch.isspace()]
+    written = nfkc(place)
+    found = re.search(r"\s*".join(re.escape(ch) for ch in wanted), written, re.IGNORECASE) if wanted else None
+    if found is None:
+        return new.strip()
+    separators = [m.end() for m in _SEGMENT_END.finditer(written, 0, found.start())]
+    segment_start = separators[-1] if separators else 0
+    start = found.start()
+    number = _NUMBER_BEFORE.search(written, segment_start, start)
+    if number is not None:
+        start = number.start()
+    end_match = _SEGMENT_END.search(written, found.end())
+    end = end_match.start() if end_match else len(written)
+    gap = " " if written[segment_start:start].strip() and written[start - 1:start].isascii() and new.isascii() else ""
+    return (written[:start].rstrip() + gap + new.strip() + written[end:]).strip()

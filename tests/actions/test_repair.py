@@ -48,6 +48,10 @@ def turn(text: str, intent: str = "nlu_fallback", confidence: float = 0.9) -> Tu
     ("cancel the whole appeal", "cancel", PHONE, Move.CANCEL),
     ("取消", "cancel", PLACE, Move.CANCEL),
     ("キャンセル", "cancel", CHOICE, Move.CANCEL),
+    # ...or cancels the appeal in words, whatever the question and the model said
+    ("申し訳ありませんが、この申告は取り消してください", "deny", Question(Kind.YES_NO, optional=True), Move.CANCEL),
+    ("やはり申告はやめておきます", "nlu_fallback", YES_NO, Move.CANCEL),
+    ("the lift works again, please cancel this report", "request_help", PHONE, Move.CANCEL),
     # a wish is never a cancellation
     ("please stop the restaurant dumping oil", "cancel", TEXT, Move.ANSWER),
     ("街灯を直してほしいです", "cancel", TEXT, Move.ANSWER),
@@ -185,3 +189,13 @@ def test_an_explained_question_is_not_asked_twice_in_one_turn() -> None:
                                           "value": None}]
     messages, _ = run(_AskPlace(), tracker())
     assert [m["response"] for m in messages] == ["utter_ask_appeal_location"]
+
+
+def test_a_correction_at_another_question_keeps_nothing_for_that_question(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault", "appeal_attribute": "不对，不是路灯，是井盖"}
+    text = "等会儿，说错了，不是路灯，是井盖"
+    messages, events = appeal(text, "correct_appeal", slots, "appeal_attribute")
+    changed = _slots(events)
+    assert changed["appeal_description"] == "井盖坏了一个星期"
+    assert changed["appeal_attribute"] is None  # what Rasa took from the message for the question asked
+    assert messages[0]["response"] == "msg_corrected_description"

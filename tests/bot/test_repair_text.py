@@ -9,6 +9,7 @@ import pytest
 from bot.gazetteer import load_gazetteer
 from bot.repair import (
     Correction,
+    cancels_the_appeal,
     correction,
     gazetteer_form,
     is_wish_or_request,
@@ -17,6 +18,7 @@ from bot.repair import (
     named_field,
     names_the_appeal,
     replace_mention,
+    replace_place,
 )
 
 
@@ -388,3 +390,55 @@ def test_replace_mention_replaces_the_first_mention_or_gives_the_new_value_alone
 def test_what_mentions_finds_replace_mention_replaces_in_place(text: str, old: str, new: str, result: str) -> None:
     assert mentions(text, old)
     assert replace_mention(text, old, new) == result
+
+
+@pytest.mark.parametrize("text, old, new, field", [
+    ("wait, I gave you the wrong street. It's number 16 on Chegongzhuang West Road, not Baiwanzhuang Street",
+     "Baiwanzhuang Street", "number 16 on Chegongzhuang West Road", None),
+    ("哎地址说错了，是阜成路42号院5号楼，不是增光路", "增光路", "阜成路42号院5号楼", "location"),
+    ("等会儿，刚才说得不对，井盖不是裂了，是整个儿没了", "裂了", "整个儿没了", None),
+    ("hang on, let me correct what I said: it's the footbridge steps that are icy, not the sidewalk",
+     "sidewalk", "footbridge steps that are icy", None),
+    ("すみません、場所を間違えました。双清路じゃなくて成府路です", "双清路", "成府路", "location"),
+])
+def test_a_correction_after_a_lead_sentence_is_found(text: str, old: str, new: str, field: str | None) -> None:
+    assert correction(text) == Correction(new=new, old=old, field=field)
+
+
+@pytest.mark.parametrize("text", [
+    "The light is broken. Actually it is quite dangerous",  # "actually" after a lead that is no correction
+    "我们小区的路灯，晚上不是很亮",
+    "我不是本地人，不太清楚",
+    "路灯不是很亮，晚上看不清",
+])
+def test_a_lead_sentence_does_not_make_a_description_a_correction(text: str) -> None:
+    assert correction(text) is None
+
+
+@pytest.mark.parametrize("text, cancels", [
+    ("申し訳ありませんが、この申告は取り消してください", True),
+    ("やはり申告はやめておきます", True),
+    ("the lift works again. Please cancel this report, no need for it", True),
+    ("算了，这个投诉不报了", True),
+    ("no thanks, I'd rather not leave my number", False),
+    ("请尽快处理这个投诉", False),
+    ("電話は結構です", False),
+])
+def test_cancelling_the_whole_appeal_in_words(text: str, cancels: bool) -> None:
+    assert cancels_the_appeal(text) is cancels
+
+
+@pytest.mark.parametrize("place, old, new, result", [
+    ("Baiwanzhuang Street 16, Zhanlanlu, Xicheng", "Baiwanzhuang Street", "number 16 on Chegongzhuang West Road",
+     "number 16 on Chegongzhuang West Road, Zhanlanlu, Xicheng"),
+    ("16 Baiwanzhuang Street, Xicheng", "Baiwanzhuang Street", "20 Chegongzhuang Road",
+     "20 Chegongzhuang Road, Xicheng"),
+    ("海淀区甘家口街道增光路35号楼", "增光路", "阜成路42号院5号楼", "海淀区甘家口街道阜成路42号院5号楼"),
+    ("朝阳区三里屯街道工体北路8号", "工体北路", "和平里北街", "朝阳区三里屯街道和平里北街8号"),
+    ("Gongti North Road 8, Sanlitun, Chaoyang", "Gongti North Road", "Hepingli North Street",
+     "Hepingli North Street 8, Sanlitun, Chaoyang"),
+    ("Gongti North Road 8", "Dongzhimen", "Dongzhimen Street 5", "Dongzhimen Street 5"),
+])
+def test_a_corrected_street_with_its_own_number_takes_the_old_number_with_it(place: str, old: str, new: str,
+                                                                             result: str) -> None:
+    assert replace_place(place, old, new) == result
