@@ -401,7 +401,14 @@ def against_report(commit: str, seed: int, earlier: Split, now: Split, before: d
                      f"| {b['macro_f1']:.3f} / {a['macro_f1']:.3f} "
                      f"| {_pct(b['faq_topic_accuracy'])} / {_pct(a['faq_topic_accuracy'])} "
                      f"| {_pct(b['fallback_rate'])} / {_pct(a['fallback_rate'])} |")
-    lines += ["", f"Wrong: {len(before['errors'])} before, {len(after['errors'])} now, of {len(earlier.test)}.",
+    wrong_before = {(e["language"], e["text"]): e for e in before["errors"]}
+    wrong_now = {(e["language"], e["text"]): e for e in after["errors"]}
+    newly = [wrong_now[k] for k in wrong_now if k not in wrong_before]
+    fixed = [wrong_before[k] for k in wrong_before if k not in wrong_now]
+    lines += ["", f"Wrong: {len(before['errors'])} before, {len(after['errors'])} now, of {len(earlier.test)}: "
+              f"{len(fixed)} right only now, {len(newly)} right only before"
+              + (": " + "; ".join(f"{e['language']} \"{e['text']}\" {e['expected']} -> {e['predicted']}"
+                                  for e in newly) if newly else "") + ".",
               "", f"Run {datetime.now(timezone.utc):%Y-%m-%d}, {time.monotonic() - started:.0f} s in all, 2 cores."]
     return "\n".join(lines)
 

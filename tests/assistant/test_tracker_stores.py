@@ -1,5 +1,6 @@
-"""Tracker stores whose conversations expire: the retention setting, the bounded in-memory store, and
-the Redis store (a real redis-server) built from endpoints.yml as Rasa builds it."""
+"""Tracker stores whose conversations expire: the retention setting, the bounded in-memory store, the
+session store (a real redis-server) built from endpoints.yml as Rasa builds it, and the whole-value Redis
+store kept for deployments that set it."""
 
 import asyncio
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
 from assistant import tracker_stores
+from assistant.session_store import SessionRedisTrackerStore
 from assistant.tracker_stores import (
     DAY_SECONDS,
     BoundedInMemoryTrackerStore,
@@ -117,22 +119,26 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.mark.integration
-def test_endpoints_yml_gives_a_redis_store_whose_conversations_expire(redis_url: str,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_endpoints_yml_gives_the_session_store_whose_conversations_expire(redis_url: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     parts = urlsplit(redis_url)  # the environment tools/stack.py sets
     store = store_from("endpoints.yml", monkeypatch, {
         "REDIS_HOST": parts.hostname or "", "REDIS_PORT": str(parts.port), "REDIS_DB": "0", "REDIS_PASSWORD": "",
         "TRACKER_RETENTION_DAYS": "2"})
-    assert isinstance(store, RetainedRedisTrackerStore)  # not Rasa's silent in-memory fallback
-    assert store.record_exp == 2 * DAY_SECONDS and store.key_prefix == "assistant:tracker:"
+    assert isinstance(store, SessionRedisTrackerStore)  # not Rasa's silent in-memory fallback
+    assert store.expire == 2 * DAY_SECONDS and store.prefix == "assistant:tracker:"
     asyncio.run(store.save(tracker("rest:dev:x")))
     client = redis.Redis.from_url(redis_url)
     try:
-        assert client.keys("*rest:dev:x") == [b"assistant:tracker:rest:dev:x"]
-        assert 2 * DAY_SECONDS - 60 < client.ttl("assistant:tracker:rest:dev:x") <= 2 * DAY_SECONDS
-        client.expire("assistant:tracker:rest:dev:x", 100)
-        asyncio.run(store.save(tracker("rest:dev:x", "again")))  # every message renews the retention
-        assert client.ttl("assistant:tracker:rest:dev:x") > 2 * DAY_SECONDS - 60
+        assert sorted(client.keys("*rest:dev:x*")) == [b"assistant:tracker:rest:dev:x:meta",
+                                                        b"assistant:tracker:rest:dev:x:s:0"]
+        assert 2 * DAY_SECONDS - 60 < client.ttl("assistant:tracker:rest:dev:x:s:0") <= 2 * DAY_SECONDS
+        client.expire("assistant:tracker:rest:dev:x:s:0", 100)
+        loaded = asyncio.run(store.retrieve("rest:dev:x"))
+        assert loaded is not None
+        loaded.update(UserUttered("again"))
+        asyncio.run(store.save(loaded))  # every message renews the retention
+        assert client.ttl("assistant:tracker:rest:dev:x:s:0") > 2 * DAY_SECONDS - 60
     finally:
         client.close()
     assert texts(store, "rest:dev:x") == ["路灯坏了", "again"]
