@@ -53,7 +53,7 @@ def remove_tree(tree: Path) -> None:
 
 @contextmanager
 def stack_of(tree: Path, workdir: Path, env: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
-    """That tree's whole stack on a fresh Redis and database; yields its URLs ("rasa", "backend")."""
+    """That tree's whole stack on a fresh Redis and database; yields its URLs ("rasa", "backend", "redis")."""
     with redis_server() as redis_url:
         run = workdir / uuid.uuid4().hex[:8]
         run.mkdir()
@@ -66,7 +66,7 @@ def stack_of(tree: Path, workdir: Path, env: dict[str, str] | None = None) -> It
             line = process.stdout.readline()
             if not line:
                 raise RuntimeError(f"the stack of {tree} did not start; logs in {run / 'logs'}")
-            yield json.loads(line)
+            yield {**json.loads(line), "redis": redis_url}
         finally:
             assert process.stdin is not None
             process.stdin.close()
