@@ -70,6 +70,7 @@ bench: setup
 	$(ASSISTANT_PY) -m bench.bench_assistant
 	$(SERVICES_PY) -m bench.bench_security_cost
 	$(SERVICES_PY) -m bench.bench_conversation_repair
+	$(SERVICES_PY) -m bench.bench_turn_history
 
 clean:
 	rm -rf $(SERVICES_VENV) $(ASSISTANT_VENV) var models .rasa .pytest_cache
