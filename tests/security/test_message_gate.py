@@ -42,10 +42,11 @@ def test_a_5_mb_message_is_refused_before_storage(stack: Stack) -> None:
 
 
 def stored_tracker_bytes(redis_url: str, conversation: str) -> int:
+    """The bytes Redis uses for a conversation: its meta, session lists and heads (assistant/session_store.py)."""
     store = redis.Redis.from_url(redis_url)
-    keys = list(store.scan_iter(match=f"assistant:tracker:{conversation}"))  # key_prefix "assistant" (endpoints.yml)
-    assert len(keys) == 1, keys
-    return int(store.strlen(keys[0]))
+    keys = list(store.scan_iter(match=f"assistant:tracker:{conversation}:*"))  # key_prefix "assistant" (endpoints.yml)
+    assert keys, keys
+    return sum(int(store.memory_usage(key) or 0) for key in keys)
 
 
 def test_a_long_text_is_cut_before_it_is_parsed_or_stored(stack: Stack, redis_url: str) -> None:

@@ -26,7 +26,7 @@ def test_a_conversation_expires_after_the_retention_period(stack: Stack, redis_u
     store = redis.Redis.from_url(redis_url)
     sender = unique("retention")
     say(stack, sender, "/greet")
-    ttl = store.ttl(f"assistant:tracker:{stack.rest_conversation(sender)}")
+    ttl = store.ttl(f"assistant:tracker:{stack.rest_conversation(sender)}:meta")  # assistant/session_store.py
     days = int(TRACKER_RETENTION_DAYS)
     print(f"\ntracker TTL {ttl} s ({ttl / DAY:.2f} days; retention {days} days)")
     assert (days - 1) * DAY < ttl <= days * DAY, ttl
