@@ -27,8 +27,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.status import list_tickets
-from bot.repair import cancels_the_appeal, is_question, is_wish_or_request, names_the_appeal
-from bot.short_replies import Reply, short_reply
+from bot.repair import cancels_the_appeal, declines_contact, is_question, is_wish_or_request, names_the_appeal
+from bot.short_replies import Reply, opening_reply, short_reply
 
 REQUESTED_SLOT = "requested_slot"
 EXPLAINED = "question_explained"  # the question a validator has just explained (and so asked) again
@@ -118,6 +118,8 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.ANSWER if question.optional else Move.SKIP
     if turn.reply is Reply.DECLINE or (question.optional and turn.reply is Reply.NO):
         return Move.SKIP
+    if question.kind is Kind.PHONE and question.optional and declines_contact(turn.text):
+        return Move.SKIP  # "电话还是别留了，怕公司知道": no number, the appeal goes on
     # "No thanks, I'd rather not leave my number": no to this question, not to the whole appeal.
     if question.optional and turn.intent in ("deny", "cancel") and not names_the_appeal(turn.text):
         return Move.SKIP
@@ -276,10 +278,12 @@ class RepairingFormValidation(FormValidationAction, ABC):
 
     async def yes_or_no(self, slot: str, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
                         domain: DomainDict) -> list[EventType]:
-        """"いいえ、結構です", "不用了", "yes please": the words decide, then the model's affirm or deny."""
-        if turn.reply in (Reply.YES, Reply.OK) or (turn.reply is None and turn.intent == "affirm"):
+        """"いいえ、結構です", "不用了", "yes please", "sure, you can call me": the words decide (a bare reply,
+        then the yes or no a sentence opens with), then the model's affirm or deny."""
+        reply = turn.reply or (None if turn.is_payload else opening_reply(turn.text))
+        if reply in (Reply.YES, Reply.OK) or (reply is None and turn.intent == "affirm"):
             return await self.answer(slot, True, dispatcher, tracker, domain)
-        if turn.reply in (Reply.NO, Reply.DECLINE) or (turn.reply is None and turn.intent == "deny"):
+        if reply in (Reply.NO, Reply.DECLINE) or (reply is None and turn.intent == "deny"):
             return await self.answer(slot, False, dispatcher, tracker, domain)
         dispatcher.utter_message(response="msg_answer_yes_or_no")
         return [*ask_again(slot), SlotSet(EXPLAINED, slot)]

@@ -296,3 +296,15 @@ def replace_place(place: str, old: str, new: str) -> str:
     end = end_match.start() if end_match else len(written)
     gap = " " if written[segment_start:start].strip() and written[start - 1:start].isascii() and new.isascii() else ""
     return (written[:start].rstrip() + gap + new.strip() + written[end:]).strip()
+
+
+_DECLINES_CONTACT = re.compile(
+    r"((不|别|不想|不要|不用|不愿意|不方便)(再)?(留|给|告诉|打|联系|透露))|(电话|号码|手机)[^，,。]{0,6}(不留|别留|不给|算了|不用|免了)"
+    r"|don'?t (want to )?(give|leave|share|call)|rather not|no (phone|number|call)|without (my )?(phone|number)"
+    r"|(電話|番号|連絡先)[^、。]{0,8}(結構|いりません|いらない|遠慮|教えたくない|残したくない|控え|なしで)",
+    re.IGNORECASE)
+
+
+def declines_contact(text: str) -> bool:
+    """"电话还是别留了，怕公司知道", "I'd rather not give my number", "電話は遠慮します": no phone call."""
+    return bool(_DECLINES_CONTACT.search(text))

@@ -141,3 +141,29 @@ def short_reply(text: str | None) -> Reply | None:
 def is_bare_reply(text: str | None) -> bool:
     """Whether the message is only a reply word, so it cannot be a description, a place or a topic."""
     return short_reply(text) is not None
+
+
+_CLAUSE_END = re.compile(r"[,，、。.!！;；:：]")
+_CONTRAST = re.compile(r"\b(but|however|although|though|except)\b|但|不过|可是|就是|でも|けど|しかし|ただ",
+                       re.IGNORECASE)
+_OPENING_WORDS = ("yes", "yeah", "yep", "sure", "ok", "okay", "of course", "no", "nope")
+
+
+def opening_reply(text: str | None) -> Reply | None:
+    """The yes or no a longer message opens with: "sure, you can call me", "可以，打我电话吧",
+    "はい、お願いします", "no, I'd rather you didn't". None when the rest turns it ("yes, but ...")."""
+    if not text or len(text) > 200:
+        return None
+    plain = text.strip()
+    split = _CLAUSE_END.search(plain)
+    first, rest = (plain[:split.start()], plain[split.end():]) if split else (plain, "")
+    lowered = plain.lower()
+    if not split:
+        word = next((w for w in _OPENING_WORDS if lowered.startswith(w + " ")), None)
+        if word is None:
+            return None
+        first, rest = plain[:len(word)], plain[len(word):]
+    reply = short_reply(first)
+    if reply not in (Reply.YES, Reply.OK, Reply.NO, Reply.DECLINE) or _CONTRAST.search(rest):
+        return None
+    return reply

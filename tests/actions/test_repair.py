@@ -52,6 +52,8 @@ def turn(text: str, intent: str = "nlu_fallback", confidence: float = 0.9) -> Tu
     ("申し訳ありませんが、この申告は取り消してください", "deny", Question(Kind.YES_NO, optional=True), Move.CANCEL),
     ("やはり申告はやめておきます", "nlu_fallback", YES_NO, Move.CANCEL),
     ("the lift works again, please cancel this report", "request_help", PHONE, Move.CANCEL),
+    # declining the phone in a sentence of one's own
+    ("哎，我想了想电话还是别留了，怕公司知道是我反映的", "nlu_fallback", PHONE, Move.SKIP),
     # a wish is never a cancellation
     ("please stop the restaurant dumping oil", "cancel", TEXT, Move.ANSWER),
     ("街灯を直してほしいです", "cancel", TEXT, Move.ANSWER),
@@ -199,3 +201,10 @@ def test_a_correction_at_another_question_keeps_nothing_for_that_question(hotlin
     assert changed["appeal_description"] == "井盖坏了一个星期"
     assert changed["appeal_attribute"] is None  # what Rasa took from the message for the question asked
     assert messages[0]["response"] == "msg_corrected_description"
+
+
+def test_a_yes_opening_a_sentence_answers_a_yes_no_question(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault"}
+    messages, events = appeal("sure, you can call me", "request_help", slots, "contact_consent")
+    assert _slots(events)["contact_consent"] is True
+    assert "msg_answer_yes_or_no" not in [m.get("response") for m in messages]

@@ -11,6 +11,7 @@ from bot.repair import (
     Correction,
     cancels_the_appeal,
     correction,
+    declines_contact,
     gazetteer_form,
     is_wish_or_request,
     looks_like_place,
@@ -442,3 +443,16 @@ def test_cancelling_the_whole_appeal_in_words(text: str, cancels: bool) -> None:
 def test_a_corrected_street_with_its_own_number_takes_the_old_number_with_it(place: str, old: str, new: str,
                                                                              result: str) -> None:
     assert replace_place(place, old, new) == result
+
+
+@pytest.mark.parametrize("text, declines", [
+    ("哎，我想了想电话还是别留了，怕公司知道是我反映的", True),
+    ("I'd rather not give my number", True),
+    ("電話は遠慮します", True),
+    ("番号は教えたくないです", True),
+    ("13812345678", False),
+    ("请打我电话", False),
+    ("call me after 6pm", False),
+])
+def test_declining_a_phone_call_in_a_sentence(text: str, declines: bool) -> None:
+    assert declines_contact(text) is declines

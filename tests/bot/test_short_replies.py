@@ -5,7 +5,7 @@ and are no reply."""
 
 import pytest
 
-from bot.short_replies import MAX_REPLY_CHARS, Reply, is_bare_reply, normalised, short_reply
+from bot.short_replies import MAX_REPLY_CHARS, Reply, is_bare_reply, normalised, opening_reply, short_reply
 
 YES, NO, OK, THANKS, DECLINE = Reply.YES, Reply.NO, Reply.OK, Reply.THANKS, Reply.DECLINE
 REPEAT, GREETING, GOODBYE, DONT_KNOW = Reply.REPEAT, Reply.GREETING, Reply.GOODBYE, Reply.DONT_KNOW
@@ -211,3 +211,19 @@ def test_two_replies_together_are_still_a_bare_reply(text: str) -> None:
 
 def test_sounds_good_in_japanese_is_no_decline() -> None:
     assert short_reply("いいですね") in (YES, OK)
+
+
+@pytest.mark.parametrize("text, reply", [
+    ("sure, you can call me", Reply.YES),
+    ("yes please call me", Reply.YES),
+    ("可以，打我电话吧", Reply.YES),
+    ("はい、お願いします", Reply.YES),
+    ("no, I'd rather you didn't", Reply.NO),
+    ("nope not today", Reply.NO),
+    ("yes, but not after 6pm", None),
+    ("可以，但是晚上别打", None),
+    ("the light is broken", None),
+    ("今日は雨です、はい", None),
+])
+def test_the_yes_or_no_a_sentence_opens_with(text: str, reply: Reply | None) -> None:
+    assert opening_reply(text) is reply
