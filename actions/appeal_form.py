@@ -35,15 +35,21 @@ from actions.repair import (
     ask_again,
     is_cancel_reply,
     said_no,
+    yes_or_no_of,
 )
 from actions.texts import fragment
 from bot.gazetteer import Place
 from bot.repair import (
     Correction,
+    announces_correction,
+    cancels_the_appeal,
     correction,
     gazetteer_form,
+    is_courtesy,
     looks_like_place,
     mentions,
+    names_field,
+    place_correction,
     replace_mention,
     replace_place,
 )
@@ -51,6 +57,8 @@ from bot.short_replies import Reply, is_bare_reply, normalised, short_reply
 
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
+# A category named in words ("公共の場所での喫煙": 0.45, the next 0.01) is also taken when no other comes close.
+MIN_CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.3, 4
 MAX_ORDINAL_CHARS = 24
 FIELDS = {"description": "appeal_description", "location": "appeal_location", "category": "appeal_category"}
 FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "phone"}
@@ -163,10 +171,32 @@ class ValidateAppealForm(RepairingFormValidation):
         tracker.add_slots(cleared)  # another place typed instead: it is the answer now
         return [*cleared, *await self.answer("appeal_location", turn.text, dispatcher, tracker, domain)]
 
+    def found_correction(self, turn: Turn, tracker: Tracker) -> Correction | None:
+        """The correction the message makes: "not X but Y" and its kin; else, at the summary or after words
+        that say something was wrong, a new street for the place, or the words added to the description."""
+        found = correction(turn.text)
+        if found is not None:
+            return found
+        at_summary = tracker.get_slot(REQUESTED_SLOT) == "appeal_confirmed"
+        announced = announces_correction(turn.text)
+        if not (at_summary or announced) or turn.is_payload or yes_or_no_of(turn) is not None:
+            return None
+        place = str(tracker.get_slot("appeal_location") or "")
+        moved = place_correction(turn.text, place) if place else None
+        if moved is not None:
+            return moved
+        # Words about the problem itself ("let me correct one thing: it was in the salad, not the noodles"),
+        # never about the place or the phone: they go on the ticket beside the description.
+        if announced and tracker.get_slot("appeal_description") and not cancels_the_appeal(turn.text) \
+                and tracker.get_slot(REQUESTED_SLOT) != "appeal_location" \
+                and not any(names_field(turn.text, field) for field in ("location", "phone")):
+            return Correction(new=turn.text, field="description", adds=True)
+        return None
+
     def is_correction(self, turn: Turn, tracker: Tracker) -> bool:
         if turn.is_payload:
             return False
-        found = correction(turn.text)
+        found = self.found_correction(turn, tracker)
         if found is None:
             return turn.intent == "correct_appeal" and turn.confidence >= 0.6
         requested = tracker.get_slot(REQUESTED_SLOT)
@@ -184,7 +214,7 @@ class ValidateAppealForm(RepairingFormValidation):
     async def correct(self, turn: Turn, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
-        found = correction(turn.text) or Correction(new="", field=latest_entity(tracker, "field"))
+        found = self.found_correction(turn, tracker) or Correction(new="", field=latest_entity(tracker, "field"))
         field = found.field or (await self._field_of(found, tracker, language))
         if field is None or not found.new:
             dispatcher.utter_message(response="msg_appeal_not_understood_field")
@@ -242,7 +272,10 @@ class ValidateAppealForm(RepairingFormValidation):
                         SlotSet("appeal_attribute", None)]
             return [SlotSet("appeal_category", None), SlotSet("appeal_attributes", {})]
         old_text = str(tracker.get_slot("appeal_description") or "")
-        text = replace_mention(old_text, found.old, found.new) if found.old else found.new
+        if found.adds:  # the resident's correction, in their words, after what they said first
+            text = f"{old_text.rstrip()}\n{found.new.strip()}"
+        else:
+            text = replace_mention(old_text, found.old, found.new) if found.old else found.new
         if not text or len(text) > MAX_DESCRIPTION or is_bare_reply(text):
             return []
         events: list[EventType] = [SlotSet("appeal_description", text)]
@@ -253,6 +286,14 @@ class ValidateAppealForm(RepairingFormValidation):
                 events += [SlotSet("appeal_category", best[0].service_code), SlotSet("appeal_attributes", {}),
                            SlotSet("appeal_attribute", None)]
         return events
+
+    async def yes_or_no(self, slot: str, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        domain: DomainDict) -> list[EventType]:
+        """At the summary, words that are neither yes nor no (nor a correction understood) want a change:
+        the resident is asked which answer, as after a "no"."""
+        if slot == "appeal_confirmed" and yes_or_no_of(turn) is None:
+            return await self.answer(slot, False, dispatcher, tracker, domain)
+        return await super().yes_or_no(slot, turn, dispatcher, tracker, domain)
 
     async def skip(self, requested: str, question: Question, dispatcher: CollectingDispatcher, tracker: Tracker,
                    domain: DomainDict) -> list[EventType]:
@@ -311,7 +352,8 @@ class ValidateAppealForm(RepairingFormValidation):
         if shared:
             return {"appeal_location": text, "appeal_latitude": shared[0], "appeal_longitude": shared[1],
                     LOCATION_CANDIDATE: None}
-        if is_bare_reply(text):  # "yes", "ok", "I don't know"
+        # "yes", "ok", "I don't know"; "哟，这么晚还有人回消息，辛苦辛苦": small talk, no place
+        if is_bare_reply(text) or (is_courtesy(text) and not looks_like_place(text) and known_place(text) is None):
             dispatcher.utter_message(response="msg_not_a_place")
             return {"appeal_location": None, EXPLAINED: "appeal_location"}
         if known_place(text) is None:
@@ -338,8 +380,14 @@ class ValidateAppealForm(RepairingFormValidation):
             typed in normalised(known.get(code, "")) or normalised(known.get(code, "")) in typed)]
         if len(named) == 1:
             return {"appeal_category": named[0], "appeal_attributes": {}}
-        best = await suggest(text, language, limit=1)  # the resident named a category in their own words
-        if best and best[0].confidence >= MIN_SUGGESTION_CONFIDENCE:
+        # The exact name of a category not offered: "公共の場所での喫煙" typed from the resident's own knowledge.
+        exact = [code for code, name in known.items() if typed and normalised(name) == typed]
+        if len(exact) == 1:
+            return {"appeal_category": exact[0], "appeal_attributes": {}}
+        best = await suggest(text, language, limit=2)  # the resident named a category in their own words
+        if best and (best[0].confidence >= MIN_SUGGESTION_CONFIDENCE or (
+                best[0].confidence >= MIN_CLEAR_CONFIDENCE
+                and (len(best) < 2 or best[1].confidence * CLEAR_MARGIN <= best[0].confidence))):
             return {"appeal_category": best[0].service_code, "appeal_attributes": {}}
         return {"appeal_category": None}
 

@@ -28,7 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.status import list_tickets
 from bot.repair import cancels_the_appeal, declines_contact, is_question, is_wish_or_request, names_the_appeal
-from bot.short_replies import Reply, opening_reply, short_reply
+from bot.short_replies import Reply, opening_reply, sentence_reply, short_reply
 
 REQUESTED_SLOT = "requested_slot"
 EXPLAINED = "question_explained"  # the question a validator has just explained (and so asked) again
@@ -96,6 +96,10 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
     """What the message does to the question asked (see the module's docstring)."""
     if turn.intent == "emergency":
         return Move.ROUTE
+    # "Actually, on second thought I'd rather not give my number": a refusal, however it opens.
+    if not turn.is_payload and question.optional and question.kind in (Kind.PHONE, Kind.YES_NO) \
+            and declines_contact(turn.text) and not cancels_the_appeal(turn.text):
+        return Move.SKIP
     if is_correction and not turn.is_payload:  # "change the phone number to ..." is no request for a person
         return Move.CORRECT
     if turn.intent in ROUTED:
@@ -118,8 +122,10 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.ANSWER if question.optional else Move.SKIP
     if turn.reply is Reply.DECLINE or (question.optional and turn.reply is Reply.NO):
         return Move.SKIP
-    if question.kind is Kind.PHONE and question.optional and declines_contact(turn.text):
-        return Move.SKIP  # "电话还是别留了，怕公司知道": no number, the appeal goes on
+    # "My keyboard broke, so I'll go on in English. Yes, you can call me": the yes answers, the rest is talk.
+    if question.kind is Kind.YES_NO and not turn.is_payload and turn.intent != "cancel" \
+            and sentence_reply(turn.text) is not None:
+        return Move.ANSWER
     # "No thanks, I'd rather not leave my number": no to this question, not to the whole appeal.
     if question.optional and turn.intent in ("deny", "cancel") and not names_the_appeal(turn.text):
         return Move.SKIP
@@ -135,6 +141,17 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
     if turn.intent in INTERRUPTIONS and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE:
         return Move.INTERRUPT
     return Move.ANSWER
+
+
+def yes_or_no_of(turn: Turn) -> bool | None:
+    """The yes (True) or no (False) a message gives: a bare reply, the yes or no a sentence opens with, one
+    sentence's yes or no, then the model's affirm or deny; None when it gives neither."""
+    reply = turn.reply or (None if turn.is_payload else opening_reply(turn.text) or sentence_reply(turn.text))
+    if reply in (Reply.YES, Reply.OK) or (reply is None and turn.intent == "affirm"):
+        return True
+    if reply in (Reply.NO, Reply.DECLINE) or (reply is None and turn.intent == "deny"):
+        return False
+    return None
 
 
 def follows_user_message(tracker: Tracker) -> bool:
@@ -280,11 +297,9 @@ class RepairingFormValidation(FormValidationAction, ABC):
                         domain: DomainDict) -> list[EventType]:
         """"いいえ、結構です", "不用了", "yes please", "sure, you can call me": the words decide (a bare reply,
         then the yes or no a sentence opens with), then the model's affirm or deny."""
-        reply = turn.reply or (None if turn.is_payload else opening_reply(turn.text))
-        if reply in (Reply.YES, Reply.OK) or (reply is None and turn.intent == "affirm"):
-            return await self.answer(slot, True, dispatcher, tracker, domain)
-        if reply in (Reply.NO, Reply.DECLINE) or (reply is None and turn.intent == "deny"):
-            return await self.answer(slot, False, dispatcher, tracker, domain)
+        said = yes_or_no_of(turn)
+        if said is not None:
+            return await self.answer(slot, said, dispatcher, tracker, domain)
         dispatcher.utter_message(response="msg_answer_yes_or_no")
         return [*ask_again(slot), SlotSet(EXPLAINED, slot)]
 

@@ -19,11 +19,13 @@ FIELDS = ("description", "location", "category", "phone")
 
 @dataclass(frozen=True)
 class Correction:
-    """``new`` replaces ``old`` (when the resident said what was wrong) in ``field`` (when they named it)."""
+    """``new`` replaces ``old`` (when the resident said what was wrong) in ``field`` (when they named it);
+    with ``adds``, ``new`` is the resident's correction in their words, added to the description."""
 
     new: str
     old: str | None = None
     field: str | None = None
+    adds: bool = False
 
 
 _FIELD_WORDS: dict[str, tuple[str, ...]] = {
@@ -147,6 +149,12 @@ def named_field(text: str) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+def names_field(text: str, field: str) -> bool:
+    """Whether ``text`` (of any length) has a word naming ``field`` ("address", "地址", "電話")."""
+    lowered = text.lower()
+    return any(word in lowered for word in _FIELD_WORDS[field])
+
+
 # A wish or a polite request asks for something to happen: never a cancellation.
 _WISH = (
     re.compile(r"(てほしい|て欲しい|てもらいたい|ていただきたい|てください|て下さい|お願いします|お願いしたい|"
@@ -185,9 +193,20 @@ def names_the_appeal(text: str) -> bool:
     return bool(_WHOLE_APPEAL.search(text))
 
 
+# Verbs of reporting, negated or withdrawn: they can only mean the appeal ("那我就先不报了，撤了吧").
+_APPEAL_DROPPED = re.compile(
+    r"((先|就|也)?不(想|用|必|再)?(报|反映|投诉|举报|提交)了|别(再)?(报|提交|反映|投诉)了|撤(了|回|掉)吧|撤了(?=[，。！,.!~～]|$)"
+    r"|don'?t (file|submit|send|report) (it|this|that|anything)|no need to (file|submit|report)( it| this)?"
+    r"|(withdraw|drop) (it|this|my)|i'?ll (drop|withdraw) it"
+    r"|(申告|報告|通報|提出|届け出)(は)?(しなくて|しません|しないで|を?取り下げ|はやめ)|取り下げ(ます|させて|たい|で))",
+    re.IGNORECASE)
+
+
 def cancels_the_appeal(text: str) -> bool:
-    """"Please cancel this report", "この申告は取り消してください", "申告はやめておきます": the whole appeal is
-    dropped in words, whatever the question asked."""
+    """"Please cancel this report", "この申告は取り消してください", "申告はやめておきます", "那我这个就先不报了，
+    撤了吧": the whole appeal is dropped in words, whatever the question asked."""
+    if _APPEAL_DROPPED.search(text):
+        return True
     return has_cancel_cue(text) and names_the_appeal(text) and not is_wish_or_request(text)
 
 
@@ -249,6 +268,16 @@ def gazetteer_form(text: str) -> str:
     return text.translate(_JA_TO_SIMPLIFIED)
 
 
+_COURTESY = re.compile(r"辛苦|谢谢|多谢|感谢|你好|您好|哈哈|在吗|早上好|晚上好|麻烦你了|不好意思"
+                       r"|\b(thanks?|thank you|hello|hi there|haha|lol|good (morning|evening|night)|appreciate)\b"
+                       r"|お疲れ|ありがとう|こんにちは|こんばんは|おはよう|恐縮|助かります|助かる|感謝", re.IGNORECASE)
+
+
+def is_courtesy(text: str) -> bool:
+    """Whether ``text`` has words of courtesy or small talk ("辛苦辛苦", "thanks for working late")."""
+    return bool(_COURTESY.search(text))
+
+
 def looks_like_place(text: str) -> bool:
     """Whether ``text`` names or points to a place: an address word, a landmark word, a number."""
     plain = text.strip()
@@ -292,6 +321,11 @@ def replace_place(place: str, old: str, new: str) -> str:
     number = _NUMBER_BEFORE.search(written, segment_start, start)
     if number is not None:
         start = number.start()
+    # "上地信息路" corrected to "上地东路35号": the words the new street repeats go too
+    # ("上地东路", not "上地上地东路").
+    shared = next((size for size in range(min(6, start - segment_start), 0, -1)
+                   if written[start - size:start] == new.strip()[:size]), 0)
+    start -= shared
     end_match = _SEGMENT_END.search(written, found.end())
     end = end_match.start() if end_match else len(written)
     gap = " " if written[segment_start:start].strip() and written[start - 1:start].isascii() and new.isascii() else ""
@@ -308,3 +342,53 @@ _DECLINES_CONTACT = re.compile(
 def declines_contact(text: str) -> bool:
     """"电话还是别留了，怕公司知道", "I'd rather not give my number", "電話は遠慮します": no phone call."""
     return bool(_DECLINES_CONTACT.search(text))
+
+
+# A message that says an answer given was wrong, without the "not X but Y" shape: "Oh wait, that's my office
+# address, sorry!", "等一下，地址不对", "ちょっと待ってください、訂正があります".
+_ANNOUNCES_CORRECTION = re.compile(
+    r"\b(wrong|mistake|correct|meant|(oh |hang on|hold on)?wait)\b|correct"
+    r"|说错|写错|不对|错了|搞错|弄错|更正|等一下|等等"
+    r"|間違|訂正|違います|違いました|ちょっと待", re.IGNORECASE)
+
+
+def announces_correction(text: str) -> bool:
+    """Whether ``text`` says that something given before was wrong (zh, en, ja)."""
+    return bool(_ANNOUNCES_CORRECTION.search(text))
+
+
+_EN_STREET = r"(?:Road|Street|Avenue|Lane|Alley|Hutong|Lu|Jie|Rd|St|Ave|Boulevard|Blvd)"
+_PLACE_SPANS = (
+    re.compile(rf"\b(?:No\.?\s*)?\d+[A-Za-z]?,?\s+(?:[A-Z][\w'-]*\s+){{1,4}}{_EN_STREET}\b"
+               rf"|\b(?:[A-Z][\w'-]*\s+){{1,4}}{_EN_STREET}\b(?:\.?\s*(?:No\.?\s*)?\d+[A-Za-z]?\b)?"),
+    re.compile(r"[\u4e00-\u9fff]{1,8}?(?:大街|路(?![灯面过上边人线况])|街(?!道)|胡同|巷)(?:\d+号)?(?:院)?(?:\d+(?:号楼|栋|号))?"
+               r"|[\u4e00-\u9fff]{2,8}?\d+号(?:院|楼)?(?:\d+号楼)?"),
+)
+# Words before a street that belong to the sentence: "现在在上地东路35号", "不是信息路那边".
+_SPAN_LEAD = re.compile(r"^(?:现在|目前|其实|应该|实际上|我们|我家|我|公司|单位|家里|就|还|也|不是|而是"
+                        r"|是在|住在|搬到了?|搬去了?|在|是)+")
+
+
+def place_spans(text: str) -> list[str]:
+    """The street addresses written in ``text`` ("Huizhong Road 12", "上地东路35号"), in order."""
+    plain = nfkc(text)
+    found: list[tuple[int, str]] = []
+    for pattern in _PLACE_SPANS:
+        for match in pattern.finditer(plain):
+            span = _SPAN_LEAD.sub("", match.group()).strip()
+            if len(span) >= 3 and "的" not in span:
+                found.append((match.start(), span))
+    return [span for _, span in sorted(found)]
+
+
+def place_correction(text: str, place: str) -> Correction | None:
+    """A street in ``text`` that is not in the place given: the place, corrected loosely ("Oh wait, that's my
+    office address! We live at Huizhong Road 12"); the street it replaces is the one of ``place`` the message
+    names, else the place's first street."""
+    spans = place_spans(text)
+    new = [span for span in spans if not mentions(place, span)]
+    if len(new) != 1:
+        return None
+    named = [span for span in spans if mentions(place, span)]
+    old = named[0] if named else next(iter(place_spans(place)), None)
+    return Correction(new=new[0], old=old, field="location")

@@ -167,3 +167,23 @@ def opening_reply(text: str | None) -> Reply | None:
     if reply not in (Reply.YES, Reply.OK, Reply.NO, Reply.DECLINE) or _CONTRAST.search(rest):
         return None
     return reply
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+MAX_SENTENCES_CHARS = 400
+
+
+def sentence_reply(text: str | None) -> Reply | None:
+    """The yes or no one sentence of a longer message gives: "Sorry, my keyboard broke, so I'll go on in
+    English. Yes, you can call me". None when sentences disagree, none is a yes or no, or the message
+    turns ("好的。不过我不想留电话")."""
+    if not text or len(text) > MAX_SENTENCES_CHARS or _CONTRAST.search(text):
+        return None
+    found = set()
+    for sentence in _SENTENCE_END.split(text.strip()):
+        reply = short_reply(sentence) or opening_reply(sentence)
+        if reply in (Reply.YES, Reply.OK):
+            found.add(Reply.YES)
+        elif reply in (Reply.NO, Reply.DECLINE):
+            found.add(Reply.NO)
+    return found.pop() if len(found) == 1 else None

@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.input_check import TOO_LONG
-from nlu.input_guard import BAD_INPUT, PROBLEM_KEY, StatelessComponent
+from nlu.input_guard import BAD_INPUT, PROBLEM_KEY, StatelessComponent, promote_ranked
 from nlu.language import ENTITY as DETECTED_LANGUAGE
 
 EMERGENCY = "emergency"
@@ -67,7 +67,7 @@ DANGER: dict[str, re.Pattern[str]] = {
         r"|倒れて(動|意識)|けいれん|感電|大量に出血|出血がひど|血を流|けが人が(い|出)"
         r"|(人|運転手|作業員|父|母|子ども|男性|女性).{0,10}動(け|き)ません|救急車"
         r"|水没.{0,10}人|水がひざ|水位が上が|水がどんどん|水.{0,12}止められ(ない|ません)|あふれて.{0,8}人"
-        r"|崩れ(そう|ました).{0,10}人"),
+        r"|崩れ(そう|ました).{0,10}人|落ちそう.{0,10}人"),
 }
 # A question about a risk, not a danger now.
 HYPOTHETICAL: dict[str, re.Pattern[str]] = {
@@ -85,11 +85,38 @@ DENIAL: dict[str, re.Pattern[str]] = {
 }
 
 
+# Smoke from smokers is a nuisance, not a fire: with these words, smoke alone says no danger.
+SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|たばこ|タバコ|煙草|喫煙|禁煙|受動喫煙"
+                     r"|\b(cigarettes?|smoking|smokers?|second-?hand smoke|vap(e|ing))\b", re.I)
+SMOKE = re.compile(r"[烟煙]|smoke", re.I)
+# A hazard that could hurt someone later ("someone is going to ride into it", "迟早出事", "危ないです")
+# is an urgent appeal, not an emergency: the classifier's emergency yields to its runner-up report.
+FUTURE_RISK: dict[str, re.Pattern[str]] = {
+    "zh": re.compile(r"迟早|早晚|万一|会(有人)?(摔|掉|撞|绊|出事|受伤|砸)|容易|隐患|小心|危险"),
+    "en": re.compile(r"\b(going to|gonna|will|could|might|before (someone|somebody|a child|a kid)|sooner or later"
+                     r"|one day|dangerous|hazard)\b", re.I),
+    "ja": re.compile(r"(そう|かもしれ|危ない|危険|恐れ|おそれ|いつか)"),
+}
+REPORT = "report_problem"
+MIN_REPORT_SUPPORT = 0.1
+
+
 def means_danger_now(text: str, language: str | None = None) -> bool:
     """True when ``text`` (in ``language``, or in any of ours when None) describes danger now."""
     languages = [language] if language in DANGER else list(DANGER)
+    if SMOKING.search(text):
+        text = SMOKE.sub("", text)
     return any(DANGER[code].search(text) and not HYPOTHETICAL[code].search(text) and not DENIAL[code].search(text)
                for code in languages)
+
+
+def risk_later(text: str, language: str | None = None) -> bool:
+    """True when ``text`` describes a hazard that may hurt someone later, with no danger now."""
+    languages = [language] if language in FUTURE_RISK else list(FUTURE_RISK)
+    plain = SMOKE.sub("", text) if SMOKING.search(text) else text
+    # Any danger wording at all ("on fire, someone could be inside") keeps the emergency.
+    return not any(DANGER[code].search(plain) for code in DANGER) \
+        and any(FUTURE_RISK[code].search(text) for code in languages)
 
 
 def _detected_language(message: Message) -> str | None:
@@ -108,7 +135,10 @@ class EmergencyGuard(StatelessComponent):
             text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get("name")
             problem = message.get(PROBLEM_KEY)
-            if intent == EMERGENCY or text.startswith("/") or problem not in (None, TOO_LONG):
+            if text.startswith("/") or problem not in (None, TOO_LONG):
+                continue
+            if intent == EMERGENCY:
+                self._demote_risk_later(message, text)
                 continue
             if not means_danger_now(text, _detected_language(message)):
                 continue
@@ -120,3 +150,9 @@ class EmergencyGuard(StatelessComponent):
                 message.set(ENTITIES, [e for e in message.get(ENTITIES) or [] if e.get("entity") != PROBLEM_KEY],
                             add_to_output=True)
         return messages
+
+    @staticmethod
+    def _demote_risk_later(message: Message, text: str) -> None:
+        """The classifier's emergency for a hazard that may hurt someone later becomes the report behind it."""
+        if risk_later(text, _detected_language(message)):
+            promote_ranked(message, REPORT, MIN_REPORT_SUPPORT)

@@ -67,3 +67,14 @@ class InputJudge(StatelessComponent):
             entity = {"entity": PROBLEM_KEY, "value": problem, "start": 0, "end": 0, "extractor": "InputJudge"}
             message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)
         return messages
+
+
+def promote_ranked(message: Message, name: str, min_confidence: float) -> bool:
+    """Makes the ranking's ``name`` the message's intent, when the classifier gave it ``min_confidence``."""
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    entry = next((r for r in ranking if r.get("name") == name), None)
+    if entry is None or float(entry.get("confidence") or 0.0) < min_confidence:
+        return False
+    message.set(INTENT, dict(entry), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [entry, *(r for r in ranking if r is not entry)], add_to_output=True)
+    return True

@@ -208,3 +208,63 @@ def test_a_yes_opening_a_sentence_answers_a_yes_no_question(hotline: FakeHotline
     messages, events = appeal("sure, you can call me", "request_help", slots, "contact_consent")
     assert _slots(events)["contact_consent"] is True
     assert "msg_answer_yes_or_no" not in [m.get("response") for m in messages]
+
+
+def test_a_yes_in_a_later_sentence_answers_a_yes_no_question(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault"}
+    text = "Sorry, my Japanese keyboard just stopped working, so I'll continue in English. Yes, you can call me"
+    messages, events = appeal(text, "switch_language", slots, "contact_consent")
+    assert _slots(events)["contact_consent"] is True
+
+
+def test_declining_the_number_is_no_correction_however_it_opens(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault", "contact_consent": True}
+    text = "Actually, on second thought I'd rather not give my number. I'm worried my company will find out"
+    messages, events = appeal(text, "correct_appeal", slots, "contact_phone")
+    assert [m["response"] for m in messages] == ["msg_phone_skipped"]
+    assert _slots(events)["contact_consent"] is False
+
+
+def test_withdrawing_the_report_in_a_sentence_cancels_at_an_optional_question(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault"}
+    text = "哎先别弄了，物业说已经找着人修了，那我这个就先不报了，撤了吧"
+    messages, events = appeal(text, "cancel", slots, "contact_consent")
+    assert _slots(events)["requested_slot"] == "cancel_confirmation"  # answers given: asked first
+
+
+def test_a_new_street_at_the_summary_corrects_the_place(hotline: FakeHotline) -> None:
+    slots = {"appeal_description": "tap water smells of rust", "appeal_location": "Anli Road 58, Yayuncun, Chaoyang",
+             "appeal_category": "water_quality", "contact_consent": False}
+    text = "Oh wait, that's my office address, sorry! We live at Huizhong Road 12 instead"
+    messages, events = appeal(text, "nlu_fallback", slots, "appeal_confirmed")
+    assert _slots(events)["appeal_location"] == "Huizhong Road 12, Yayuncun, Chaoyang"
+    assert messages[0]["response"] == "msg_corrected_location"
+
+
+def test_a_correction_in_other_words_is_added_to_the_description(hotline: FakeHotline) -> None:
+    slots = {"appeal_description": "there was a cockroach in my noodles", "appeal_location": "Fengsheng Hutong 3",
+             "appeal_category": "restaurant_hygiene"}
+    text = "Sorry, let me correct one thing: the cockroach wasn't in the noodles, it was in the cucumber salad"
+    messages, events = appeal(text, "correct_appeal", slots, "contact_consent")
+    assert _slots(events)["appeal_description"] == f"there was a cockroach in my noodles\n{text}"
+    assert messages[0]["response"] == "msg_corrected_description"
+
+
+def test_words_at_the_summary_that_are_neither_yes_nor_no_ask_what_to_change(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault", "contact_consent": False}
+    messages, events = appeal("hmm the category looks odd to me", "nlu_fallback", slots, "appeal_confirmed")
+    assert [m["response"] for m in messages] == ["msg_appeal_not_understood_field"]
+    assert "msg_answer_yes_or_no" not in [m.get("response") for m in messages]
+
+
+def test_small_talk_given_as_the_place_is_no_place(hotline: FakeHotline) -> None:
+    messages, events = appeal("哟，这么晚还有人回消息，辛苦辛苦", "nlu_fallback",
+                              {"appeal_description": "洗车行跑路了"}, "appeal_location")
+    assert [m["response"] for m in messages] == ["msg_not_a_place"]
+    assert _slots(events).get("location_candidate") is None
+
+
+def test_the_exact_name_of_a_category_not_offered_is_taken(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "category_options": ["street_light_out"]}
+    messages, events = appeal("道路开挖未恢复", "nlu_fallback", slots, "appeal_category")
+    assert _slots(events)["appeal_category"] == "road_excavation_unrestored"

@@ -9,15 +9,19 @@ import pytest
 from bot.gazetteer import load_gazetteer
 from bot.repair import (
     Correction,
+    announces_correction,
     cancels_the_appeal,
     correction,
     declines_contact,
     gazetteer_form,
+    is_courtesy,
     is_wish_or_request,
     looks_like_place,
     mentions,
     named_field,
     names_the_appeal,
+    place_correction,
+    place_spans,
     replace_mention,
     replace_place,
 )
@@ -456,3 +460,43 @@ def test_a_corrected_street_with_its_own_number_takes_the_old_number_with_it(pla
 ])
 def test_declining_a_phone_call_in_a_sentence(text: str, declines: bool) -> None:
     assert declines_contact(text) is declines
+
+
+@pytest.mark.parametrize("text", ["那我这个就先不报了，撤了吧", "所以不用提交了，帮我撤销吧", "算了，撤了",
+                                  "今回の申告は取り下げさせてください", "please don't file it, it got fixed"])
+def test_withdrawing_the_report_cancels_the_appeal(text: str) -> None:
+    assert cancels_the_appeal(text)
+
+
+@pytest.mark.parametrize("text", ["撤了没有", "我不想报警", "我想报一下", "I don't want to give my number", "报了吗"])
+def test_asking_about_or_reporting_is_no_withdrawal(text: str) -> None:
+    assert not cancels_the_appeal(text)
+
+
+def test_street_addresses_are_found_in_a_sentence() -> None:
+    assert place_spans("Oh wait, sorry! We live at Huizhong Road 12, not Anli Road 58") == \
+        ["Huizhong Road 12", "Anli Road 58"]
+    assert place_spans("地址不对。公司搬了，现在在上地东路35号，不是信息路那边了") == ["上地东路35号", "信息路"]
+    assert place_spans("No. 5 Xinyuan South Road, Chaoyang") == ["No. 5 Xinyuan South Road"]
+    assert place_spans("上地街道的路灯") == []
+
+
+def test_a_loose_place_correction_names_the_street_it_replaces() -> None:
+    moved = place_correction("现在在上地东路35号，不是信息路那边了", "海淀区上地街道上地信息路12号")
+    assert moved == Correction(new="上地东路35号", old="信息路", field="location")
+    assert replace_place("海淀区上地街道上地信息路12号", moved.old, moved.new) == "海淀区上地街道上地东路35号"
+    unnamed = place_correction("that's my office! We live at Huizhong Road 12", "Anli Road 58, Yayuncun")
+    assert unnamed == Correction(new="Huizhong Road 12", old="Anli Road 58", field="location")
+    assert place_correction("the light on Anli Road 58 is out", "Anli Road 58, Yayuncun") is None
+
+
+@pytest.mark.parametrize(("text", "announces"), [
+    ("Oh wait, that's my office address", True), ("等一下，地址不对", True), ("訂正があります", True),
+    ("I've been waiting for a week", False), ("路灯坏了", False)])
+def test_words_that_announce_a_correction(text: str, announces: bool) -> None:
+    assert announces_correction(text) is announces
+
+
+def test_small_talk_is_courtesy() -> None:
+    assert is_courtesy("哟，这么晚还有人回消息，辛苦辛苦") and is_courtesy("thanks for working so late")
+    assert not is_courtesy("Gongti North Road 8")

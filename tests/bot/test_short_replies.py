@@ -5,7 +5,15 @@ and are no reply."""
 
 import pytest
 
-from bot.short_replies import MAX_REPLY_CHARS, Reply, is_bare_reply, normalised, opening_reply, short_reply
+from bot.short_replies import (
+    MAX_REPLY_CHARS,
+    Reply,
+    is_bare_reply,
+    normalised,
+    opening_reply,
+    sentence_reply,
+    short_reply,
+)
 
 YES, NO, OK, THANKS, DECLINE = Reply.YES, Reply.NO, Reply.OK, Reply.THANKS, Reply.DECLINE
 REPEAT, GREETING, GOODBYE, DONT_KNOW = Reply.REPEAT, Reply.GREETING, Reply.GOODBYE, Reply.DONT_KNOW
@@ -227,3 +235,11 @@ def test_sounds_good_in_japanese_is_no_decline() -> None:
 ])
 def test_the_yes_or_no_a_sentence_opens_with(text: str, reply: Reply | None) -> None:
     assert opening_reply(text) is reply
+
+
+@pytest.mark.parametrize(("text", "reply"), [
+    ("Sorry, my Japanese keyboard just stopped working, so I'll continue in English. Yes, you can call me", Reply.YES),
+    ("すみません、英語で書きます。はい、電話してください", Reply.YES), ("I moved last month. No.", Reply.NO),
+    ("好的。不过我不想留电话", None), ("Yes. No.", None), ("the light is out. it is dark.", None)])
+def test_one_sentences_yes_or_no(text: str, reply: Reply | None) -> None:
+    assert sentence_reply(text) is reply

@@ -8,7 +8,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bench.bench_nlu_eval import load_examples
-from nlu.emergency_guard import EmergencyGuard, means_danger_now
+from nlu.emergency_guard import EmergencyGuard, means_danger_now, risk_later
+from tests.nlu.messages import classified
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +41,15 @@ NOT_DANGER = [
     ("ja", "スマホが水没した"), ("ja", "道路がよく冠水します"),
     ("ja", "夜中に叫び声がうるさい"), ("ja", "飛び込み営業がしつこい"),
     ("ja", "ねずみが電線をかじった"), ("ja", "歯ぐきから出血します"), ("ja", "けが人はいません"),
+    # smokers' smoke is a nuisance, not a fire
+    ("ja", "1階のエレベーターホールで大人がたばこを吸っていて、煙が教室の前まで流れてきます"),
+    ("zh", "楼道里总有人抽烟，烟味冒烟似的往家里灌"),
+    ("en", "smokers by the entrance, the smoke is pouring into the lobby"),
+]
+# Hazards that may hurt someone later: urgent appeals, not emergencies.
+RISK_LATER = [
+    ("en", "The manhole cover is gone, someone on a bike is going to ride straight into it at night"),
+    ("zh", "井盖没了，迟早有人掉下去"), ("ja", "歩道の穴が大きくて、子どもがつまずきそうで危ないです"),
 ]
 
 
@@ -105,3 +115,26 @@ def test_payloads_unreadable_input_and_the_detected_language_are_respected() -> 
     assert all(e["entity"] != "input_problem" for e in too_long.get(ENTITIES))
     [empty] = guard.process([message("\u2205", "bad_input", problem="empty")])
     assert empty.get(INTENT)["name"] == "bad_input"
+
+
+@pytest.mark.parametrize(("language", "text"), RISK_LATER)
+def test_a_hazard_for_later_is_no_danger_now(language: str, text: str) -> None:
+    assert risk_later(text, language)
+    assert not means_danger_now(text, language)
+
+
+
+def test_the_classifiers_emergency_for_a_hazard_later_becomes_a_report() -> None:
+    text = RISK_LATER[0][1]
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 0.77), ("report_problem", 0.21)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+    assert message.get(INTENT_RANKING_KEY)[0]["name"] == "report_problem"
+
+
+def test_an_emergency_with_danger_now_or_without_a_report_behind_it_stays() -> None:
+    guard = EmergencyGuard()
+    [now] = guard.process([classified("the flat is on fire, someone could be inside",
+                                       [("emergency", 0.8), ("report_problem", 0.2)])])
+    [alone] = guard.process([classified(RISK_LATER[0][1], [("emergency", 0.95), ("faq", 0.04)])])
+    assert now.get(INTENT)["name"] == "emergency"
+    assert alone.get(INTENT)["name"] == "emergency"

@@ -1,0 +1,59 @@
+"""nlu.narrative_guard: a long account of what happened is an appeal; questions, long or short, stay questions."""
+
+from pathlib import Path
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+
+from bench.bench_nlu_eval import load_examples
+from nlu.narrative_guard import NarrativeGuard, tells_what_happened
+from tests.nlu.messages import classified
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ACCOUNTS = [
+    "The school asked every family to pay 1,800 yuan in cash for a trip they call compulsory, and I was told "
+    "public schools may not charge fees like that",
+    "楼下烧烤店每天晚上开到凌晨两点，油烟直接往我们家窗户里灌，跟老板说了好几次都没用，家里老人孩子都受不了了",
+    "隣の部屋の工事で壁にひびが入りました。管理会社に何度も連絡しましたが返事がありません。間に入っていただけないでしょうか",
+    "our landlord kept the whole deposit after we moved out and now he won't answer his phone, can you do "
+    "something about it please because we need that money",
+]
+QUESTIONS = [
+    "I am a foreigner living in Chaoyang and my visa expires next month, how do I extend it and which documents "
+    "do I need to bring with me",
+    "我在北京交了五年社保了，现在想把户口从老家迁过来，请问需要满足什么条件，要准备哪些材料，去哪里办理",
+    "来月から北京で働くことになりましたが、就労許可の申請にはどのような書類が必要で、どこで手続きできますか",
+    "how do I book a hospital appointment",
+]
+
+
+@pytest.mark.parametrize("text", ACCOUNTS)
+def test_a_long_account_is_told_apart(text: str) -> None:
+    assert tells_what_happened(text)
+
+
+@pytest.mark.parametrize("text", QUESTIONS)
+def test_questions_long_or_short_are_no_account(text: str) -> None:
+    assert not tells_what_happened(text)
+
+
+
+def test_a_policy_answer_to_an_account_becomes_a_report() -> None:
+    [message] = NarrativeGuard().process([classified(ACCOUNTS[0], [("faq", 0.86), ("report_problem", 0.13)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["report_problem", "faq"]
+
+
+def test_questions_and_unsupported_reports_keep_the_answer() -> None:
+    guard = NarrativeGuard()
+    [question] = guard.process([classified(QUESTIONS[0], [("faq", 0.7), ("report_problem", 0.3)])])
+    [unsupported] = guard.process([classified(ACCOUNTS[0], [("faq", 0.98), ("report_problem", 0.01)])])
+    assert question.get(INTENT)["name"] == "faq"
+    assert unsupported.get(INTENT)["name"] == "faq"
+
+
+def test_no_policy_question_of_the_training_data_reads_as_an_account() -> None:
+    examples, *_ = load_examples(ROOT / "nlu")
+    misread = [e.text for e in examples if e.label.startswith("faq") and tells_what_happened(e.text)]
+    assert misread == []
