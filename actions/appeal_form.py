@@ -38,6 +38,7 @@ from actions.repair import (
     yes_or_no_of,
 )
 from actions.texts import fragment
+from bot.attribute_words import value_in_words
 from bot.gazetteer import Place
 from bot.repair import (
     Correction,
@@ -58,7 +59,7 @@ from bot.short_replies import Reply, is_bare_reply, normalised, short_reply
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
 # A category named in words ("公共の場所での喫煙": 0.45, the next 0.01) is also taken when no other comes close.
-MIN_CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.3, 4
+MIN_CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.2, 4
 MAX_ORDINAL_CHARS = 24
 FIELDS = {"description": "appeal_description", "location": "appeal_location", "category": "appeal_category"}
 FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "phone"}
@@ -175,7 +176,10 @@ class ValidateAppealForm(RepairingFormValidation):
         """The correction the message makes: "not X but Y" and its kin; else, at the summary or after words
         that say something was wrong, a new street for the place, or the words added to the description."""
         found = correction(turn.text)
-        if found is not None:
+        given = " ".join(str(tracker.get_slot(name) or "") for name in ("appeal_description", "appeal_location",
+                                                                          "contact_phone"))
+        # What the resident says was wrong must be among their answers, unless they named the field.
+        if found is not None and (found.old is None or found.field is not None or mentions(given, found.old)):
             return found
         at_summary = tracker.get_slot(REQUESTED_SLOT) == "appeal_confirmed"
         announced = announces_correction(turn.text)
@@ -397,10 +401,14 @@ class ValidateAppealForm(RepairingFormValidation):
         if attribute is None:
             return {"appeal_attribute": None}
         text = str(value or "").strip()
-        keys = [v["key"] for v in attribute.get("values", [])]
+        values = {str(v["key"]): str(v.get("name") or v["key"]) for v in attribute.get("values", [])}
+        keys = list(values)
         if keys and text not in keys:
-            index = _ordinal(text)
-            text = keys[index] if index is not None and index < len(keys) else ""
+            # In words ("整栋楼都没电", "every night for months"), else "the second one" (a short text only:
+            # "一直" is no "first").
+            index = _ordinal(text) if len(text) <= MAX_ORDINAL_CHARS else None
+            ordinal = keys[index] if index is not None and index < len(keys) else ""
+            text = value_in_words(str(attribute.get("code")), text, values) or ordinal
         if not text or len(text) > 500:
             return {"appeal_attribute": None}
         answered = {**(tracker.get_slot("appeal_attributes") or {}), attribute["code"]: text}

@@ -76,9 +76,12 @@ def is_phone_number(text: str) -> bool:
 
 # What an opener says without saying what happened: "I want to report a problem", "我想反映一个问题".
 _OPENER_WORDS = frozenset("i id want would like to report a an the problem issue complaint complain make file have "
-                          "there is about something please need help with my me some".split())
+                          "there is about something please need help with my me some sorry excuse hi hello hey lodge "
+                          "raise".split())
 _OPENER_PHRASES = re.compile(r"我要|我想|想要|投诉|反映|举报|一个|问题|一下|有个|情况|事情|请问|你好|您好|报告|"
-                             r"問題|報告|申し立て|したい|があります|ありまして|あります|について|です|ます|お願い|ちょっと")
+                             r"不好意思|打扰|件事|个事|"
+                             r"問題|報告|申し立て|申告|通報|相談|苦情|したい|があります|ありまして|あります|について|です|ます|"
+                             r"お願い|ちょっと|すみません|すいません|こと|のですが")
 
 
 def is_descriptive(text: str) -> bool:

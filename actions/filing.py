@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import deps
 from actions.appeal_outbox import QueuedAppeal
+from actions.categories import local_taxonomy
 from actions.conversation import (
     APPEAL_SLOTS,
     appeal_key,
@@ -33,6 +34,14 @@ MEDIA_URL = re.compile(r"^https?://\S{1,990}$")  # what the backend accepts as O
 
 def reset_appeal() -> list[EventType]:
     return [SlotSet(name, None) for name in APPEAL_SLOTS]
+
+
+def category_department(service_code: str, language: str) -> str:
+    """The department that handles ``service_code`` in the taxonomy, in ``language`` ("" when unknown)."""
+    taxonomy = local_taxonomy()
+    category = next((c for c in taxonomy.leaves if c.code == service_code), None)
+    names = taxonomy.departments.get(category.department) if category else None
+    return str(names.get(language) or names.get("zh") or "") if names else ""
 
 
 def readable_time(iso: str | None) -> str:
@@ -128,6 +137,8 @@ async def file_or_queue(dispatcher: CollectingDispatcher, tracker: Tracker, fiel
         department = await deps.hotline().department_of(ticket.service_request_id, language) or ""
     except (HotlineUnavailable, HotlineRejected):
         department = ""
+    # A private ticket (labour, residence) is not on the public record: its category names the department.
+    department = department or category_department(fields.get("service_code", ""), language)
     dispatcher.utter_message(response=filed_response, ticket_id=ticket.service_request_id,
                              department=department, expected=readable_time(ticket.expected_datetime))
     return ticket

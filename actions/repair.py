@@ -27,10 +27,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.status import list_tickets
-from bot.repair import cancels_the_appeal, declines_contact, is_question, is_wish_or_request, names_the_appeal
+from bot.repair import (
+    cancels_the_appeal,
+    carries_on,
+    declines_contact,
+    is_question,
+    is_wish_or_request,
+    names_the_appeal,
+    refuses_a_number,
+    withdraws_the_appeal,
+)
 from bot.short_replies import Reply, opening_reply, sentence_reply, short_reply
 
 REQUESTED_SLOT = "requested_slot"
+LANGUAGE = "language"
 EXPLAINED = "question_explained"  # the question a validator has just explained (and so asked) again
 FAILURES = "repair_failures"  # {"slot": <name>, "count": <refusals in a row>}
 WAY_OUT_AFTER = 2
@@ -97,15 +107,18 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
     if turn.intent == "emergency":
         return Move.ROUTE
     # "Actually, on second thought I'd rather not give my number": a refusal, however it opens.
-    if not turn.is_payload and question.optional and question.kind in (Kind.PHONE, Kind.YES_NO) \
-            and declines_contact(turn.text) and not cancels_the_appeal(turn.text):
+    if not turn.is_payload and question.optional and not withdraws_the_appeal(turn.text) and (
+            (question.kind in (Kind.PHONE, Kind.YES_NO) and declines_contact(turn.text))
+            or (question.kind is Kind.PHONE and refuses_a_number(turn.text))):
         return Move.SKIP
-    if is_correction and not turn.is_payload:  # "change the phone number to ..." is no request for a person
-        return Move.CORRECT
-    if turn.intent in ROUTED:
-        return Move.ROUTE
     if not turn.is_payload and cancels_the_appeal(turn.text):  # "この申告は取り消してください", whatever was asked
         return Move.CANCEL
+    if is_correction and not turn.is_payload:  # "change the phone number to ..." is no request for a person
+        return Move.CORRECT
+    if turn.intent == "request_human" and not turn.is_payload and carries_on(turn.text):
+        return Move.REPEAT  # "转个人工？……算了，你接着问吧": the question again
+    if turn.intent in ROUTED:
+        return Move.ROUTE
     if turn.is_payload:  # a button: its intent says what it is
         if turn.intent == "cancel":
             return Move.CANCEL
@@ -136,11 +149,22 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
     if turn.reply in SOCIAL_REPLIES:
         return Move.INTERRUPT
     if turn.intent == "faq" and not is_question(turn.text) and (
-            turn.confidence < SURE_FAQ_CONFIDENCE or question.kind in (Kind.PLACE, Kind.PHONE)):
+            turn.confidence < SURE_FAQ_CONFIDENCE or question.kind in (Kind.PLACE, Kind.PHONE, Kind.CHOICE)):
         return Move.ANSWER  # "whenever" taken for a policy question: the validator judges it as an answer
     if turn.intent in INTERRUPTIONS and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE:
         return Move.INTERRUPT
     return Move.ANSWER
+
+
+def language_before_message(tracker: Tracker) -> str | None:
+    """The conversation's language before the latest message set it (None when it did not change it)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == LANGUAGE:
+            return str(event.get("value")) if event.get("value") else None
+    return None
 
 
 def yes_or_no_of(turn: Turn) -> bool | None:
@@ -228,10 +252,21 @@ class RepairingFormValidation(FormValidationAction, ABC):
             plain: list[EventType] = await super().run(dispatcher, tracker, domain)
             return plain
         turn = Turn.of(tracker)
+        question = self.QUESTIONS.get(requested, Question(Kind.TEXT))
+        events = await self.repaired(requested, question, turn, dispatcher, tracker, domain)
+        # An address or a number is no choice of language ("sorry, I only have it in Chinese: 朝阳区…"):
+        # the conversation goes on in the language it had.
+        kept = language_before_message(tracker)
+        if question.kind in (Kind.PLACE, Kind.PHONE) and turn.intent != "switch_language" and kept \
+                and kept != tracker.get_slot(LANGUAGE):
+            events = [SlotSet(LANGUAGE, kept), *events]
+        return events
+
+    async def repaired(self, requested: str, question: Question, turn: Turn, dispatcher: CollectingDispatcher,
+                       tracker: Tracker, domain: DomainDict) -> list[EventType]:
         special = await self.before_repair(requested, turn, dispatcher, tracker, domain)
         if special is not None:
             return special
-        question = self.QUESTIONS.get(requested, Question(Kind.TEXT))
         move = decide(turn, question, is_correction=self.is_correction(turn, tracker))
         if move is Move.ANSWER:
             said_before = len(dispatcher.messages)

@@ -122,15 +122,32 @@ def _correction(plain: str) -> Correction | None:
     return None
 
 
+# What was wrong ends with its clause: "not Haidian South Road. Same number, 30", "不是金星路，我给记岔了",
+# "不是信息路那边了".
+_OLD_END = re.compile(r"[，。；！？;!?、]|,\s|\.\s+(?=[A-Z])")
+_OLD_TAIL = re.compile(r"(那边|那儿|那里|这边|这儿|那块)了?$")
+
+
+# "ごみが放置されているのはレストランの裏ではなく…": what was wrong follows the topic ("…のは").
+_JA_TOPIC = re.compile(r"^.+(?:のは|のが)(?=.)")
+
+
+def _old_part(old: str) -> str:
+    first = _OLD_END.split(old, maxsplit=1)[0]
+    first = _JA_TOPIC.sub("", first)
+    return _clean(_OLD_TAIL.sub("", _clean(first)) or first)
+
+
 def _whole_correction(plain: str, new_only: bool = True) -> Correction | None:
     if not plain:
         return None
     for pattern in _NOT_BUT:
         found = pattern.match(plain)
-        if found and _clean(found["new"]) and _clean(found["old"]):
+        if found and _clean(found["new"]) and _old_part(found["old"]):
             named = found.groupdict().get("fieldword")
-            field = _FIELD_ALIASES.get(named.lower(), named.lower()) if named else named_field(found["old"])
-            return Correction(new=_clean(found["new"]), old=_clean(found["old"]), field=field)
+            old = _old_part(found["old"])
+            field = _FIELD_ALIASES.get(named.lower(), named.lower()) if named else named_field(old)
+            return Correction(new=_clean(found["new"]), old=old, field=field)
     for pattern in _NEW_ONLY if new_only else ():
         found = pattern.match(plain)
         if found and _clean(found["new"]):
@@ -198,8 +215,21 @@ _APPEAL_DROPPED = re.compile(
     r"((先|就|也)?不(想|用|必|再)?(报|反映|投诉|举报|提交)了|别(再)?(报|提交|反映|投诉)了|撤(了|回|掉)吧|撤了(?=[，。！,.!~～]|$)"
     r"|don'?t (file|submit|send|report) (it|this|that|anything)|no need to (file|submit|report)( it| this)?"
     r"|(withdraw|drop) (it|this|my)|i'?ll (drop|withdraw) it"
-    r"|(申告|報告|通報|提出|届け出)(は)?(しなくて|しません|しないで|を?取り下げ|はやめ)|取り下げ(ます|させて|たい|で))",
+    r"|\b(drop|withdraw|cancel|scrap|forget) (the|my|this)( whole)? (report|appeal|complaint|ticket|thing)\b"
+    r"|(申告|報告|通報|提出|届け出)(は)?(しなくて|しません|しないで|を?取り下げ|はやめ)|取り下げ(ます|させて|たい|で)"
+    # a request to cancel with nothing else to cancel: "no need anymore, pls cancel", "取り消していただけますか"
+    r"|\b(please|pls|plz|can you|could you|just) cancel( it| this| that)?( please| pls| plz)?\s*[.!]*$"
+    r"|no need for (this|it)( anymore)?|not needed any ?more"
+    r"|(请|帮我|麻烦)(帮我|你)?(取消|撤销|撤回)(吧|一下|掉|了吧)?[。！!～~]*$|不用(再)?(处理|管)了|不需要(处理|反映)了"
+    r"|(^|[、。\s]|これ(を|は)|それ(を|は)|今回(の分)?は)(取り消し|キャンセル)(て|に|を|で)?(して)?"
+    r"(ください|いただけ|もらえ|ほしい|お願い))",
     re.IGNORECASE)
+
+
+def withdraws_the_appeal(text: str) -> bool:
+    """The strong forms of ``cancels_the_appeal``: a report withdrawn ("不报了", "取り下げます") or an unmistakable
+    cancel of the appeal ("取消投诉"); "算了，电话不留了，怕邻居知道是我反映的" is none of them."""
+    return bool(_APPEAL_DROPPED.search(text)) or bool(_UNMISTAKABLE_CANCEL.search(text) and names_the_appeal(text))
 
 
 def cancels_the_appeal(text: str) -> bool:
@@ -352,9 +382,16 @@ _ANNOUNCES_CORRECTION = re.compile(
     r"|間違|訂正|違います|違いました|ちょっと待", re.IGNORECASE)
 
 
+# Or that something is missing from it: "刚才说得不全", "one more thing", "言い忘れましたが".
+_ADDS_TO_IT = re.compile(r"说得不全|没说全|没说完|补充|忘了说|还有一点|还有一件"
+                         r"|\b(one more thing|i forgot to (say|mention)|to add|i should add"
+                         r"|also,? i (saw|noticed|forgot))\b"
+                         r"|言い忘れ|付け加え|補足|追加で", re.IGNORECASE)
+
+
 def announces_correction(text: str) -> bool:
-    """Whether ``text`` says that something given before was wrong (zh, en, ja)."""
-    return bool(_ANNOUNCES_CORRECTION.search(text))
+    """Whether ``text`` says that something given before was wrong or incomplete (zh, en, ja)."""
+    return bool(_ANNOUNCES_CORRECTION.search(text) or _ADDS_TO_IT.search(text))
 
 
 _EN_STREET = r"(?:Road|Street|Avenue|Lane|Alley|Hutong|Lu|Jie|Rd|St|Ave|Boulevard|Blvd)"
@@ -392,3 +429,25 @@ def place_correction(text: str, place: str) -> Correction | None:
     named = [span for span in spans if mentions(place, span)]
     old = named[0] if named else next(iter(place_spans(place)), None)
     return Correction(new=new[0], old=old, field="location")
+
+
+_NEGATION = re.compile(r"\b(no|not|nope|don'?t|won'?t|rather|skip|without|out)\b"
+                       r"|不|没|别|免|ない|ません|結構|遠慮|やめ|なし|無し", re.IGNORECASE)
+
+
+def refuses_a_number(text: str) -> bool:
+    """At a phone question: words with a "no" in them and not a digit ("hmm, actually no, please leave my
+    number out") refuse to give one."""
+    plain = nfkc(text)
+    return not any(ch.isdigit() for ch in plain) and bool(_NEGATION.search(plain))
+
+
+# A request taken back in the same message: "能不能转人工？……算了，你接着问吧", "actually never mind, carry on".
+_CARRY_ON = re.compile(r"算了|不用了|不转了|接着问|继续问|你继续|接着来|继续吧|还是继续|"
+                       r"\b(never ?mind|forget it|carry on|go on|let'?s (just )?continue|keep going|continue)\b"
+                       r"|続けて|やっぱり(いい|大丈夫|結構)|このまま(で|進め)|先に進", re.IGNORECASE)
+
+
+def carries_on(text: str) -> bool:
+    """Whether ``text`` takes back what it asked and asks to go on with the form."""
+    return bool(_CARRY_ON.search(text))

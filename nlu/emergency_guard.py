@@ -71,7 +71,7 @@ DANGER: dict[str, re.Pattern[str]] = {
 }
 # A question about a risk, not a danger now.
 HYPOTHETICAL: dict[str, re.Pattern[str]] = {
-    "zh": re.compile(r"会不会|容易|预防|防止|隐患|风险|安全吗|会.{0,6}吗"),
+    "zh": re.compile(r"会不会|容易|预防|防止|隐患|风险|安全吗|会.{0,6}吗|万一|要是|如果|一旦|假如"),
     "en": re.compile(r"\b(could|might|risk|prevent|safe to|what if|avoid)\b", re.I),
     "ja": re.compile(r"かもしれ|危なくない|防ぐ|防止|予防|リスク|大丈夫"),
 }
@@ -85,9 +85,12 @@ DENIAL: dict[str, re.Pattern[str]] = {
 }
 
 
-# Smoke from smokers is a nuisance, not a fire: with these words, smoke alone says no danger.
-SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|たばこ|タバコ|煙草|喫煙|禁煙|受動喫煙"
-                     r"|\b(cigarettes?|smoking|smokers?|second-?hand smoke|vap(e|ing))\b", re.I)
+# Smoke from smokers, burnt rubbish or a barbecue is a nuisance, not a fire: with these words, smoke alone
+# says no danger.
+SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧垃圾|焚烧|烧树叶|烧秸秆|烧烤|油烟"
+                     r"|たばこ|タバコ|煙草|喫煙|禁煙|受動喫煙|燃やして|野焼き|焚き火|バーベキュー"
+                     r"|\b(cigarettes?|smoking|smokers?|second-?hand smoke|vap(e|ing)"
+                     r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq)\b", re.I)
 SMOKE = re.compile(r"[烟煙]|smoke", re.I)
 # A hazard that could hurt someone later ("someone is going to ride into it", "迟早出事", "危ないです")
 # is an urgent appeal, not an emergency: the classifier's emergency yields to its runner-up report.
@@ -97,6 +100,9 @@ FUTURE_RISK: dict[str, re.Pattern[str]] = {
                      r"|one day|dangerous|hazard)\b", re.I),
     "ja": re.compile(r"(そう|かもしれ|危ない|危険|恐れ|おそれ|いつか)"),
 }
+# From a word about what could happen to the end of its clause.
+_CLAUSE_FROM = {code: re.compile(rf"(?:{HYPOTHETICAL[code].pattern}|{FUTURE_RISK[code].pattern})[^,.;!?，。；！？、]*",
+                                 re.IGNORECASE) for code in FUTURE_RISK}
 REPORT = "report_problem"
 MIN_REPORT_SUPPORT = 0.1
 
@@ -110,11 +116,19 @@ def means_danger_now(text: str, language: str | None = None) -> bool:
                for code in languages)
 
 
+def smoke_nuisance(text: str) -> bool:
+    """Smoke from smokers, burnt rubbish or a barbecue, and no other danger wording."""
+    return bool(SMOKING.search(text)) and not any(pattern.search(SMOKE.sub("", text)) for pattern in DANGER.values())
+
+
 def risk_later(text: str, language: str | None = None) -> bool:
     """True when ``text`` describes a hazard that may hurt someone later, with no danger now."""
     languages = [language] if language in FUTURE_RISK else list(FUTURE_RISK)
     plain = SMOKE.sub("", text) if SMOKING.search(text) else text
-    # Any danger wording at all ("on fire, someone could be inside") keeps the emergency.
+    # Danger wording outside the clauses about what could happen ("on fire, someone could be inside") keeps
+    # the emergency; "万一着火根本跑不出去" only says what could.
+    for code in DANGER:
+        plain = _CLAUSE_FROM[code].sub("", plain)
     return not any(DANGER[code].search(plain) for code in DANGER) \
         and any(FUTURE_RISK[code].search(text) for code in languages)
 
@@ -154,5 +168,5 @@ class EmergencyGuard(StatelessComponent):
     @staticmethod
     def _demote_risk_later(message: Message, text: str) -> None:
         """The classifier's emergency for a hazard that may hurt someone later becomes the report behind it."""
-        if risk_later(text, _detected_language(message)):
+        if risk_later(text, _detected_language(message)) or smoke_nuisance(text):
             promote_ranked(message, REPORT, MIN_REPORT_SUPPORT)

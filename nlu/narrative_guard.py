@@ -6,7 +6,8 @@ answer, and the classifier gave it ``faq`` (0.86): the resident got a policy tex
 instead of an appeal. A message of at least ``MIN_WORDS`` words (``MIN_CJK_CHARS`` characters in
 Chinese and Japanese) that asks nothing, or that asks someone to act ("間に入っていただけないでしょうか",
 "能不能管一管", "can you do something about it"), becomes ``report_problem`` when the classifier gave
-that at least ``MIN_REPORT_SUPPORT``. Long questions ("how do I extend my visa if ...") stay questions.
+that at least ``MIN_REPORT_SUPPORT`` (a ``faq``, or a fallback between a report and a question). Long
+questions ("how do I extend my visa if ...") stay questions.
 """
 
 import re
@@ -15,12 +16,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.repair import is_question
 from nlu.input_guard import StatelessComponent, promote_ranked
 
-FAQ, REPORT = "faq", "report_problem"
+FAQ, REPORT, NLU_FALLBACK = "faq", "report_problem", "nlu_fallback"
 MIN_WORDS, MIN_CJK_CHARS = 20, 40
-MIN_REPORT_SUPPORT = 0.05
+MIN_REPORT_SUPPORT = 0.01  # an account that asks nothing needs only a trace of "report" behind it
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # Asking someone to step in: a request for action, whatever its question form.
 ASKS_FOR_ACTION = re.compile(
@@ -37,9 +37,29 @@ def is_long_account(text: str) -> bool:
     return cjk >= MIN_CJK_CHARS if cjk > len(text) / 3 else len(text.split()) >= MIN_WORDS
 
 
+_SENTENCES = re.compile(r"(?<=[.!?。！？\n])\s*")
+# A sentence that asks: a question mark, a question's ending or opening word. (Question words inside an
+# account do not ask: "何度お願いしても", "いつか事故が", "what he told me".)
+_ASKS = (
+    re.compile(r"[?？]\s*$|(ですか|ますか|でしょうか|のか|かな|か)[。.]?\s*$|(吗|呢|么)[。.]?\s*$"),
+    re.compile(r"^(how|what|where|when|why|which|who|whom|can|could|do|does|did|is|are|should|may|will|would)\b",
+               re.IGNORECASE),
+    re.compile(r"怎么办|怎么(办理|申请|处理|弄)|如何|是否|能不能|可不可以|可以吗|哪里(办|能|可以)"
+               r"|どうすれば|どうしたら|どこで(手続|申請)|何が必要|どのような(書類|手続)"
+               r"|\b(how (do|can|should|would) (i|we)|what (should|can|do) (i|we)|where (do|can|should) (i|we)"
+               r"|which (documents|office|papers|forms)|is it (possible|allowed|legal))\b", re.IGNORECASE),
+)
+
+
+def asks_a_question(text: str) -> bool:
+    """Whether a sentence of ``text`` is a question (not only has a question word in it)."""
+    return any(pattern.search(sentence) for sentence in _SENTENCES.split(text.strip()) if sentence
+               for pattern in _ASKS)
+
+
 def tells_what_happened(text: str) -> bool:
     """A long message that asks nothing, or asks someone to act."""
-    return is_long_account(text) and (not is_question(text) or bool(ASKS_FOR_ACTION.search(text)))
+    return is_long_account(text) and (not asks_a_question(text) or bool(ASKS_FOR_ACTION.search(text)))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -47,7 +67,7 @@ class NarrativeGuard(StatelessComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if (message.get(INTENT) or {}).get("name") != FAQ or text.startswith("/"):
+            if (message.get(INTENT) or {}).get("name") not in (FAQ, NLU_FALLBACK) or text.startswith("/"):
                 continue
             if tells_what_happened(text):
                 promote_ranked(message, REPORT, MIN_REPORT_SUPPORT)

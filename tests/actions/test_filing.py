@@ -135,3 +135,12 @@ def test_an_appeal_in_an_unserved_language_is_noted_once_and_filed_with_that_lan
     fields = appeal_fields(tracker(slots={**CONFIRMED, "appeal_written_language": "ko", "language": "en"}))
     assert fields["language"] == "ko"
     assert appeal_fields(tracker(slots={**CONFIRMED, "language": "en"}))["language"] == "en"
+
+
+def test_a_private_ticket_names_its_categorys_department() -> None:
+    from actions.filing import category_department
+
+    hrss = "Beijing Municipal Human Resources and Social Security Bureau"
+    assert category_department("illegal_dismissal", "en") == hrss
+    assert category_department("illegal_dismissal", "ja") == "北京市人力資源・社会保障局"
+    assert category_department("no_such_category", "en") == ""

@@ -268,3 +268,28 @@ def test_the_exact_name_of_a_category_not_offered_is_taken(hotline: FakeHotline)
     slots = {**DESCRIBED, "category_options": ["street_light_out"]}
     messages, events = appeal("道路开挖未恢复", "nlu_fallback", slots, "appeal_category")
     assert _slots(events)["appeal_category"] == "road_excavation_unrestored"
+
+
+def test_an_attribute_answered_in_words_is_its_value(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "street_light_out", "appeal_attributes": {}}
+    messages, events = appeal("天天晚上都这样，好几个月了", "inform_attribute", slots, "appeal_attribute")
+    assert _slots(events)["appeal_attributes"] == {"recurring": "repeated"}
+
+
+def test_an_address_in_another_script_keeps_the_conversations_language(hotline: FakeHotline) -> None:
+    events = [{"event": "slot", "name": "language", "value": "en"}, {"event": "action", "name": "action_listen"}]
+    text = "sorry, I only have it in Chinese: 朝阳区三里屯街道工体北路8号"
+    conversation = tracker(text=text, intent="inform_location", events=events,
+                           slots={"appeal_description": "the street light is out", "language": "zh",
+                                  "requested_slot": "appeal_location"})
+    conversation.events.append({"event": "action", "name": "appeal_form"})
+    conversation.active_loop = {"name": "appeal_form"}
+    _, result = run(ValidateAppealForm(), conversation)
+    assert _slots(result)["language"] == "en"
+    assert _slots(result)["appeal_location"] == text
+
+
+def test_a_request_for_a_person_taken_back_asks_the_question_again(hotline: FakeHotline) -> None:
+    text = "能不能给我转个人工？……算了算了，你接着问吧"
+    messages, events = appeal(text, "request_human", DESCRIBED, "appeal_category")
+    assert _slots(events) == {"appeal_category": None, "requested_slot": "appeal_category"}

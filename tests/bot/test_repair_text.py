@@ -11,6 +11,7 @@ from bot.repair import (
     Correction,
     announces_correction,
     cancels_the_appeal,
+    carries_on,
     correction,
     declines_contact,
     gazetteer_form,
@@ -22,8 +23,10 @@ from bot.repair import (
     names_the_appeal,
     place_correction,
     place_spans,
+    refuses_a_number,
     replace_mention,
     replace_place,
+    withdraws_the_appeal,
 )
 
 
@@ -500,3 +503,56 @@ def test_words_that_announce_a_correction(text: str, announces: bool) -> None:
 def test_small_talk_is_courtesy() -> None:
     assert is_courtesy("哟，这么晚还有人回消息，辛苦辛苦") and is_courtesy("thanks for working so late")
     assert not is_courtesy("Gongti North Road 8")
+
+
+@pytest.mark.parametrize(("text", "refuses"), [
+    ("hmm, actually no, please leave my number out", True), ("电话就不留了吧", True), ("番号は遠慮しておきます", True),
+    ("13812345678", False), ("138 1234 5678, not 5679", False), ("my mobile", False)])
+def test_refusing_a_number_in_words(text: str, refuses: bool) -> None:
+    assert refuses_a_number(text) is refuses
+
+
+@pytest.mark.parametrize(("text", "goes_on"), [
+    ("能不能给我转个人工？……算了，你接着问吧", True), ("can I get a person? actually never mind, carry on", True),
+    ("オペレーターと話したいけど、やっぱりいいです。続けてください", True), ("I want to talk to a person", False),
+    ("转人工", False)])
+def test_a_request_taken_back_goes_on(text: str, goes_on: bool) -> None:
+    assert carries_on(text) is goes_on
+
+
+@pytest.mark.parametrize("text", ["it was fixed this morning, no need for this anymore pls cancel",
+                                  "もう大丈夫そうなので、取り消していただけますか", "麻烦帮我取消吧"])
+def test_a_request_to_cancel_cancels_the_appeal(text: str) -> None:
+    assert cancels_the_appeal(text)
+
+
+@pytest.mark.parametrize("text", ["can you cancel my parking fine?", "駐車違反の罰金を取り消してほしい",
+                                  "请帮我取消罚单"])
+def test_a_request_to_cancel_something_else_is_an_appeal(text: str) -> None:
+    assert not cancels_the_appeal(text)
+
+
+def test_what_was_wrong_ends_with_its_clause() -> None:
+    found = correction("sorry, I have to correct the address: it's Haidian West Street, not Haidian South Road. "
+                       "Same number, 30")
+    assert found == Correction(new="Haidian West Street", old="Haidian South Road", field="location")
+    found = correction("哎不对不对，是兴丰大街跟三合南路那个路口，不是金星路，我给记岔了")
+    assert found is not None and found.old == "金星路"
+
+
+def test_what_was_wrong_follows_the_japanese_topic() -> None:
+    found = correction("すみません、一つ訂正です。ごみがあるのはレストランの裏ではなく、建物の地下でした")
+    assert found is not None and (found.old, found.new) == ("レストランの裏", "建物の地下")
+
+
+@pytest.mark.parametrize("text", ["哦对了，刚才说得不全，昨晚还有辆渣土车来倒过",
+                                  "one more thing: it also leaks at night", "言い忘れましたが、夜もうるさいです"])
+def test_saying_something_was_missing_announces_a_change(text: str) -> None:
+    assert announces_correction(text)
+
+
+def test_declining_the_phone_for_fear_of_the_neighbours_withdraws_nothing() -> None:
+    text = "想了想还是算了，电话不留了，怕邻居知道是我反映的"
+    assert declines_contact(text) and not withdraws_the_appeal(text)
+    assert withdraws_the_appeal("那我就不报了，撤了吧") and withdraws_the_appeal("キャンセルでお願いします")
+    assert withdraws_the_appeal("I'm not comfortable giving my number. You know what, just drop the whole report")

@@ -44,12 +44,14 @@ NOT_DANGER = [
     # smokers' smoke is a nuisance, not a fire
     ("ja", "1階のエレベーターホールで大人がたばこを吸っていて、煙が教室の前まで流れてきます"),
     ("zh", "楼道里总有人抽烟，烟味冒烟似的往家里灌"),
+    ("ja", "近くの空き地で毎晩ごみを燃やしていて、煙が部屋まで入ってきます"),
     ("en", "smokers by the entrance, the smoke is pouring into the lobby"),
 ]
 # Hazards that may hurt someone later: urgent appeals, not emergencies.
 RISK_LATER = [
     ("en", "The manhole cover is gone, someone on a bike is going to ride straight into it at night"),
     ("zh", "井盖没了，迟早有人掉下去"), ("ja", "歩道の穴が大きくて、子どもがつまずきそうで危ないです"),
+    ("zh", "楼道里堆满了旧家具和纸箱子，楼梯只能侧身过，万一着火根本跑不出去"),
 ]
 
 
@@ -138,3 +140,9 @@ def test_an_emergency_with_danger_now_or_without_a_report_behind_it_stays() -> N
     [alone] = guard.process([classified(RISK_LATER[0][1], [("emergency", 0.95), ("faq", 0.04)])])
     assert now.get(INTENT)["name"] == "emergency"
     assert alone.get(INTENT)["name"] == "emergency"
+
+
+def test_the_classifiers_emergency_for_smoke_from_burnt_rubbish_becomes_a_report() -> None:
+    text = "夜になると空き地で誰かがごみを燃やしていて、煙が部屋の中まで入ってきます"
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 0.7), ("report_problem", 0.25)])])
+    assert message.get(INTENT)["name"] == "report_problem"

@@ -18,6 +18,8 @@ ACCOUNTS = [
     "隣の部屋の工事で壁にひびが入りました。管理会社に何度も連絡しましたが返事がありません。間に入っていただけないでしょうか",
     "our landlord kept the whole deposit after we moved out and now he won't answer his phone, can you do "
     "something about it please because we need that money",
+    # question words inside an account ask nothing: 何度, いつか
+    "配達のトラックが毎朝何度も歩道に乗り上げて止まっています。子どもの通学路なので、いつか事故が起きないか心配です",
 ]
 QUESTIONS = [
     "I am a foreigner living in Chaoyang and my visa expires next month, how do I extend it and which documents "
@@ -48,7 +50,7 @@ def test_a_policy_answer_to_an_account_becomes_a_report() -> None:
 def test_questions_and_unsupported_reports_keep_the_answer() -> None:
     guard = NarrativeGuard()
     [question] = guard.process([classified(QUESTIONS[0], [("faq", 0.7), ("report_problem", 0.3)])])
-    [unsupported] = guard.process([classified(ACCOUNTS[0], [("faq", 0.98), ("report_problem", 0.01)])])
+    [unsupported] = guard.process([classified(ACCOUNTS[0], [("faq", 0.995), ("report_problem", 0.005)])])
     assert question.get(INTENT)["name"] == "faq"
     assert unsupported.get(INTENT)["name"] == "faq"
 
@@ -57,3 +59,9 @@ def test_no_policy_question_of_the_training_data_reads_as_an_account() -> None:
     examples, *_ = load_examples(ROOT / "nlu")
     misread = [e.text for e in examples if e.label.startswith("faq") and tells_what_happened(e.text)]
     assert misread == []
+
+
+def test_a_fallback_between_report_and_question_for_an_account_becomes_a_report() -> None:
+    ranking = [("nlu_fallback", 0.35), ("report_problem", 0.3), ("faq", 0.25)]
+    [message] = NarrativeGuard().process([classified(ACCOUNTS[1], ranking)])
+    assert message.get(INTENT)["name"] == "report_problem"

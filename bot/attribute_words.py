@@ -1,0 +1,78 @@
+"""The value of a category's multiple-choice question, when the resident answers it in words.
+
+The taxonomy's required multiple-choice questions are few and shared by whole groups of categories
+("Has this happened once or repeatedly?", "How widespread is the problem?", "Is anyone in immediate
+danger right now?"): residents answer them in their own words ("天天晚上都有，好几个月了", "the whole
+building, every flat I've asked", "団地全体で水が出ていません"). Each value has the words that mean it,
+in zh, en and ja; a value's own label counts too. Where several values are named, ``WIDEST`` says which
+wins (a problem "not only in our building but in the whole compound" is the compound's).
+"""
+
+import re
+
+from bot.short_replies import Reply, normalised, opening_reply, sentence_reply, short_reply
+
+_WORDS: dict[str, dict[str, str]] = {
+    "recurring": {
+        "once": r"\b(once|one time|just the once|only once|first time|a one-off|one-off)\b"
+                r"|一次|就一次|头一回|第一次|一度|一回|初めて",
+        "repeated": r"\b(repeatedly|again and again|over and over|every (day|night|evening|morning|week|weekend)"
+                    r"|all the time|keeps?|often|many times|several times|always|daily|nightly|regularly"
+                    r"|every other day)\b"
+                    r"|反复|经常|天天|每天|每晚|每周|老是|总是|好几次|多次|三天两头|隔三差五|常常"
+                    r"|繰り返し|何度も|毎日|毎晩|毎週|いつも|しょっちゅう|たびたび|度々|よく起",
+        "ongoing": r"\b(ongoing|still (going|happening|there|broken|off|on)|right now|non-?stop|continuing"
+                   r"|hasn'?t stopped|since (yesterday|this morning|last))\b|一直|持续|还在|到现在|至今|没停|现在还"
+                   r"|ずっと|今も|今でも|続いて|継続|止まらない",
+    },
+    "outage_scope": {
+        "compound": r"\b(whole|entire|all of the|the) (compound|community|estate|neighbou?rhood|area|complex)\b"
+                    r"|整个小区|全小区|小区都|小区里都|一片|周边都|整个社区|団地全体|団地中|地域全体|近所一帯|周辺一帯|地区全体",
+        "building": r"\b(whole|entire|all of the|the) (building|block|tower)\b|\bevery (flat|apartment|household)\b"
+                    r"|\ball (the )?(flats|apartments|households)\b"
+                    r"|整栋|整个楼|全楼|整幢|整个单元|楼里都|全单元|建物全体|棟全体|マンション全体|ビル全体|建物中|全戸",
+        "my_home": r"\b(only|just) (my|our|us|me)\b|\bmy (flat|home|apartment) only\b"
+                   r"|只有我家|就我家|仅我家|我家|自宅|うちだけ|我が家だけ|自分の家|うちの部屋だけ",
+        "unknown": r"\b(not sure|don'?t know|no idea|unsure)\b|不清楚|不知道|说不好"
+                   r"|わからない|分からない|わかりません|分かりません",
+    },
+    "people_at_risk": {
+        "no": r"\b(no one|nobody|not (now|yet|at the moment|right now)|no immediate)\b"
+              r"|没有人|没人|暂时(还)?没|还没有人|无人"
+              r"|誰もいない|誰もいません|今はいない|今はいません|いまのところ",
+        "yes": r"\b(someone|somebody|people (are|walk|pass)|children (are|walk|pass)|kids (are|walk|pass))\b"
+               r"|有人|有孩子|人がいます|子ども(たち)?が(いつも|毎日|通)",
+    },
+}
+# Several values named: the widest or the latest in this order wins ("没有人受伤" names "有人" too).
+WIDEST = {"outage_scope": ("unknown", "my_home", "building", "compound"),
+          "recurring": ("once", "repeated", "ongoing"),
+          "people_at_risk": ("yes", "no")}
+_COMPILED = {code: {key: re.compile(words, re.IGNORECASE) for key, words in values.items()}
+             for code, values in _WORDS.items()}
+_YES_NO_KEYS = ({"yes", "no"}, {"yes", "no", "unknown"})
+
+
+def value_in_words(attribute: str, text: str, values: dict[str, str]) -> str | None:
+    """The key of ``values`` (key -> label in the resident's language) that ``text`` names, if one does."""
+    plain = text.strip()
+    if not plain:
+        return None
+    keys = set(values)
+    if keys in _YES_NO_KEYS:  # "はい、下をいつも子どもたちが通ります": a yes in a sentence
+        reply = short_reply(plain) or opening_reply(plain) or sentence_reply(plain)
+        if reply in (Reply.YES, Reply.OK):
+            return "yes"
+        if reply in (Reply.NO, Reply.DECLINE):
+            return "no"
+    typed = normalised(plain)
+    labelled = [key for key, label in values.items() if len(normalised(label)) >= 2 and normalised(label) in typed]
+    patterns = _COMPILED.get(attribute, {})
+    named = [key for key, pattern in patterns.items() if key in keys and pattern.search(plain)]
+    found = list(dict.fromkeys(labelled + named))
+    if len(found) == 1:
+        return found[0]
+    order = WIDEST.get(attribute)
+    if found and order:
+        return max(found, key=lambda key: order.index(key) if key in order else -1)
+    return None
