@@ -47,6 +47,7 @@ from bot.repair import (
     correction,
     gazetteer_form,
     is_courtesy,
+    is_question,
     looks_like_place,
     mentions,
     names_field,
@@ -58,8 +59,10 @@ from bot.short_replies import Reply, is_bare_reply, normalised, short_reply
 
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
-# A category named in words ("公共の場所での喫煙": 0.45, the next 0.01) is also taken when no other comes close.
-MIN_CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.2, 4
+# A category named in words ("公共の場所での喫煙": 0.45, the next 0.01; "黑车拉活儿的那种": 0.12, the next 0.01) is
+# also taken when no other comes close: words that name no category score alike ("其他": 0.19 vs 0.06,
+# "随便吧": 0.13 vs 0.12).
+MIN_CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.03, 4
 MAX_ORDINAL_CHARS = 24
 FIELDS = {"description": "appeal_description", "location": "appeal_location", "category": "appeal_category"}
 FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "phone"}
@@ -357,7 +360,8 @@ class ValidateAppealForm(RepairingFormValidation):
             return {"appeal_location": text, "appeal_latitude": shared[0], "appeal_longitude": shared[1],
                     LOCATION_CANDIDATE: None}
         # "yes", "ok", "I don't know"; "哟，这么晚还有人回消息，辛苦辛苦": small talk, no place
-        if is_bare_reply(text) or (is_courtesy(text) and not looks_like_place(text) and known_place(text) is None):
+        if is_bare_reply(text) or ((is_courtesy(text) or is_question(text)) and not looks_like_place(text)
+                                   and known_place(text) is None):
             dispatcher.utter_message(response="msg_not_a_place")
             return {"appeal_location": None, EXPLAINED: "appeal_location"}
         if known_place(text) is None:

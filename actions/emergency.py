@@ -8,6 +8,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.categories import local_taxonomy
 from actions.conversation import APPEAL_SLOTS, language_of, resident_of
 from actions.filing import file_or_queue
 from actions.texts import fragment
@@ -38,6 +39,23 @@ def classify(text: str) -> tuple[tuple[str, ...], str]:
     return ("all",), "emergency_referred"
 
 
+def urgent_attributes(service_code: str, text: str) -> dict[str, str]:
+    """The category's required questions, answered for an urgent report nobody was asked about: "unknown"
+    where it is a choice, the resident's words where it is text (a gas leak asks how widespread, an
+    entrapment where exactly)."""
+    category = next((c for c in local_taxonomy().leaves if c.code == service_code), None)
+    answers: dict[str, str] = {}
+    for attribute in category.attributes if category else ():
+        if not attribute.required:
+            continue
+        keys = [value.key for value in attribute.values]
+        if keys:
+            answers[f"attribute[{attribute.code}]"] = "unknown" if "unknown" in keys else keys[-1]
+        else:
+            answers[f"attribute[{attribute.code}]"] = text[:EXACT_LOCATION_LIMIT]
+    return answers
+
+
 class ActionHandleEmergency(Action):
     def name(self) -> str:
         return "action_handle_emergency"
@@ -53,8 +71,7 @@ class ActionHandleEmergency(Action):
         fields = {
             "service_code": service_code, "description": text, "language": language,
             "address_string": tracker.get_slot("appeal_location") or text[:500],
-            "channel": channel, "channel_user_id": user_id,
-            "attribute[people_at_risk]": "unknown", "attribute[exact_location]": text[:EXACT_LOCATION_LIMIT],
+            "channel": channel, "channel_user_id": user_id, **urgent_attributes(service_code, text),
         }
         reporter = ((tracker.latest_message or {}).get("metadata") or {}).get("reporter")
         if isinstance(reporter, str) and REPORTER.fullmatch(reporter):

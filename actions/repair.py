@@ -51,6 +51,8 @@ INTERRUPTIONS = frozenset({"faq", "check_status", "bot_challenge", "greet", "tha
 # Intents the rules handle by ending or switching the form.
 ROUTED = frozenset({"emergency", "request_human"})
 MIN_INTERRUPTION_CONFIDENCE = 0.6
+DANGER_WORDING_CONFIDENCE = 1.0  # what nlu/emergency_guard.py gives an emergency it found danger wording in
+SURE_EMERGENCY = 0.8  # below, the classifier's emergency does not take an answer to a short question away
 MIN_CANCEL_CONFIDENCE = 0.5
 SURE_FAQ_CONFIDENCE = 0.9  # a policy "question" without a question mark or word needs this much
 SOCIAL_REPLIES = {Reply.THANKS: "thanks", Reply.GREETING: "greet", Reply.GOODBYE: "goodbye"}
@@ -104,7 +106,14 @@ class Turn:
 
 def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Move:
     """What the message does to the question asked (see the module's docstring)."""
-    if turn.intent == "emergency":
+    if turn.intent == "emergency" and not turn.is_payload and turn.confidence < DANGER_WORDING_CONFIDENCE:
+        # The classifier alone (no danger wording, nlu/emergency_guard.py): "someone must have beaten me to it,
+        # so you can drop my report" withdraws; a short answer's "so a lot of people" is an answer.
+        if withdraws_the_appeal(turn.text):
+            return Move.CANCEL
+        if question.kind is Kind.TEXT or turn.confidence >= SURE_EMERGENCY:
+            return Move.ROUTE
+    elif turn.intent == "emergency":
         return Move.ROUTE
     # "Actually, on second thought I'd rather not give my number": a refusal, however it opens.
     if not turn.is_payload and question.optional and not withdraws_the_appeal(turn.text) and (
@@ -117,7 +126,7 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.CORRECT
     if turn.intent == "request_human" and not turn.is_payload and carries_on(turn.text):
         return Move.REPEAT  # "转个人工？……算了，你接着问吧": the question again
-    if turn.intent in ROUTED:
+    if turn.intent in ROUTED - {"emergency"}:  # emergencies are decided above
         return Move.ROUTE
     if turn.is_payload:  # a button: its intent says what it is
         if turn.intent == "cancel":
@@ -288,8 +297,8 @@ class RepairingFormValidation(FormValidationAction, ABC):
             return ask_again(requested)
         if move is Move.SKIP:
             return await self.skip(requested, question, dispatcher, tracker, domain)
-        if move is Move.CANCEL:
-            return await self.cancel(dispatcher, tracker, domain)
+        if move is Move.CANCEL:  # what Rasa took from the message for the question asked goes too
+            return [SlotSet(requested, None), *await self.cancel(dispatcher, tracker, domain)]
         return await self.correct(turn, requested, dispatcher, tracker, domain)
 
     # ---- hooks for the forms ----

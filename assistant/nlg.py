@@ -90,7 +90,7 @@ def said_twice_in_a_row(tracker: DialogueStateTracker, utter_action: str, text: 
     if len(previous) < 2:
         return False
     names = {(e.metadata or {}).get("utter_action") for e in previous}
-    return names == {utter_action} and previous[0].text == previous[1].text
+    return names == {utter_action} and previous[0].text == previous[1].text == text
 
 
 def _turns(tracker: DialogueStateTracker) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -22,7 +22,8 @@ _WORDS: dict[str, dict[str, str]] = {
                     r"|反复|经常|天天|每天|每晚|每周|老是|总是|好几次|多次|三天两头|隔三差五|常常"
                     r"|繰り返し|何度も|毎日|毎晩|毎週|いつも|しょっちゅう|たびたび|度々|よく起",
         "ongoing": r"\b(ongoing|still (going|happening|there|broken|off|on)|right now|non-?stop|continuing"
-                   r"|hasn'?t stopped|since (yesterday|this morning|last))\b|一直|持续|还在|到现在|至今|没停|现在还"
+                   r"|hasn'?t stopped|since (yesterday|this morning|last)|ever since|since then|getting worse)\b"
+                   r"|一直|持续|还在|到现在|至今|没停|现在还"
                    r"|ずっと|今も|今でも|続いて|継続|止まらない",
     },
     "outage_scope": {
@@ -40,8 +41,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "no": r"\b(no one|nobody|not (now|yet|at the moment|right now)|no immediate)\b"
               r"|没有人|没人|暂时(还)?没|还没有人|无人"
               r"|誰もいない|誰もいません|今はいない|今はいません|いまのところ",
-        "yes": r"\b(someone|somebody|people (are|walk|pass)|children (are|walk|pass)|kids (are|walk|pass))\b"
-               r"|有人|有孩子|人がいます|子ども(たち)?が(いつも|毎日|通)",
+        "yes": r"\b(someone|somebody|people (are|walk|pass)|children (are|walk|pass)|kids (are|walk|pass)"
+               r"|a lot of people|lots of people|many people|hundreds of)\b"
+               r"|有人|有(小孩|孩子|老人|学生)|人がいます|子ども(たち)?が(いつも|毎日|通)",
     },
 }
 # Several values named: the widest or the latest in this order wins ("没有人受伤" names "有人" too).
@@ -50,6 +52,7 @@ WIDEST = {"outage_scope": ("unknown", "my_home", "building", "compound"),
           "people_at_risk": ("yes", "no")}
 _COMPILED = {code: {key: re.compile(words, re.IGNORECASE) for key, words in values.items()}
              for code, values in _WORDS.items()}
+_CLAUSE_ENDS = ("，", ",", "。", ".", "!", "！", " ", "、", "")
 _YES_NO_KEYS = ({"yes", "no"}, {"yes", "no", "unknown"})
 
 
@@ -66,6 +69,11 @@ def value_in_words(attribute: str, text: str, values: dict[str, str]) -> str | N
         if reply in (Reply.NO, Reply.DECLINE):
             return "no"
     typed = normalised(plain)
+    # "有，单元门口天天有小孩": a one-character label opening the answer
+    opening = next((key for key, label in values.items() if label and plain.startswith(label)
+                    and plain[len(label):len(label) + 1] in _CLAUSE_ENDS), None)
+    if opening is not None:
+        return opening
     labelled = [key for key, label in values.items() if len(normalised(label)) >= 2 and normalised(label) in typed]
     patterns = _COMPILED.get(attribute, {})
     named = [key for key, pattern in patterns.items() if key in keys and pattern.search(plain)]

@@ -377,13 +377,14 @@ def declines_contact(text: str) -> bool:
 # A message that says an answer given was wrong, without the "not X but Y" shape: "Oh wait, that's my office
 # address, sorry!", "等一下，地址不对", "ちょっと待ってください、訂正があります".
 _ANNOUNCES_CORRECTION = re.compile(
-    r"\b(wrong|mistake|correct|meant|(oh |hang on|hold on)?wait)\b|correct"
+    r"\b(wrong|mistake|correct|meant|(oh |hang on|hold on)?wait|hang on|hold on|fix (something|that|what)"
+    r"|i wrote earlier)\b|correct"
     r"|说错|写错|不对|错了|搞错|弄错|更正|等一下|等等"
     r"|間違|訂正|違います|違いました|ちょっと待", re.IGNORECASE)
 
 
 # Or that something is missing from it: "刚才说得不全", "one more thing", "言い忘れましたが".
-_ADDS_TO_IT = re.compile(r"说得不全|没说全|没说完|补充|忘了说|还有一点|还有一件"
+_ADDS_TO_IT = re.compile(r"说得不全|说得不(太)?准|说得不对|没说全|没说完|补充|忘了说|还有一点|还有一件|哦还有|前面说的"
                          r"|\b(one more thing|i forgot to (say|mention)|to add|i should add"
                          r"|also,? i (saw|noticed|forgot))\b"
                          r"|言い忘れ|付け加え|補足|追加で", re.IGNORECASE)

@@ -146,7 +146,7 @@ def is_bare_reply(text: str | None) -> bool:
 _CLAUSE_END = re.compile(r"[,，、。.!！;；:：]")
 _CONTRAST = re.compile(r"\b(but|however|although|though|except)\b|但|不过|可是|就是|でも|けど|しかし|ただ",
                        re.IGNORECASE)
-_OPENING_WORDS = ("yes", "yeah", "yep", "sure", "ok", "okay", "of course", "no", "nope")
+_OPENING_WORDS = ("yes", "yeah", "yep", "sure", "ok", "okay", "of course", "definitely", "absolutely", "no", "nope")
 
 
 def opening_reply(text: str | None) -> Reply | None:

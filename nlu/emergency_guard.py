@@ -20,6 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.input_check import TOO_LONG
+from bot.repair import is_courtesy
 from nlu.input_guard import BAD_INPUT, PROBLEM_KEY, StatelessComponent, promote_ranked
 from nlu.language import ENTITY as DETECTED_LANGUAGE
 
@@ -87,10 +88,10 @@ DENIAL: dict[str, re.Pattern[str]] = {
 
 # Smoke from smokers, burnt rubbish or a barbecue is a nuisance, not a fire: with these words, smoke alone
 # says no danger.
-SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧垃圾|焚烧|烧树叶|烧秸秆|烧烤|油烟"
+SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧垃圾|焚烧|烧树叶|烧秸秆|烧烤|油烟|烟囱|煙突"
                      r"|たばこ|タバコ|煙草|喫煙|禁煙|受動喫煙|燃やして|野焼き|焚き火|バーベキュー"
                      r"|\b(cigarettes?|smoking|smokers?|second-?hand smoke|vap(e|ing)"
-                     r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq)\b", re.I)
+                     r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq|chimney|smokestack)\b", re.I)
 SMOKE = re.compile(r"[烟煙]|smoke", re.I)
 # A hazard that could hurt someone later ("someone is going to ride into it", "迟早出事", "危ないです")
 # is an urgent appeal, not an emergency: the classifier's emergency yields to its runner-up report.
@@ -104,6 +105,11 @@ FUTURE_RISK: dict[str, re.Pattern[str]] = {
 _CLAUSE_FROM = {code: re.compile(rf"(?:{HYPOTHETICAL[code].pattern}|{FUTURE_RISK[code].pattern})[^,.;!?，。；！？、]*",
                                  re.IGNORECASE) for code in FUTURE_RISK}
 REPORT = "report_problem"
+# The classifier's emergency below this, with no danger wording at all ("这么晚了还有人值班啊，辛苦了": 0.41),
+# is a misreading: the next intent of the ranking takes its place, else a fallback that asks back.
+MIN_UNSUPPORTED_EMERGENCY = 0.5
+NLU_FALLBACK = "nlu_fallback"
+SMALL_TALK = ("thanks", "greet", "goodbye")
 MIN_REPORT_SUPPORT = 0.1
 
 
@@ -114,6 +120,12 @@ def means_danger_now(text: str, language: str | None = None) -> bool:
         text = SMOKE.sub("", text)
     return any(DANGER[code].search(text) and not HYPOTHETICAL[code].search(text) and not DENIAL[code].search(text)
                for code in languages)
+
+
+def has_danger_wording(text: str) -> bool:
+    """Whether any language's danger wording occurs in ``text``, questions and denials included."""
+    plain = SMOKE.sub("", text) if SMOKING.search(text) else text
+    return any(pattern.search(plain) for pattern in DANGER.values())
 
 
 def smoke_nuisance(text: str) -> bool:
@@ -153,6 +165,7 @@ class EmergencyGuard(StatelessComponent):
                 continue
             if intent == EMERGENCY:
                 self._demote_risk_later(message, text)
+                self._demote_unsure(message, text)
                 continue
             if not means_danger_now(text, _detected_language(message)):
                 continue
@@ -170,3 +183,19 @@ class EmergencyGuard(StatelessComponent):
         """The classifier's emergency for a hazard that may hurt someone later becomes the report behind it."""
         if risk_later(text, _detected_language(message)) or smoke_nuisance(text):
             promote_ranked(message, REPORT, MIN_REPORT_SUPPORT)
+
+    @staticmethod
+    def _demote_unsure(message: Message, text: str) -> None:
+        top = message.get(INTENT) or {}
+        if top.get("name") != EMERGENCY or has_danger_wording(text):
+            return
+        # "这么晚了还有人值班啊，辛苦了" (0.92): small talk with no danger wording is small talk, however sure.
+        if is_courtesy(text) and any(promote_ranked(message, name, 0.0) for name in SMALL_TALK):
+            return
+        if float(top.get("confidence") or 0.0) >= MIN_UNSUPPORTED_EMERGENCY:
+            return
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
+        if not (ranking and promote_ranked(message, str(ranking[0].get("name")), MIN_REPORT_SUPPORT)):
+            fallback = {"name": NLU_FALLBACK, "confidence": float(top.get("confidence") or 0.0)}
+            message.set(INTENT, fallback, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)

@@ -293,3 +293,26 @@ def test_a_request_for_a_person_taken_back_asks_the_question_again(hotline: Fake
     text = "能不能给我转个人工？……算了算了，你接着问吧"
     messages, events = appeal(text, "request_human", DESCRIBED, "appeal_category")
     assert _slots(events) == {"appeal_category": None, "requested_slot": "appeal_category"}
+
+
+def test_a_cancel_keeps_nothing_rasa_took_for_the_question_asked(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault", "contact_consent": True,
+             "contact_phone": "不报了，撤了吧"}  # Rasa's from_text candidate for the question asked
+    messages, events = appeal("不报了，撤了吧", "cancel", slots, "contact_phone")
+    assert _slots(events)["contact_phone"] is None and _slots(events)["requested_slot"] == "cancel_confirmation"
+
+
+def test_an_unsure_emergency_at_a_short_question_is_an_answer_and_danger_wording_always_routes() -> None:
+    consent = Question(Kind.YES_NO, optional=True)
+    assert decide(turn("definitely, about 200 flats above the shop", "emergency", 0.62), consent) is Move.ANSWER
+    assert decide(turn("definitely, about 200 flats above the shop", "emergency", 0.62), Question(Kind.TEXT)) \
+        is Move.ROUTE
+    assert decide(turn("the stairwell is full of smoke", "emergency", 1.0), consent) is Move.ROUTE
+    assert decide(turn("they fixed it, so you can drop my report", "emergency", 0.97), consent) is Move.CANCEL
+
+
+def test_a_question_given_as_the_place_is_no_place(hotline: FakeHotline) -> None:
+    text = "え？何を答えればいいですか。もう少し分かりやすく言ってもらえますか"
+    messages, events = appeal(text, "nlu_fallback", {"appeal_description": "期限切れの食品"}, "appeal_location")
+    assert [m["response"] for m in messages] == ["msg_not_a_place"]
+    assert _slots(events).get("location_candidate") is None

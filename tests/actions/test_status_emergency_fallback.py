@@ -83,3 +83,17 @@ def test_clarify_always_offers_two_distinct_choices() -> None:
             {"name": "check_status", "confidence": 0.1}]
     messages, _ = run(ActionClarify(), tracker(intent="nlu_fallback", ranking=both))
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_question", "/check_status"]
+
+
+def test_every_urgent_report_answers_its_categorys_required_questions_and_no_others() -> None:
+    from actions.categories import local_taxonomy
+    from actions.emergency import KINDS, urgent_attributes
+
+    leaves = {c.code: c for c in local_taxonomy().leaves}
+    for _, _, _, service_code in KINDS:
+        answers = urgent_attributes(service_code, "煤气味很大，有人晕倒了")
+        required = {f"attribute[{a.code}]" for a in leaves[service_code].attributes if a.required}
+        assert set(answers) == required, service_code
+    assert urgent_attributes("gas_leak_smell", "gas smell") == {"attribute[outage_scope]": "unknown"}
+    assert urgent_attributes("elevator_entrapment", "stuck in the lift at Building 5") == {
+        "attribute[people_at_risk]": "unknown", "attribute[exact_location]": "stuck in the lift at Building 5"}

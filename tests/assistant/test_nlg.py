@@ -74,3 +74,15 @@ def test_one_message_three_times_in_a_row_is_replaced() -> None:
                UserUttered("hmmm")]
     answer = generate(nlg, "utter_ask_appeal_location", tracker_of(history))
     assert answer == nlg.catalog.render(LOOP_BREAKER, "en", {"language": "en"})
+
+
+def test_one_response_asking_a_new_question_is_no_loop() -> None:
+    nlg = TranslatedNLG()
+    asked = "Is anyone in immediate danger right now?"
+    history = [BotUttered(asked, metadata={"utter_action": "msg_ask_appeal_attribute"}), UserUttered("say again"),
+               BotUttered(asked, metadata={"utter_action": "msg_ask_appeal_attribute"}), UserUttered("yes, kids")]
+    answer = asyncio.run(nlg.generate("msg_ask_appeal_attribute", tracker_of(history), "rest",
+                                      question="Exact location (building, floor, entrance)"))
+    assert answer is not None and answer["text"] == "Exact location (building, floor, entrance)"
+    again = asyncio.run(nlg.generate("msg_ask_appeal_attribute", tracker_of(history), "rest", question=asked))
+    assert again == nlg.catalog.render(LOOP_BREAKER, "en", {"language": "en"})

@@ -495,6 +495,7 @@ def test_a_loose_place_correction_names_the_street_it_replaces() -> None:
 
 @pytest.mark.parametrize(("text", "announces"), [
     ("Oh wait, that's my office address", True), ("等一下，地址不对", True), ("訂正があります", True),
+    ("Hang on, I need to fix something I wrote earlier", True), ("哦还有，前面说得不太准", True),
     ("I've been waiting for a week", False), ("路灯坏了", False)])
 def test_words_that_announce_a_correction(text: str, announces: bool) -> None:
     assert announces_correction(text) is announces

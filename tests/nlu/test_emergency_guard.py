@@ -146,3 +146,21 @@ def test_the_classifiers_emergency_for_smoke_from_burnt_rubbish_becomes_a_report
     text = "夜になると空き地で誰かがごみを燃やしていて、煙が部屋の中まで入ってきます"
     [message] = EmergencyGuard().process([classified(text, [("emergency", 0.7), ("report_problem", 0.25)])])
     assert message.get(INTENT)["name"] == "report_problem"
+
+
+def test_an_unsure_emergency_without_danger_wording_yields_to_the_next_intent() -> None:
+    guard = EmergencyGuard()
+    [thanks] = guard.process([classified("这么晚了还有人值班啊，辛苦了", [("emergency", 0.41), ("thanks", 0.3)])])
+    [alone] = guard.process([classified("on reflection I'll skip it", [("emergency", 0.42), ("faq", 0.05)])])
+    [danger] = guard.process([classified("the stairwell is full of smoke", [("emergency", 0.45), ("faq", 0.3)])])
+    assert thanks.get(INTENT)["name"] == "thanks"
+    assert alone.get(INTENT)["name"] == "nlu_fallback"
+    assert danger.get(INTENT)["name"] == "emergency"
+
+
+def test_small_talk_the_classifier_is_sure_is_an_emergency_is_small_talk() -> None:
+    ranking = [("emergency", 0.92), ("goodbye", 0.04), ("report_problem", 0.01)]
+    [message] = EmergencyGuard().process([classified("这么晚了还有人值班啊，辛苦了", ranking)])
+    assert message.get(INTENT)["name"] == "goodbye"
+    [fire] = EmergencyGuard().process([classified("谢谢，楼下着火了", [("emergency", 0.92), ("thanks", 0.04)])])
+    assert fire.get(INTENT)["name"] == "emergency"
