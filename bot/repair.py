@@ -261,7 +261,7 @@ def is_wish_or_request(text: str) -> bool:
 
 _QUESTION = re.compile(
     r"[?？]|\b(how|what|where|when|why|which|who|can i|do i|is there|are there|should i|could you tell)\b"
-    r"|怎么|如何|什么|哪里|哪儿|哪个|多少|是否|能不能|可以吗|吗$|吗[，。,.]|呢$"
+    r"|怎么|如何|什么|哪里|哪儿|哪个|多少|是否|能不能|有没有|是不是|要不要|可不可以|可以吗|吗$|吗[，。,.]|呢$"
     r"|どう|何|どこ|いつ|なぜ|ですか|ますか|でしょうか", re.IGNORECASE)
 
 

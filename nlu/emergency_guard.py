@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.input_check import TOO_LONG
-from bot.repair import is_courtesy
+from bot.repair import is_courtesy, is_question
 from nlu.input_guard import BAD_INPUT, PROBLEM_KEY, StatelessComponent, promote_ranked
 from nlu.language import ENTITY as DETECTED_LANGUAGE
 
@@ -191,6 +191,10 @@ class EmergencyGuard(StatelessComponent):
             return
         # "这么晚了还有人值班啊，辛苦了" (0.92): small talk with no danger wording is small talk, however sure.
         if is_courtesy(text) and any(promote_ranked(message, name, 0.0) for name in SMALL_TALK):
+            return
+        # "我妈八十多了一个人在家，社区有没有人上门照顾": a question with no danger wording asks about a service.
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
+        if is_question(text) and ranking and promote_ranked(message, str(ranking[0].get("name")), MIN_REPORT_SUPPORT):
             return
         if float(top.get("confidence") or 0.0) >= MIN_UNSUPPORTED_EMERGENCY:
             return

@@ -164,3 +164,11 @@ def test_small_talk_the_classifier_is_sure_is_an_emergency_is_small_talk() -> No
     assert message.get(INTENT)["name"] == "goodbye"
     [fire] = EmergencyGuard().process([classified("谢谢，楼下着火了", [("emergency", 0.92), ("thanks", 0.04)])])
     assert fire.get(INTENT)["name"] == "emergency"
+
+
+def test_a_question_without_danger_wording_asks_about_a_service() -> None:
+    text = "我妈八十多了一个人在家，社区有没有人上门照顾"
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 0.7), ("faq", 0.25)])])
+    assert message.get(INTENT)["name"] == "faq"
+    [danger] = EmergencyGuard().process([classified("楼下着火了，怎么办？", [("emergency", 0.7), ("faq", 0.25)])])
+    assert danger.get(INTENT)["name"] == "emergency"
