@@ -202,10 +202,16 @@ def test_redis_going_away_and_coming_back(sqlite_url: str, own_redis: RedisProce
 @pytest.mark.parametrize("per_minute", [1, 7, 30, 600])
 def test_local_and_redis_buckets_agree_on_the_burst(per_minute: int, fresh_redis: str) -> None:
     local, shared = LocalBuckets(Clock()), RedisBuckets(redis.Redis.from_url(fresh_redis))
+    interval_ms = math.ceil(60_000 / per_minute)
     for buckets in (local, shared):
+        started = time.monotonic()
         waits = [buckets.wait_ms(f"hotline:rate:test:{per_minute}", per_minute) for _ in range(per_minute + 1)]
+        elapsed_ms = (time.monotonic() - started) * 1000
         assert waits[:-1] == [0] * per_minute
-        assert 0 < waits[-1] <= math.ceil(60_000 / per_minute)  # whole milliseconds, rounded up
+        # Redis counts on its own clock: on a busy machine 601 round trips can outlast one interval (100 ms at
+        # 600/min), and then a request has honestly refilled.
+        refilled = buckets is shared and elapsed_ms >= interval_ms
+        assert 0 < waits[-1] <= interval_ms or (refilled and waits[-1] == 0)  # whole milliseconds, rounded up
 
 
 def test_a_bucket_refills_one_request_per_interval() -> None:
