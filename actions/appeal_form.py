@@ -181,7 +181,8 @@ class ValidateAppealForm(RepairingFormValidation):
         found = correction(turn.text)
         given = " ".join(str(tracker.get_slot(name) or "") for name in ("appeal_description", "appeal_location",
                                                                           "contact_phone"))
-        # What the resident says was wrong must be among their answers, unless they named the field.
+        # What the resident says was wrong must be among their answers, unless they named the field: "It's dark,
+        # not safe at night" says what happened.
         if found is not None and (found.old is None or found.field is not None or mentions(given, found.old)):
             return found
         at_summary = tracker.get_slot(REQUESTED_SLOT) == "appeal_confirmed"
@@ -207,11 +208,6 @@ class ValidateAppealForm(RepairingFormValidation):
         if found is None:
             return turn.intent == "correct_appeal" and turn.confidence >= 0.6
         requested = tracker.get_slot(REQUESTED_SLOT)
-        # "It's dark, not safe at night" says what happened: a correction corrects words given before.
-        given = " ".join(str(tracker.get_slot(name) or "") for name in ("appeal_description", "appeal_location",
-                                                                          "contact_phone"))
-        if found.old is not None and found.field is None and not mentions(given, found.old):
-            return False
         # "Actually, it's near the park" while the place is asked for the first time is just the answer.
         if found.old is None and found.field in (None, FIELD_OF.get(requested)) and requested in FIELD_OF \
                 and not tracker.get_slot(requested):
