@@ -52,6 +52,7 @@ from bot.repair import (
     mentions,
     names_field,
     place_correction,
+    place_spans,
     replace_mention,
     replace_place,
 )
@@ -260,7 +261,9 @@ class ValidateAppealForm(RepairingFormValidation):
         """The slot events of a correction, or [] when the new value cannot be used."""
         if field == "location":
             old_place = str(tracker.get_slot("appeal_location") or "")
-            place = replace_place(old_place, found.old, found.new) if found.old else found.new
+            # A new street without the one it replaces ("地址写错了，是工体南路8号") replaces the place's street.
+            old = found.old or (next(iter(place_spans(old_place)), None) if place_spans(found.new) else None)
+            place = replace_place(old_place, old, found.new) if old else found.new
             if not place or len(place) > MAX_LOCATION or is_bare_reply(place):
                 return []
             return [SlotSet("appeal_location", place), SlotSet("appeal_latitude", None),

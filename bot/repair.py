@@ -407,6 +407,9 @@ _SPAN_LEAD = re.compile(r"^(?:现在|目前|其实|应该|实际上|我们|我�
                         r"|是在|住在|搬到了?|搬去了?|在|是)+")
 
 
+_AREA_BEFORE = re.compile(r"^.*(?:街道|地区|区|镇|乡)")
+
+
 def place_spans(text: str) -> list[str]:
     """The street addresses written in ``text`` ("Huizhong Road 12", "上地东路35号"), in order."""
     plain = nfkc(text)
@@ -414,6 +417,8 @@ def place_spans(text: str) -> list[str]:
     for pattern in _PLACE_SPANS:
         for match in pattern.finditer(plain):
             span = _SPAN_LEAD.sub("", match.group()).strip()
+            street = _AREA_BEFORE.sub("", span)  # "三里屯街道工体北路8号": the street is "工体北路8号"
+            span = street if len(street) >= 3 else span
             if len(span) >= 3 and "的" not in span:
                 found.append((match.start(), span))
     return [span for _, span in sorted(found)]

@@ -316,3 +316,9 @@ def test_a_question_given_as_the_place_is_no_place(hotline: FakeHotline) -> None
     messages, events = appeal(text, "nlu_fallback", {"appeal_description": "期限切れの食品"}, "appeal_location")
     assert [m["response"] for m in messages] == ["msg_not_a_place"]
     assert _slots(events).get("location_candidate") is None
+
+
+def test_a_new_street_without_the_old_one_keeps_the_district_and_sub_district(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault", "contact_consent": False}
+    messages, events = appeal("等一下，地址写错了，是工体南路8号", "correct_appeal", slots, "appeal_confirmed")
+    assert _slots(events)["appeal_location"] == "朝阳区三里屯街道工体南路8号"

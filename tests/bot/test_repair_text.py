@@ -557,3 +557,8 @@ def test_declining_the_phone_for_fear_of_the_neighbours_withdraws_nothing() -> N
     assert declines_contact(text) and not withdraws_the_appeal(text)
     assert withdraws_the_appeal("那我就不报了，撤了吧") and withdraws_the_appeal("キャンセルでお願いします")
     assert withdraws_the_appeal("I'm not comfortable giving my number. You know what, just drop the whole report")
+
+
+def test_a_street_is_found_after_its_district_and_sub_district() -> None:
+    assert place_spans("朝阳区三里屯街道工体北路8号") == ["工体北路8号"]
+    assert replace_place("朝阳区三里屯街道工体北路8号", "工体北路8号", "工体南路8号") == "朝阳区三里屯街道工体南路8号"
