@@ -16,13 +16,15 @@ _WORDS: dict[str, dict[str, str]] = {
     "recurring": {
         "once": r"\b(once|one time|just the once|only once|first time|a one-off|one-off)\b"
                 r"|一次|就一次|头一回|第一次|一度|一回|初めて",
-        "repeated": r"\b(repeatedly|again and again|over and over|every (day|night|evening|morning|week|weekend)"
+        "repeated": r"\b(repeatedly|again and again|over and over"
+                    r"|every (single )?(day|night|evening|morning|week|weekend)"
                     r"|all the time|keeps?|often|many times|several times|always|daily|nightly|regularly"
                     r"|every other day)\b"
                     r"|反复|经常|天天|每天|每晚|每周|老是|总是|好几次|多次|三天两头|隔三差五|常常"
                     r"|繰り返し|何度も|毎日|毎晩|毎週|いつも|しょっちゅう|たびたび|度々|よく起",
         "ongoing": r"\b(ongoing|still (going|happening|there|broken|off|on)|right now|non-?stop|continuing"
-                   r"|hasn'?t stopped|since (yesterday|this morning|last)|ever since|since then|getting worse)\b"
+                   r"|hasn'?t stopped|since (yesterday|this morning|last)|ever since|since then|getting worse"
+                   r"|for (days|weeks|months|years)( now)?)\b"
                    r"|一直|持续|还在|到现在|至今|没停|现在还"
                    r"|ずっと|今も|今でも|続いて|継続|止まらない",
     },

@@ -16,6 +16,7 @@ AT_RISK_JA = {"yes": "はい", "no": "いいえ", "unknown": "わからない"}
     ("recurring", "隔三差五就来一回，都半年了", RECURRING, "repeated"),
     ("recurring", "it happens every weekend without fail", RECURRING, "repeated"),
     ("recurring", "just the once, last Tuesday", RECURRING, "once"),
+    ("recurring", "every single night for weeks now", RECURRING, "ongoing"),  # both named: the latest state wins
     ("recurring", "毎晩のように起きています", RECURRING, "repeated"),
     ("outage_scope", "整栋楼都停了", SCOPE_ZH, "building"),
     ("outage_scope", "咱们整个小区都没有", SCOPE_ZH, "compound"),
