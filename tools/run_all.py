@@ -4,6 +4,8 @@ Starts a local redis-server (data in var/redis) when nothing answers on REDIS_UR
 then the hotline backend (8000), the action server (5055), the appeal outbox worker, the
 translation worker (models from ``make models``) and the Rasa server (5005) with the model
 ``make model`` trained. Logs go to var/log/. Ctrl-C stops all.
+``INSTANCES=N`` (``make run INSTANCES=2``) starts N copies of every process, with HAProxy in front of
+the Rasa servers, the action servers and the backends on the same ports (tools/load_balancer.py).
 Without Redis, Rasa keeps conversations in memory and appeals cannot be queued (a warning says so).
 """
 
@@ -84,12 +86,18 @@ def main() -> int:
     if os.environ.get("HOTLINE_ENV", "development") != "development" and not urlparse(redis_url).password:
         print("refusing to start: outside development REDIS_URL must carry a password (redis://:<password>@host)")
         return 2
-    print("starting backend, action server, outbox worker and Rasa (Rasa needs about a minute)...", flush=True)
+    instances = int(os.environ.get("INSTANCES", "1") or 1)
+    if instances > 1 and not redis_up:
+        print("refusing to start: INSTANCES > 1 needs Redis (the copies share conversations and queues)")
+        return 2
+    print(f"starting backend, action server, outbox worker and Rasa ({instances} of each; Rasa needs about a "
+          "minute)...", flush=True)
     try:
         with running_stack(model, log_dir=ROOT / "var" / "log", redis_url=redis_url if redis_up else None,
                            database_url=os.environ.get("DATABASE_URL"),
                            backend_port=int(os.environ.get("HOTLINE_PORT", 8000)),
-                           actions_port=5055, rasa_port=5005, rasa_jwt_secret=jwt_secret) as stack:
+                           actions_port=5055, rasa_port=5005, rasa_jwt_secret=jwt_secret,
+                           instances=instances) as stack:
             print(f"""
 ready:
   web chat         {stack.webchat_url}

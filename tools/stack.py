@@ -1,7 +1,8 @@
 """Start the whole system as child processes: backend, action server, outbox worker, notifier, Rasa.
 
 Used by ``make run`` (tools/run_all.py) and by integration tests. Each process gets its
-settings through the environment; logs go to files in ``log_dir``.
+settings through the environment; logs go to files in ``log_dir``. With ``instances`` > 1, every
+process runs that many times behind HAProxy (tools/load_balancer.py), as on separate machines.
 """
 
 import json
@@ -16,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.rasa_jwt import DEV_RASA_JWT_SECRET, admin_token
+from tools.load_balancer import Pool, haproxy_command, wait_for_fronts, write_config
 from tools.ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +67,8 @@ class Stack:
     rasa_jwt_secret: str
     redis_url: str | None
     processes: Processes | None = field(default=None, compare=False, repr=False)
+    # each process's own address: one per copy ("rasa": the Rasa servers behind rasa_url)
+    instance_urls: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def kill(self, name: str) -> None:
         """kill -9 one process ("backend", "rasa", "notifier", ...)."""
@@ -75,10 +79,15 @@ class Stack:
         """Start a killed process again and wait until it serves."""
         assert self.processes is not None
         self.processes.start(name)
-        if name == "backend":
-            wait_for_port(int(urlparse(self.backend_url).port or 0), timeout=60)
-        elif name == "rasa":
-            wait_for_rasa(self.rasa_url, self.rasa_jwt_secret)
+        kind, _, number = name.rpartition("-") if name[-1].isdigit() else (name, "", "1")
+        urls = self.instance_urls.get(kind) or ()
+        if not urls:
+            return
+        url = urls[int(number) - 1]
+        if kind == "backend":
+            wait_for_port(int(urlparse(url).port or 0), timeout=60)
+        elif kind == "rasa":
+            wait_for_rasa(url, self.rasa_jwt_secret)
 
     @property
     def webchat_url(self) -> str:
@@ -115,19 +124,38 @@ def wait_for_rasa(url: str, jwt_secret: str, timeout: float = 240.0) -> None:
     raise TimeoutError(f"Rasa at {url} did not load its model within {timeout:.0f} s")
 
 
+def instance_names(name: str, instances: int) -> list[str]:
+    """The process names of ``name``'s copies: ``rasa`` alone, or ``rasa-1`` .. ``rasa-N``."""
+    return [name] if instances == 1 else [f"{name}-{number}" for number in range(1, instances + 1)]
+
+
 @contextmanager
 def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None, redis_url: str | None = None,
                   backend_port: int | None = None, actions_port: int | None = None, rasa_port: int | None = None,
                   rasa_jwt_secret: str = DEV_RASA_JWT_SECRET, backend_env: dict[str, str] | None = None,
-                  start_backend: bool = True) -> Iterator[Stack]:
-    """Start everything; ``start_backend=False`` leaves the backend's port empty (an outage)."""
+                  start_backend: bool = True, instances: int = 1) -> Iterator[Stack]:
+    """Start everything; ``start_backend=False`` leaves the backend's port empty (an outage).
+
+    ``instances`` > 1 starts that many copies of every process (backend, action server, Rasa server
+    and the workers) and HAProxy in front of the servers, on the ports one copy would have had
+    (tools/load_balancer.py). The copies share Redis and the database, as on separate machines.
+    """
+    if instances < 1:
+        raise ValueError("instances must be at least 1")
+    if instances > 1 and not redis_url:
+        raise ValueError("several instances share their conversations through Redis: give a redis_url")
     log_dir.mkdir(parents=True, exist_ok=True)
     backend_port = backend_port or free_port()
     actions_port = actions_port or free_port()
     rasa_port = rasa_port or free_port()
+    # One copy listens on the front port itself; several listen on their own and HAProxy on the front.
+    ports = {name: [front] if instances == 1 else [free_port() for _ in range(instances)]
+             for name, front in (("backend", backend_port), ("actions", actions_port), ("rasa", rasa_port))}
     processes = Processes(log_dir)
     stack = Stack(f"http://127.0.0.1:{backend_port}", f"http://127.0.0.1:{actions_port}",
-                  f"http://127.0.0.1:{rasa_port}", rasa_jwt_secret, redis_url, processes)
+                  f"http://127.0.0.1:{rasa_port}", rasa_jwt_secret, redis_url, processes,
+                  instance_urls={name: tuple(f"http://127.0.0.1:{port}" for port in found)
+                                 for name, found in ports.items()})
     base = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONHOME"))}
     base["PYTHONPATH"] = str(ROOT)
     shared = {"HOTLINE_URL": stack.backend_url, "RASA_URL": stack.rasa_url, "RASA_JWT_SECRET": rasa_jwt_secret,
@@ -141,35 +169,52 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
                       REDIS_PASSWORD=parsed.password or "")
     else:
         base.pop("REDIS_URL", None)
-    commands = [
-        ("backend", [str(SERVICES_PY), "-m", "hotline"],
-         {"HOTLINE_PORT": str(backend_port), **({"DATABASE_URL": database_url} if database_url else {}),
-          **({"REDIS_URL": redis_url} if redis_url else {"REDIS_URL": "redis://127.0.0.1:1/0"}),
-          **(backend_env or {})}),
+    database = {"DATABASE_URL": database_url} if database_url else {}
+    commands: list[tuple[str, list[str], dict[str, str]]] = []
+    for number, name in enumerate(instance_names("backend", instances)):
+        if start_backend:
+            commands.append((name, [str(SERVICES_PY), "-m", "hotline"],
+                             {"HOTLINE_PORT": str(ports["backend"][number]), **database,
+                              **({"REDIS_URL": redis_url} if redis_url else {"REDIS_URL": "redis://127.0.0.1:1/0"}),
+                              **(backend_env or {})}))
+    for number, name in enumerate(instance_names("actions", instances)):
         # loopback only, and every call needs ACTION_SERVER_TOKEN (actions/server.py)
-        ("actions", [str(ASSISTANT_PY), "-m", "actions.server", "--port", str(actions_port)], {}),
+        commands.append((name, [str(ASSISTANT_PY), "-m", "actions.server", "--port", str(ports["actions"][number])],
+                         {}))
+    for number, name in enumerate(instance_names("rasa", instances)):
         # the documented start command: channels from the environment, the HTTP API behind a JWT
-        ("rasa", [str(ASSISTANT_PY), "-m", "assistant", "run", "--model", str(model), "--enable-api",
-                  "--port", str(rasa_port),
-                  "--endpoints", "endpoints.yml" if redis_url else "endpoints.memory.yml"], {}),
-    ]
-    if not start_backend:
-        commands.pop(0)
+        commands.append((name, [str(ASSISTANT_PY), "-m", "assistant", "run", "--model", str(model), "--enable-api",
+                                "--port", str(ports["rasa"][number]),
+                                "--endpoints", "endpoints.yml" if redis_url else "endpoints.memory.yml"], {}))
     if redis_url:
-        commands.append(("outbox-worker", [str(ASSISTANT_PY), "-m", "actions.outbox_worker"], {}))
+        for name in instance_names("outbox-worker", instances):
+            commands.append((name, [str(ASSISTANT_PY), "-m", "actions.outbox_worker"], {}))
         # resolution notifications and survey reminders (DATABASE_URL: the note translation cache)
-        commands.append(("notifier", [str(SERVICES_PY), "-m", "hotline.notifier"],
-                         {"DATABASE_URL": database_url} if database_url else {}))
+        for name in instance_names("notifier", instances):
+            commands.append((name, [str(SERVICES_PY), "-m", "hotline.notifier"], database))
         # Machine translation for operators, off the request path (hotline/machine_translation/worker.py).
-        commands.append(("translation-worker", [str(SERVICES_PY), "-m", "hotline.machine_translation.worker"],
-                         {"DATABASE_URL": database_url} if database_url else {}))
+        for name in instance_names("translation-worker", instances):
+            commands.append((name, [str(SERVICES_PY), "-m", "hotline.machine_translation.worker"], database))
+    pools = [Pool("backend", backend_port, tuple(ports["backend"]), "/health"),
+             Pool("actions", actions_port, tuple(ports["actions"]), "/health"),
+             Pool("rasa", rasa_port, tuple(ports["rasa"]), "/", sticky=True)]
+    if not start_backend:
+        pools.pop(0)
     try:
+        if instances > 1:
+            config = write_config(log_dir, pools, stats_port=free_port())
+            processes.start("load-balancer", haproxy_command(config), {**base})
+            wait_for_fronts(pools)
         for name, command, extra in commands:
             processes.start(name, command, {**base, **shared, **extra})
-            if name == "backend":  # it migrates the database before it listens: the workers read it
-                wait_for_port(backend_port, timeout=60)
-        wait_for_port(actions_port, timeout=120)
-        wait_for_rasa(stack.rasa_url, rasa_jwt_secret)
+            if name.startswith("backend"):  # it migrates the database before it listens: the workers read it
+                wait_for_port(ports["backend"][0], timeout=60)
+        for port in ports["backend"] if start_backend else []:
+            wait_for_port(port, timeout=60)
+        for port in ports["actions"]:
+            wait_for_port(port, timeout=120)
+        for url in stack.instance_urls["rasa"]:
+            wait_for_rasa(url, rasa_jwt_secret)
         yield stack
     finally:
         processes.stop_all()

@@ -14,6 +14,9 @@ Replaces Rasa's ``rest`` channel in credentials.yml (same name, same ``/webhooks
   may fail the key check ``REST_BAD_KEY_PER_MINUTE`` times (burst ``REST_BAD_KEY_BURST``), after which
   it is refused outright, right key or not, until its bucket refills: keys cannot be guessed at speed.
   Each conversation is limited again by the message gate (assistant/gate.py).
+- ``message_id`` (optional, 1-64 of A-Z a-z 0-9 _ . : -) makes a retry safe: a message sent again with
+  the same id after a cut-off request is answered from the conversation when its turn already ran
+  (channels/kit/replay.py), so a client may always retry, on any Rasa server.
 """
 
 import hmac
@@ -31,12 +34,14 @@ from sanic.response import HTTPResponse
 
 from channels.kit.identity import rest_sender
 from channels.kit.rate_limit import Limit, RateLimiter, retry_after
+from channels.kit.replay import answers_of_recorded_turn
 
 logger = logging.getLogger(__name__)
 DEV_REST_KEYS = {"dev": "dev-rest-key"}
 MAX_BODY_BYTES = 64 * 1024
 _SENDER = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 _INTEGRATION = re.compile(r"[a-z0-9_-]{1,32}")
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 def load_keys(env: Mapping[str, str]) -> dict[str, str]:
@@ -130,9 +135,18 @@ class KeyedRestInput(RestInput):
                 return _problem(400, "sender is required: 1-64 of A-Z a-z 0-9 _ . @ -")
             if text is not None and not isinstance(text, str):
                 return _problem(400, "message must be a string")
+            message_id = body.get("message_id")
+            if message_id is not None and (not isinstance(message_id, str) or not _MESSAGE_ID.fullmatch(message_id)):
+                return _problem(400, "message_id: 1-64 of A-Z a-z 0-9 _ . : -")
+            sender_id = rest_sender(integration, sender)
+            if message_id is not None:
+                store = getattr(getattr(request.app.ctx, "agent", None), "tracker_store", None)
+                answered = await answers_of_recorded_turn(store, sender_id, message_id)
+                if answered is not None:
+                    return response.json(answered)
             collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(text, collector, rest_sender(integration, sender),
-                                             input_channel=self.name(), metadata=None))
+            await on_new_message(UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=None,
+                                             message_id=message_id))
             return response.json(collector.messages)
 
         return hook

@@ -27,6 +27,12 @@ gate (assistant/gate.py).
 
 A page that reconnects says how many bot messages it has shown (``seen``); it gets the ones it
 missed while offline (channels/webchat/catchup.py) and, in ``session_confirm``, the new total.
+
+Several Rasa servers: with ``REDIS_URL`` set, the socket.io server shares its rooms through Redis
+(python-socketio's ``AsyncRedisManager``, channel ``WEBCHAT_SOCKETIO_CHANNEL``), so a bot message
+emitted on one server (a push from the notifier, the outbox worker's "your ticket is filed")
+reaches a page connected to another. A page's own connection stays on one server (a WebSocket, or
+the load balancer's sticky cookie while socket.io polls: tools/load_balancer.py).
 """
 
 import html
@@ -43,7 +49,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from channels.kit.notices import slow_down_notice
 from channels.kit.rate_limit import Limit, RateLimiter
@@ -93,6 +99,17 @@ SESSIONS_PER_ADDRESS = Limit(60, 30)  # WEBCHAT_SESSIONS_PER_MINUTE, WEBCHAT_SES
 MESSAGES_PER_ADDRESS = Limit(600, 120)  # WEBCHAT_ADDRESS_PER_MINUTE, WEBCHAT_ADDRESS_BURST
 
 
+def share_rooms_through_redis(sio: AsyncServer, redis_url: str | None) -> bool:
+    """Give ``sio`` a Redis client manager (before any page connects); False without Redis."""
+    if not redis_url:
+        return False
+    channel = os.environ.get("WEBCHAT_SOCKETIO_CHANNEL", "assistant:socketio")
+    manager = AsyncRedisManager(redis_url, channel=channel, redis_options={"socket_connect_timeout": 2})
+    manager.set_server(sio)
+    sio.manager = manager
+    return True
+
+
 class WebChatInput(SocketIOInput):
     """Rasa's socket.io channel, serving its own chat page."""
 
@@ -113,10 +130,14 @@ class WebChatInput(SocketIOInput):
         if self.sio is None:  # the parent's blueprint() sets it
             raise RuntimeError("socket.io server missing after SocketIOInput.blueprint()")
         self._guard_sessions(self.sio)
+        shared = share_rooms_through_redis(self.sio, os.environ.get("REDIS_URL") or None)
 
         @blueprint.listener("after_server_start")
         async def remember_app(app: Sanic, _: Any) -> None:
             self._app = app  # its ctx.agent holds the tracker store, for pages catching up
+            if shared and not self.sio.manager_initialized:  # listen before the first page connects
+                self.sio.manager_initialized = True
+                self.sio.manager.initialize()
 
         page = self._page()
         files = {name: (STATIC_DIR / name).read_bytes() for name in STATIC_FILES}

@@ -1,9 +1,13 @@
 """The per-conversation lock (assistant/lock_store.py) on a real redis-server, with two store instances
 standing for two Rasa servers: no two turns of a conversation overlap, they run in arrival order, a
-waiting turn starts within milliseconds of the release, and a server killed with the lock holds it
-only for its lifetime."""
+waiting turn starts within milliseconds of the release, a turn that runs longer than a lease keeps the
+lock, and a server killed with the lock (a real process, SIGKILL) holds it only for one lease."""
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -24,11 +28,11 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
-def store_of(redis_url: str) -> LockStore:
+def store_of(redis_url: str, lease_seconds: float = 5.0) -> LockStore:
     """As Rasa builds it from endpoints.yml (``type: assistant.lock_store.QueueLockStore``)."""
     host, port = redis_url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
     config = EndpointConfig(url=host, type="assistant.lock_store.QueueLockStore", port=port, db=0,
-                            key_prefix="assistant")
+                            key_prefix="assistant", lease_seconds=lease_seconds)
     return LockStore.create(config)
 
 
@@ -133,3 +137,62 @@ def test_a_turn_whose_own_ticket_expired_gets_rasas_lock_error(redis_url: str) -
 
     with pytest.raises(LockError):
         asyncio.run(main())
+
+
+def test_a_turn_longer_than_its_lease_keeps_the_lock(redis_url: str) -> None:
+    store = store_of(redis_url, lease_seconds=0.3)
+    events: list[str] = []
+
+    async def main() -> None:
+        async def long_turn() -> None:
+            async with store.lock("rest:dev:long"):
+                events.append("first in")
+                await asyncio.sleep(1.2)  # four leases: renewed, not dropped
+                events.append("first out")
+
+        async def next_turn() -> None:
+            await asyncio.sleep(0.05)
+            async with store.lock("rest:dev:long"):
+                events.append("second in")
+
+        await asyncio.gather(long_turn(), next_turn())
+
+    asyncio.run(main())
+    assert events == ["first in", "first out", "second in"]
+
+
+HOLDER = """
+import asyncio, sys
+from tests.assistant.test_lock_store import store_of
+
+async def main():
+    store = store_of(sys.argv[1], lease_seconds=float(sys.argv[2]))
+    holder = store.lock("rest:dev:killed", lock_lifetime=60)
+    await holder.__aenter__()
+    print("holding", flush=True)
+    await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def test_a_server_killed_with_the_lock_frees_it_within_one_lease_not_its_lifetime(redis_url: str) -> None:
+    lease = 1.0
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, redis_url, str(lease)], stdout=subprocess.PIPE,
+                              cwd=os.getcwd(), env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"holding"
+        time.sleep(2 * lease)  # alive: it renews, so the lock stays taken past its first lease
+        client = redis.Redis.from_url(redis_url)
+        assert client.llen("assistant:lock:rest:dev:killed") == 1
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+        killed = time.perf_counter()
+
+        async def next_turn() -> float:
+            async with store_of(redis_url, lease_seconds=lease).lock("rest:dev:killed"):
+                return time.perf_counter() - killed
+
+        assert asyncio.run(next_turn()) < lease + 0.5  # Rasa's lifetime would be 60 s
+    finally:
+        holder.kill()

@@ -1,6 +1,7 @@
 """The keyed REST channel: its keys from the environment, the bearer check, and its webhook over real HTTP
 (401 without a key, namespaced conversation ids, body checks, the per-key limit, the bad-key throttle)."""
 
+import asyncio
 import http.client
 import json
 import urllib.parse
@@ -118,7 +119,7 @@ Post = Callable[..., tuple[int, dict[str, str], Any]]
 
 
 @contextmanager
-def rest_channel(received: list[UserMessage]) -> Iterator[Post]:
+def rest_channel(received: list[UserMessage], tracker_store: Any = None) -> Iterator[Post]:
     """The keyed REST channel alone in a real Sanic server (4 messages at once per key, 3 bad keys per
     address); yields a POST helper."""
 
@@ -130,6 +131,7 @@ def rest_channel(received: list[UserMessage]) -> Iterator[Post]:
     channel = KeyedRestInput(keys={"partner": KEY, "city": "city-key-4567890"}, redis_url=None,
                              per_key=Limit(60, 4), bad_keys_per_address=Limit(60, 3))
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/rest")
+    app.ctx.agent = SimpleNamespace(tracker_store=tracker_store)
     with serving(app) as base:
         def post(body: Any, *, key: str | None = KEY, raw: bytes | None = None,
                  headers: dict[str, str] | None = None, source: str = "127.0.0.1") -> tuple[int, dict[str, str], Any]:
@@ -249,3 +251,47 @@ def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("REST_KEY_BURST", "0")
     with pytest.raises(ValueError):
         KeyedRestInput.from_credentials(None)
+
+
+# ---------- message_id: a retry is answered from the conversation, not run twice ----------
+
+def test_a_message_id_of_another_shape_is_refused(post: Post, received: list[UserMessage]) -> None:
+    for message_id in ("a" * 65, "bad id", 12, "名字"):  # four: the key's burst here
+        status, _, answer = post({"sender": "alice", "message": "hello", "message_id": message_id})
+        assert status == 400 and "message_id" in answer["error"]
+    assert received == []
+
+
+def test_a_retried_turn_that_ran_is_answered_from_the_tracker() -> None:
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = InMemoryTrackerStore(Domain.empty())
+    tracker = DialogueStateTracker("rest:partner:alice", [])
+    for event in (ActionExecuted("action_listen"), UserUttered("first", message_id="m-1"),
+                  BotUttered("answer one", {"buttons": [{"title": "Yes", "payload": "/affirm"}]}),
+                  BotUttered("answer two"), ActionExecuted("action_listen"),
+                  UserUttered("second", message_id="m-2"), BotUttered("later")):
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    received: list[UserMessage] = []
+    with rest_channel(received, tracker_store=store) as post:
+        status, _, answer = post({"sender": "alice", "message": "first", "message_id": "m-1"})
+        assert status == 200 and received == []  # not run again
+        assert answer == [{"recipient_id": "rest:partner:alice", "text": "answer one",
+                           "buttons": [{"title": "Yes", "payload": "/affirm"}]},
+                          {"recipient_id": "rest:partner:alice", "text": "answer two"}]
+        status, _, answer = post({"sender": "alice", "message": "third", "message_id": "m-3"})
+        assert status == 200 and answer == [{"recipient_id": "rest:partner:alice", "text": "hi"}]
+        [message] = received  # a new id runs, and carries its id into the tracker
+        assert message.message_id == "m-3"
+        # the same id from another sender is another conversation's message: it runs
+        assert rest_sender_of(post, "bob") == []
+
+
+def rest_sender_of(post: Post, sender: str) -> list[Any]:
+    status, _, answer = post({"sender": sender, "message": "x", "message_id": "m-1"}, key=KEY)
+    assert status == 200
+    return [item for item in answer if item.get("text") != "hi"]
