@@ -1,0 +1,185 @@
+"""The deployed configuration under load, against Rasa's default config deployed the same way, and one
+copy of the stack against two behind HAProxy, in one run (issue 15).
+
+Run: ``make bench`` (or ``.venv-assistant/bin/python -m bench.bench_deployed``; the first run trains
+Rasa's default config, about 25 minutes, cached in var/bench/ afterwards: bench/default_model.py).
+
+Every stack is what ``make run`` starts (tools/stack.py): backend on SQLite, action server, outbox
+worker, notifier, translation worker and Rasa with endpoints.yml (Redis tracker and lock stores),
+each on its own fresh Redis. Only the model differs between "default" and "ours": Rasa 3.6's
+``default_config.yml`` pipeline and policies trained on our data, or our config.yml.
+
+The load is bench/traffic.py's mix (policy questions, appeals filed through the whole form, status
+checks; zh/en/ja; one resident in five returning with a 500-turn history) at 1, 10 and 50
+conversations at a time, through the REST channel. Reported per configuration: turns/s, p50 and p95
+of a turn, errors, and the Rasa servers' CPU time per turn (utime + stime from /proc). Two instances
+run the same mix at 10 and 50 conversations; on 2 cores they cannot be faster in wall-clock time,
+so their CPU per turn against one instance's is what predicts scaling.
+Writes the "deployed" section of docs/benchmarks.md.
+"""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from bench.report import write_section
+from bench.traffic import Resident, Turns, drive, residents, seed_returning, template_history
+from tests.doubles.local_servers import redis_server
+from tools.stack import Stack, running_stack
+from tools.train_model import model_path
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSISTANT_PY = ROOT / ".venv-assistant" / "bin" / "python"
+LEVELS = [(1, 30), (10, 150), (50, 300)]  # (conversations at a time, residents)
+INSTANCE_LEVELS = [(10, 150), (50, 300)]
+WARM_UP_RESIDENTS = 6
+GOAL_RATIO, GOAL_P95_MS = 3.0, 150.0
+# One REST key stands for many integrations here; its own limit would measure itself.
+LOAD_ENV = {"REST_KEY_PER_MINUTE": "1000000", "REST_KEY_BURST": "100000"}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+@dataclass
+class Level:
+    config: str
+    instances: int
+    concurrency: int
+    turns: Turns
+    cpu_seconds: float
+
+    @property
+    def cpu_ms_per_turn(self) -> float:
+        return self.cpu_seconds * 1000 / len(self.turns.seconds) if self.turns.seconds else float("nan")
+
+
+def default_model() -> Path:
+    """Rasa's default config trained on our data (trained once, then cached: bench/default_model.py)."""
+    result = subprocess.run([str(ASSISTANT_PY), "-m", "bench.default_model"], cwd=ROOT, check=True, text=True,
+                            capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def rasa_cpu_seconds(stack: Stack) -> float:
+    """utime + stime of every Rasa server process of the stack."""
+    assert stack.processes is not None
+    total = 0
+    for name, process in stack.processes.running.items():
+        if name == "rasa" or name.startswith("rasa-"):
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / CLOCK_TICKS
+
+
+@contextmanager
+def deployed(model: Path, workdir: Path, label: str, instances: int = 1) -> Iterator[tuple[Stack, str]]:
+    saved = {name: os.environ.get(name) for name in LOAD_ENV}
+    os.environ.update(LOAD_ENV)
+    try:
+        with redis_server() as redis_url, running_stack(
+                model, log_dir=workdir / f"{label}-logs", redis_url=redis_url,
+                database_url=f"sqlite:///{workdir / (label + '-hotline.db')}", instances=instances) as stack:
+            yield stack, redis_url
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def measure(stack: Stack, redis_url: str, config: str, instances: int, levels: list[tuple[int, int]],
+            run_id: str) -> list[Level]:
+    history = template_history(stack.rasa_url)
+    asyncio.run(drive(stack.rasa_url, residents(WARM_UP_RESIDENTS, f"{run_id}-warm"), 2))
+    results = []
+    for concurrency, count in levels:
+        people: list[Resident] = residents(count, f"{run_id}-{config}-{instances}-{concurrency}")
+        seed_returning(redis_url, people, history)
+        before = rasa_cpu_seconds(stack)
+        turns = asyncio.run(drive(stack.rasa_url, people, concurrency))
+        level = Level(config, instances, concurrency, turns, rasa_cpu_seconds(stack) - before)
+        log(f"[{config}, {instances} instance(s)] {concurrency} at a time: {turns.text()}, "
+            f"Rasa CPU {level.cpu_ms_per_turn:.1f} ms/turn")
+        results.append(level)
+    return results
+
+
+def report(levels: list[Level], seconds: float) -> str:
+    def find(config: str, instances: int, concurrency: int) -> Level:
+        return next(level for level in levels if (level.config, level.instances, level.concurrency)
+                    == (config, instances, concurrency))
+
+    lines = ["## The deployed configuration under load (bench/bench_deployed.py)", "",
+             "Both configurations deployed as `make run` deploys them (Redis tracker and lock stores, backend, "
+             "action server and every worker); \"default\" is Rasa 3.6's default_config.yml trained on our data. "
+             "Load: bench/traffic.py's mix (policy questions 50%, appeals filed through the form 30%, status 20%; "
+             "zh 70%, en 20%, ja 10%; 20% returning residents with a 500-turn history) through the REST channel.",
+             "", "| conversations at a time | default: turns/s | p50 / p95 ms | Rasa CPU ms/turn "
+             "| ours: turns/s | p50 / p95 ms | Rasa CPU ms/turn | turns/s ours / default |",
+             "|---|---|---|---|---|---|---|---|"]
+    for concurrency, _ in LEVELS:
+        d, o = find("default", 1, concurrency), find("ours", 1, concurrency)
+        lines.append(
+            f"| {concurrency} | {d.turns.rate:.1f} | {d.turns.percentile(0.5):.0f} / {d.turns.percentile(0.95):.0f} "
+            f"| {d.cpu_ms_per_turn:.1f} | {o.turns.rate:.1f} | {o.turns.percentile(0.5):.0f} / "
+            f"{o.turns.percentile(0.95):.0f} | {o.cpu_ms_per_turn:.1f} | {o.turns.rate / d.turns.rate:.2f}x |")
+    errors = sum(level.turns.errors for level in levels)
+    ten_d, ten_o = find("default", 1, 10), find("ours", 1, 10)
+    ratio, p95 = ten_o.turns.rate / ten_d.turns.rate, ten_o.turns.percentile(0.95)
+    lines += ["", f"Goal at 10 conversations: at least {GOAL_RATIO:.0f}x the default's turns/s "
+              f"({'met' if ratio >= GOAL_RATIO else 'not met'}: {ratio:.2f}x) and p95 under {GOAL_P95_MS:.0f} ms "
+              f"({'met' if p95 < GOAL_P95_MS else 'not met'}: {p95:.0f} ms). Errors in all runs: {errors}.", "",
+              "Two instances behind HAProxy against one (ours; each instance a whole copy of the stack's "
+              "processes, one Redis and one database):", "",
+              "| conversations at a time | 1 instance: turns/s | p95 ms | Rasa CPU ms/turn | 2 instances: turns/s "
+              "| p95 ms | Rasa CPU ms/turn | CPU per turn 2 / 1 | throughput 2 / 1 |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for concurrency, _ in INSTANCE_LEVELS:
+        one, two = find("ours", 1, concurrency), find("ours", 2, concurrency)
+        lines.append(f"| {concurrency} | {one.turns.rate:.1f} | {one.turns.percentile(0.95):.0f} | "
+                     f"{one.cpu_ms_per_turn:.1f} | {two.turns.rate:.1f} | {two.turns.percentile(0.95):.0f} | "
+                     f"{two.cpu_ms_per_turn:.1f} | {two.cpu_ms_per_turn / one.cpu_ms_per_turn:.2f} | "
+                     f"{two.turns.rate / one.turns.rate:.2f} |")
+    lines += ["", "On our 2 cores two instances share the same two CPUs, so their throughput cannot rise; Rasa's CPU "
+              "time per turn (goal: at most 1.15x one instance's) is what a second machine would add.", "",
+              f"Run {time.strftime('%Y-%m-%d')}, {seconds:.0f} s in all, {os.cpu_count()} cores, load average at the "
+              f"end {Path('/proc/loadavg').read_text().split()[0]}."]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    started = time.monotonic()
+    run_id = uuid.uuid4().hex[:6]
+    log("Rasa's default config trained on our data (cached in var/bench/; 25 minutes when it is not)...")
+    baseline = default_model()
+    ours = model_path()
+    levels: list[Level] = []
+    with TemporaryDirectory(prefix="bench-deployed-") as folder:
+        workdir = Path(folder)
+        for config, model in (("default", baseline), ("ours", ours)):
+            log(f"[{config}] starting the stack as make run does...")
+            with deployed(model, workdir, config) as (stack, redis_url):
+                levels += measure(stack, redis_url, config, 1, LEVELS, run_id)
+        log("[ours] two instances behind HAProxy...")
+        with deployed(ours, workdir, "ours-2", instances=2) as (stack, redis_url):
+            levels += measure(stack, redis_url, "ours", 2, INSTANCE_LEVELS, run_id)
+    text = report(levels, time.monotonic() - started)
+    print(text)
+    write_section("deployed", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
