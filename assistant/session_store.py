@@ -44,8 +44,8 @@ from channels.kit.redis_access import LoopRedis
 
 logger = logging.getLogger(__name__)
 
-WINDOW_MAX = 240  # events a turn loads at most after the head (about 30 turns)
-WINDOW_KEEP = 120  # events kept in the window when it moves on
+WINDOW_MAX = 128  # events a turn loads at most after the head (about 16 turns)
+WINDOW_KEEP = 64  # events kept when it moves on: more than the 60 the NLG and actions look back at
 MAX_SESSION_EVENTS = 5_000  # per session list; older events are stood for by the archive head
 STORED = "_hotline_stored"  # attribute on a loaded tracker: where it came from
 

@@ -197,7 +197,7 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
             commands.append((name, [str(SERVICES_PY), "-m", "hotline.machine_translation.worker"], database))
     pools = [Pool("backend", backend_port, tuple(ports["backend"]), "/health"),
              Pool("actions", actions_port, tuple(ports["actions"]), "/health"),
-             Pool("rasa", rasa_port, tuple(ports["rasa"]), "/", sticky=True)]
+             Pool("rasa", rasa_port, tuple(ports["rasa"]), "/webhooks/health/ready", sticky=True)]
     if not start_backend:
         pools.pop(0)
     try:

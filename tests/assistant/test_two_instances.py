@@ -106,6 +106,21 @@ def paragraphs(messages: list[str]) -> list[str]:
     return [part.strip() for message in messages for part in message.strip().split("\n\n")]
 
 
+def test_every_copy_is_ready_and_the_load_balancer_sees_them(stack: Stack) -> None:
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            for url in (*stack.instance_urls["rasa"], stack.rasa_url):
+                async with session.get(f"{url}/webhooks/health/ready") as answer:
+                    assert answer.status == 200
+                    assert await answer.json() == {"status": "ready", "model": "ok", "tracker_store": "ok",
+                                                   "lock_store": "ok"}
+            for url in (*stack.instance_urls["actions"], *stack.instance_urls["backend"]):
+                async with session.get(f"{url}/health") as answer:
+                    assert answer.status == 200
+
+    asyncio.run(main())
+
+
 def test_turns_alternating_between_instances_are_never_lost_doubled_or_interleaved(stack: Stack) -> None:
     first, second = stack.instance_urls["rasa"]
 
