@@ -4,8 +4,9 @@
 and the backends each behind their own front port (the port a single copy would have had), so
 callers and configuration do not change with the number of copies.
 
-- Round robin; a copy whose health check fails twice (one check a second) is taken out, and a
-  request that could not even connect is sent to another copy (``retry-on conn-failure``). A request
+- Round robin; a copy whose health check fails three times (one check a second, 5 s to answer) is
+  taken out, at once when a request cannot connect to it, and such a request is sent to another copy
+  (``retry-on conn-failure``). A request
   whose copy died while answering is not retried: a turn is not safe to run twice.
 - Sticky sessions by cookie where a page holds a connection (``sticky``): socket.io's long polling
   needs every request of one connection on the same copy until it upgrades to a WebSocket, and a
@@ -44,6 +45,7 @@ def haproxy_config(pools: list[Pool], stats_port: int | None = None) -> str:
         "    timeout server 120s",
         "    timeout http-keep-alive 10s",
         "    timeout tunnel 1h",
+        "    timeout check 5s",  # a busy server answers its probe late; it is not down
         "    option redispatch",
         "    retries 2",
         "    retry-on conn-failure",
@@ -54,7 +56,8 @@ def haproxy_config(pools: list[Pool], stats_port: int | None = None) -> str:
         lines += [f"frontend {pool.name}", f"    bind 127.0.0.1:{pool.front_port}", f"    default_backend {pool.name}",
                   f"backend {pool.name}", "    balance roundrobin",
                   f"    option httpchk GET {pool.health_path}", "    http-check expect status 200",
-                  "    default-server inter 1s fall 2 rise 1"]
+                  # down after 3 failed probes, or at once when real traffic cannot connect (killed, stopping)
+                  "    default-server inter 1s fall 3 rise 2 observe layer4 error-limit 1 on-error mark-down"]
         if pool.sticky:
             lines.append(f"    cookie HOTLINE_{pool.name.upper()} insert indirect nocache httponly")
         for number, port in enumerate(pool.ports, start=1):

@@ -215,6 +215,8 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
             wait_for_port(port, timeout=120)
         for url in stack.instance_urls["rasa"]:
             wait_for_rasa(url, rasa_jwt_secret)
+        if instances > 1:  # and until the load balancer's checks have seen one up
+            wait_for_rasa(stack.rasa_url, rasa_jwt_secret)
         yield stack
     finally:
         processes.stop_all()

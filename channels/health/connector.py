@@ -23,9 +23,16 @@ from sanic.response import HTTPResponse
 PROBE_TIMEOUT_SECONDS = 2.0
 
 
+def _unwrapped(store: Any) -> Any:
+    """The store itself: Rasa wraps the tracker store (``AwaitableTrackerStore``, ``FailSafeTrackerStore``)."""
+    while hasattr(store, "_tracker_store"):
+        store = store._tracker_store
+    return store
+
+
 async def _redis_answers(store: Any) -> bool | None:
     """Whether a store kept in Redis answers PING; None for a store that is not (in memory)."""
-    redis = getattr(store, "redis", None)
+    redis = getattr(_unwrapped(store), "redis", None)
     client = getattr(redis, "client", None)
     if client is None:
         return None

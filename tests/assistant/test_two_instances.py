@@ -6,6 +6,8 @@
   reply is the answer to its own message;
 - a push (the outbox worker's "your appeal is filed") sent through one server reaches a web chat page
   connected to the other, and a page behind the load balancer gets pushes from both;
+- SIGTERM to one Rasa server while conversations run through the load balancer: the turns it holds
+  finish and are answered, the load balancer sends the rest to the other server: not one error;
 - kill -9 of one Rasa server while conversations run through the load balancer: clients retry what was
   cut off with the same ``message_id``, and every conversation ends with each of its turns exactly
   once, in order.
@@ -208,6 +210,41 @@ def test_a_push_through_one_instance_reaches_a_page_on_the_other(stack: Stack) -
             await client.disconnect()
 
     asyncio.run(main())
+
+
+def test_sigterm_drains_a_rasa_server_without_one_failed_turn(stack: Stack) -> None:
+    assert stack.processes is not None
+    script = [OPENER, QUESTION, PAIR[0], CLOSER, PAIR[1], QUESTION]
+    failures: list[str] = []
+
+    async def conversation(session: aiohttp.ClientSession, sender: str) -> None:
+        for text in script:
+            try:
+                if not await send(session, stack.rasa_url, sender, text):
+                    failures.append(f"{sender}: no answer to {text!r}")
+            except (AssertionError, aiohttp.ClientError, asyncio.TimeoutError) as error:
+                failures.append(f"{sender}: {type(error).__name__} {error}"[:200])
+            await asyncio.sleep(random.random() * 0.2)
+
+    def stop_soon() -> None:
+        time.sleep(1.5)
+        assert stack.processes is not None
+        stack.processes.running["rasa-2"].terminate()  # SIGTERM, as an orchestrator stops a pod
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+            stopper = threading.Thread(target=stop_soon)
+            stopper.start()
+            await asyncio.gather(*(conversation(session, f"drained-{number}") for number in range(30)))
+            stopper.join()
+
+    try:
+        asyncio.run(main())
+        assert stack.processes.running["rasa-2"].wait(timeout=30) == 0  # it stopped, and cleanly
+        assert failures == []
+    finally:
+        stack.processes.running.pop("rasa-2", None)
+        stack.restart("rasa-2")
 
 
 def test_kill_9_of_one_instance_mid_conversation_loses_and_doubles_nothing(stack: Stack) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from rasa.core.lock_store import InMemoryLockStore
-from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.core.tracker_store import AwaitableTrackerStore, FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from sanic import Sanic
 
@@ -46,8 +46,9 @@ def test_ready_while_redis_answers_and_not_ready_when_it_stops() -> None:
     redis = RedisProcess()
     redis.start()
     try:
-        agent = SimpleNamespace(is_ready=lambda: True,
-                                tracker_store=SessionRedisTrackerStore(Domain.empty(), port=redis.port),
+        tracker_store = SessionRedisTrackerStore(Domain.empty(), port=redis.port)
+        agent = SimpleNamespace(is_ready=lambda: True,  # wrapped as Rasa's agent holds it
+                                tracker_store=AwaitableTrackerStore(FailSafeTrackerStore(tracker_store)),
                                 lock_store=QueueLockStore(port=redis.port))
         with serving(app_with(agent)) as base:
             assert get(f"{base}/webhooks/health/ready") == (200, {"status": "ready", "model": "ok",
