@@ -72,6 +72,7 @@ bench: setup
 	$(SERVICES_PY) -m bench.bench_conversation_repair
 	$(SERVICES_PY) -m bench.bench_turn_history
 	$(ASSISTANT_PY) -m bench.bench_deployed
+	$(ASSISTANT_PY) -m bench.bench_day
 
 clean:
 	rm -rf $(SERVICES_VENV) $(ASSISTANT_VENV) var models .rasa .pytest_cache

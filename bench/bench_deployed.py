@@ -31,7 +31,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from bench.report import write_section
-from bench.traffic import Resident, Turns, drive, residents, seed_returning, template_history
+from bench.traffic import Resident, Turns, drive, residents, rest_conversations, seed_returning, template_history
 from tests.doubles.local_servers import redis_server
 from tools.stack import Stack, running_stack
 from tools.train_model import model_path
@@ -106,7 +106,7 @@ def measure(stack: Stack, redis_url: str, config: str, instances: int, levels: l
     results = []
     for concurrency, count in levels:
         people: list[Resident] = residents(count, f"{run_id}-{config}-{instances}-{concurrency}")
-        seed_returning(redis_url, people, history)
+        seed_returning(redis_url, rest_conversations(people), history)
         before = rasa_cpu_seconds(stack)
         turns = asyncio.run(drive(stack.rasa_url, people, concurrency))
         level = Level(config, instances, concurrency, turns, rasa_cpu_seconds(stack) - before)

@@ -107,9 +107,13 @@ def template_history(rasa_url: str) -> list[dict[str, Any]]:
     return history(start, turns, RETURNING_SESSIONS, RETURNING_TURNS)
 
 
-def seed_returning(redis_url: str, people: list[Resident], events: list[dict[str, Any]]) -> None:
-    """Write ``events`` as the past of every returning resident, through endpoints.yml's tracker store."""
-    senders = [f"rest:dev:{person.sender}" for person in people if person.returning]
+def rest_conversations(people: list[Resident]) -> list[str]:
+    """The REST channel's conversation ids of the returning residents."""
+    return [f"rest:dev:{person.sender}" for person in people if person.returning]
+
+
+def seed_returning(redis_url: str, senders: list[str], events: list[dict[str, Any]]) -> None:
+    """Write ``events`` as the past of each conversation in ``senders``, through endpoints.yml's tracker store."""
     if not senders:
         return
     parts = redis_url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
