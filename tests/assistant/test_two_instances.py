@@ -5,7 +5,8 @@
   to both servers at the same moment: no turn lost, doubled or interleaved with another, and every
   reply is the answer to its own message;
 - a push (the outbox worker's "your appeal is filed") sent through one server reaches a web chat page
-  connected to the other, and a page behind the load balancer gets pushes from both;
+  connected to the other, and a page behind the load balancer gets pushes from both (socket.io's
+  client, and the chat page in Chromium, whose connection upgrades to a WebSocket);
 - SIGTERM to one Rasa server while conversations run through the load balancer: the turns it holds
   finish and are answered, the load balancer sends the rest to the other server: not one error;
 - kill -9 of one Rasa server while conversations run through the load balancer: clients retry what was
@@ -14,18 +15,22 @@
 """
 
 import asyncio
+import json
 import os
 import random
+import shutil
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
+from urllib.request import Request, urlopen
 
 import aiohttp
 import pytest
 import socketio
+from playwright.sync_api import expect, sync_playwright
 
 from channels.webchat.sessions import session_key, verified_id
 from tests.doubles.local_servers import redis_server
@@ -210,6 +215,36 @@ def test_a_push_through_one_instance_reaches_a_page_on_the_other(stack: Stack) -
             await client.disconnect()
 
     asyncio.run(main())
+
+
+def test_the_chat_page_in_chromium_behind_the_load_balancer_gets_pushes_through_both_servers(stack: Stack) -> None:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): `make setup` installs it")
+    sockets: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.on("websocket", lambda socket: sockets.append(socket.url))
+            page.goto(stack.webchat_url)
+            expect(page.locator("#status")).to_have_attribute("data-state", "online", timeout=30_000)
+            expect(page.locator(".msg.bot").first).to_be_visible(timeout=30_000)  # the greeting
+            token = page.evaluate("localStorage.getItem('hotline12345.session')")
+            session_id = verified_id(token, session_key())
+            assert session_id is not None
+            for number, url in enumerate(stack.instance_urls["rasa"], start=5):
+                ticket_id = f"20261206000000{number}"
+                body = json.dumps({"name": "EXTERNAL_appeal_filed",
+                                   "entities": {"ticket_id": ticket_id, "reference": "Q-PAGE"}}).encode()
+                request = Request(f"{url}{conversation_path(session_id)}/trigger_intent?output_channel=socketio",
+                                  data=body, headers={**stack.rasa_headers(), "Content-Type": "application/json"})
+                with urlopen(request, timeout=30) as answer:
+                    assert answer.status == 200
+                expect(page.locator(".msg.bot").last).to_contain_text(ticket_id, timeout=15_000)
+        finally:
+            browser.close()
+    assert any("/socket.io/" in url for url in sockets)  # upgraded: one connection, one server
 
 
 def test_sigterm_drains_a_rasa_server_without_one_failed_turn(stack: Stack) -> None:
