@@ -160,7 +160,12 @@ class Channels:
         replies: asyncio.Queue[Any] = asyncio.Queue()
         confirmed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         client.on("bot_uttered", replies.put_nowait)
-        client.on("session_confirm", lambda token: confirmed.done() or confirmed.set_result(token))
+
+        def confirm(token: Any) -> None:
+            if not confirmed.done():
+                confirmed.set_result(token)
+
+        client.on("session_confirm", confirm)
         await client.connect(self.stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
         try:
             await client.emit("session_request", {})
@@ -242,7 +247,7 @@ async def play_day(stack: Stack, redis_url: str, channels: Channels, plan: list[
     for number, (at, person, channel) in enumerate(plan):
         await asyncio.sleep(max(0.0, at - run.now()))
         if run.now() >= next_report:
-            answered = [a.seconds for a in run.answers if a.seconds is not None]
+            answered = seconds_of(run.answers)
             log(f"  hour {int(next_report // HOUR_SECONDS):02d}: {len(run.answers)} messages answered so far, "
                 f"median {statistics.median(answered) * 1000 if answered else 0:.0f} ms, {len(run.errors)} errors")
             next_report += HOUR_SECONDS
@@ -275,8 +280,7 @@ def hourly(run: Run) -> list[tuple[int, int, float, float]]:
     """(hour, messages, median ms, p95 ms) of the answered messages sent in each compressed hour."""
     rows = []
     for hour in range(len(HOURLY)):
-        times = sorted(a.seconds for a in run.answers
-                       if a.seconds is not None and hour <= a.sent / HOUR_SECONDS < hour + 1)
+        times = sorted(seconds_of([a for a in run.answers if hour <= a.sent / HOUR_SECONDS < hour + 1]))
         if times:
             rows.append((hour, len(times), statistics.median(times) * 1000,
                          times[min(len(times) - 1, int(0.95 * (len(times) - 1)))] * 1000))
@@ -314,14 +318,18 @@ def chart(run: Run, rows: list[tuple[int, int, float, float]]) -> None:
     figure.savefig(CHART, dpi=110)
 
 
+def seconds_of(answers: list[Answer]) -> list[float]:
+    """The latencies of the answered ones."""
+    return [answer.seconds for answer in answers if answer.seconds is not None]
+
+
 def report(run: Run, rows: list[tuple[int, int, float, float]], seconds: float) -> str:
-    answered = [a for a in run.answers if a.seconds is not None]
-    lost = len(run.answers) - len(answered)
-    start = [a.seconds for a in answered if a.sent < 2 * HOUR_SECONDS]
-    end = [a.seconds for a in answered if a.sent >= (len(HOURLY) - 2) * HOUR_SECONDS]
+    lost = len(run.answers) - len(seconds_of(run.answers))
+    start = seconds_of([a for a in run.answers if a.sent < 2 * HOUR_SECONDS])
+    end = seconds_of([a for a in run.answers if a.sent >= (len(HOURLY) - 2) * HOUR_SECONDS])
     start_ms, end_ms = statistics.median(start) * 1000, statistics.median(end) * 1000
     drift = end_ms / start_ms - 1
-    by_channel = {name: [a.seconds for a in answered if a.channel == name] for name, _ in CHANNELS}
+    by_channel = {name: seconds_of([a for a in run.answers if a.channel == name]) for name, _ in CHANNELS}
     lines = ["## A compressed day through the real stack (bench/bench_day.py)", "",
              f"1/{SCALE} of Beijing's 520,000 daily messages ({len(run.answers)} sent), a day compressed into 24 "
              f"hours of {HOUR_SECONDS:.0f} s on an assumed hotline curve, the stack as `make run` starts it (Redis "

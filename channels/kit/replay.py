@@ -33,4 +33,5 @@ async def answers_of_recorded_turn(tracker_store: TrackerStore | None, sender_id
             break
         if isinstance(event, BotUttered):
             await collector.send_response(sender_id, event.message())
-    return collector.messages
+    answers: list[dict[str, Any]] = collector.messages
+    return answers

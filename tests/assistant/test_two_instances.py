@@ -170,8 +170,12 @@ def test_a_push_through_one_instance_reaches_a_page_on_the_other(stack: Stack) -
         received: asyncio.Queue[str] = asyncio.Queue()
         confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         client.on("bot_uttered", lambda message: received.put_nowait(str(message.get("text") or "")))
-        client.on("session_confirm", lambda token: confirmed.done() or confirmed.set_result(
-            token if isinstance(token, str) else token["session_id"]))
+
+        def confirm(token: Any) -> None:
+            if not confirmed.done():
+                confirmed.set_result(token if isinstance(token, str) else token["session_id"])
+
+        client.on("session_confirm", confirm)
         await client.connect(url, socketio_path="/socket.io", transports=["polling"])
         await client.emit("session_request", {})
         token = await asyncio.wait_for(confirmed, 10)
