@@ -51,7 +51,7 @@ def build_notifier(settings: NotifierSettings, *, clock: Clock | None = None, tr
     notifier = Notifier(stream=stream, rasa=rasa, surveys=surveys, departments=departments, backoff=backoff,
                         max_attempts=settings.max_attempts, claim_idle_ms=settings.claim_idle_ms,
                         max_in_flight=settings.max_in_flight, translate=translate or load_translator(),
-                        sleep=sleep, counts=counts)
+                        sleep=sleep, counts=counts, shutdown_grace_seconds=settings.rasa_timeout_seconds + 5)
     return Wired(notifier, client, rasa)
 
 

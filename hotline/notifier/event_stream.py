@@ -1,5 +1,10 @@
 """The notifier's side of ``hotline:events``: a consumer group, and what it remembers per event.
 
+Each process is its own consumer (NotifierSettings.consumer: host and pid; two copies sharing a
+name would share one pending list), acknowledges an entry only when it is delivered, skipped or
+dead-lettered, takes over the entries of a dead consumer with XAUTOCLAIM, and on a clean stop
+leaves the group if it holds nothing pending.
+
 Per event id Redis keeps ``done`` (delivered, skipped or dead; a redelivered entry is then only
 acknowledged), a short ``lease`` (one process sends an event at a time) and the failed ``attempts``
 (they survive restarts, so a crash loop still ends in the dead-letter stream).
@@ -65,6 +70,18 @@ class EventStream:
         if entry_ids:
             ids: list[Any] = list(entry_ids)
             await self.redis.xclaim(self.n.stream, self.n.group, self.n.consumer, 0, ids, justid=True)
+
+    async def leave(self) -> bool:
+        """Remove this consumer from the group when it holds nothing (a clean stop); True if it left.
+
+        A consumer with pending entries stays, so that another notifier can take them over.
+        """
+        held: Any = await self.redis.xpending_range(self.n.stream, self.n.group, min="-", max="+", count=1,
+                                                    consumername=self.n.consumer)
+        if held:
+            return False
+        await self.redis.xgroup_delconsumer(self.n.stream, self.n.group, self.n.consumer)
+        return True
 
     async def is_done(self, event_id: str) -> bool:
         return bool(await self.redis.exists(self._key("done", event_id)))

@@ -5,6 +5,10 @@ resident's retries hold up no one else). An entry is acknowledged only after Ras
 when it is skipped or dead-lettered; entries being retried are kept claimed (their idle time reset)
 so other notifiers leave them alone, while the entries of a notifier that died are taken over by
 XAUTOCLAIM once idle for ``claim_idle_ms``.
+
+Stopping (SIGTERM, SIGINT): nothing new is read; deliveries in hand finish and are acknowledged
+(up to ``shutdown_grace_seconds``); entries waiting to be retried stay pending, unleased, for
+another notifier; the consumer leaves the group when it holds nothing pending.
 """
 
 import asyncio
@@ -32,7 +36,8 @@ class Notifier:
     def __init__(self, *, stream: EventStream, rasa: RasaClient, surveys: SurveyReminders,
                  departments: Mapping[str, Names], backoff: Backoff, max_attempts: int, claim_idle_ms: int,
                  max_in_flight: int = 64, translate: TranslateNote = no_translation,
-                 sleep: Sleep = asyncio.sleep, counts: Counter[str] | None = None) -> None:
+                 sleep: Sleep = asyncio.sleep, counts: Counter[str] | None = None,
+                 shutdown_grace_seconds: float = 15.0) -> None:
         self.stream, self.rasa, self.surveys, self.departments = stream, rasa, surveys, departments
         self.backoff, self.max_attempts, self.claim_idle_ms = backoff, max_attempts, claim_idle_ms
         self.max_in_flight, self.translate, self.sleep = max_in_flight, translate, sleep
@@ -40,11 +45,15 @@ class Notifier:
         self.lanes: dict[str, asyncio.Lock] = {}
         self.lane_users: Counter[str] = Counter()
         self.counts: Counter[str] = Counter() if counts is None else counts
+        self.shutdown_grace_seconds = shutdown_grace_seconds
+        self.stopping = asyncio.Event()  # ``run`` replaces it with its ``stop``
 
     async def poll(self, block_ms: int = READ_BLOCK_MS) -> int:
         """Read new entries once and start handling them; returns how many."""
         while len(self.in_flight) >= self.max_in_flight:
             await asyncio.wait(list(self.in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
+        if self.stopping.is_set():
+            return 0
         entries = await self.stream.read(min(READ_COUNT, self.max_in_flight - len(self.in_flight)), block_ms)
         for entry_id, fields in entries:
             self.dispatch(entry_id, fields)
@@ -133,12 +142,15 @@ class Notifier:
             self.counts["dead"] += 1
 
     async def _send(self, event_id: str, action: Notify, entities: dict[str, Any]) -> str | None:
-        """DELIVERED once Rasa accepted; else why to dead-letter; None when another notifier finished it."""
+        """DELIVERED once Rasa accepted; else why to dead-letter; None when another notifier finished it
+        or this one is stopping (the entry stays pending)."""
         while True:
             if await self.stream.is_done(event_id):
                 return None
             if not await self.stream.take_lease(event_id, self.claim_idle_ms):
-                await self.sleep(1.0)  # another notifier is sending it right now, or died doing so
+                # another notifier is sending it right now, or died doing so
+                if not await self._pause(1.0):
+                    return None
                 continue
             try:
                 await self.rasa.trigger(action.sender_id, action.output_channel, UPDATE_INTENT, entities)
@@ -158,10 +170,24 @@ class Notifier:
                             exc, delay)
             await self.stream.release_lease(event_id)
             self.counts["retry"] += 1
-            await self.sleep(delay)
+            if not await self._pause(delay):
+                log.info("notifier: stopping; event %s stays pending for another notifier", event_id)
+                return None
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep ``seconds``, cut short by a stop; False when stopping."""
+        if self.stopping.is_set():
+            return False
+        sleeping = asyncio.ensure_future(self.sleep(seconds))
+        stopped = asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait({sleeping, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        sleeping.cancel()
+        stopped.cancel()
+        return not self.stopping.is_set()
 
     async def run(self, stop: asyncio.Event, *, reminder_poll_seconds: float = 1.0) -> None:
-        """Work until ``stop`` is set; then give in-flight entries a few seconds to finish."""
+        """Work until ``stop`` is set; then wind down (see the module's docstring)."""
+        self.stopping = stop
         await self.stream.ensure_group()
         every = self.claim_idle_ms / 1000 / 3
         loops = [asyncio.create_task(_every(every, self.reclaim, stop)),
@@ -175,10 +201,23 @@ class Notifier:
                     log.exception("notifier: reading the stream failed; retrying")
                     await asyncio.sleep(1.0)
         finally:
-            for loop in loops:
-                loop.cancel()
-            if self.in_flight:
-                await asyncio.wait(list(self.in_flight.values()), timeout=5)
+            await self._wind_down(loops)
+
+    async def _wind_down(self, loops: list[asyncio.Task[None]]) -> None:
+        """Let the periodic steps and the deliveries in hand finish, then leave the group if nothing is pending."""
+        busy = [*loops, *self.in_flight.values()]
+        if busy:
+            await asyncio.wait(busy, timeout=self.shutdown_grace_seconds)
+        for loop in loops:
+            loop.cancel()
+        if self.in_flight:
+            log.warning("notifier: %d entries unfinished after %.0f s; they stay pending for another notifier",
+                        len(self.in_flight), self.shutdown_grace_seconds)
+        try:
+            if await self.stream.leave():
+                log.info("notifier: left the consumer group")
+        except Exception as exc:  # Redis down: the consumer stays listed, harmlessly
+            log.warning("notifier: could not leave the consumer group: %s", exc)
 
 
 async def _every(seconds: float, step: Callable[[], Awaitable[Any]], stop: asyncio.Event) -> None:
