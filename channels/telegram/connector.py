@@ -26,8 +26,9 @@ starts it) for "accepted" to survive a Redis restart.
 
 Without TELEGRAM_WEBHOOK_URL the channel long-polls getUpdates instead (development without a
 public URL) and feeds the same queue; with it, it calls setWebhook(url, secret_token) at start.
-Answers are paced by channels/telegram/sender.py (1/s per chat, 25/s overall, in this process:
-the Rasa server runs one Sanic worker).
+Answers are paced by channels/telegram/sender.py (1/s per chat, 25/s overall); with REDIS_URL set
+the send times are booked in Redis (channels/telegram/shared_limiter.py), so the limits hold for
+all Rasa servers of the bot together.
 """
 
 import asyncio
@@ -55,8 +56,9 @@ from channels.telegram.handler import UpdateHandler, chat_key
 from channels.telegram.inbound import is_update_id
 from channels.telegram.media import MediaProxy, media_url
 from channels.telegram.output import Delivery, TelegramOutput
-from channels.telegram.sender import RateLimiter, Sender
+from channels.telegram.sender import Limiter, RateLimiter, Sender
 from channels.telegram.settings import TelegramSettings, load_telegram_settings, telegram_enabled
+from channels.telegram.shared_limiter import SharedRateLimiter
 from channels.telegram.store import MemoryStore, RedisStore, TelegramStore
 from channels.telegram.worker import ALLOWED_UPDATES, Worker, poll
 
@@ -71,6 +73,16 @@ def build_bot(settings: TelegramSettings) -> Bot:
                request=HTTPXRequest(connection_pool_size=64, read_timeout=settings.api_timeout_seconds,
                                     connect_timeout=settings.api_timeout_seconds),
                get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=settings.api_timeout_seconds))
+
+
+def build_limiter(settings: TelegramSettings) -> Limiter:
+    """Send times booked in Redis for every server when REDIS_URL is set, else in this process."""
+    if settings.redis_url:
+        return SharedRateLimiter(settings.redis_url, bot_id=settings.bot_id,
+                                 per_chat_interval=settings.per_chat_interval_seconds,
+                                 overall_per_second=settings.overall_per_second)
+    return RateLimiter(per_chat_interval=settings.per_chat_interval_seconds,
+                       overall_per_second=settings.overall_per_second)
 
 
 async def _turn_recorded(app: Sanic, sender_id: str, message_id: str) -> bool:
@@ -99,13 +111,12 @@ class TelegramInput(InputChannel):
         return cls(load_telegram_settings())
 
     def __init__(self, settings: TelegramSettings, *, bot: Bot | None = None, store: TelegramStore | None = None,
-                 limiter: RateLimiter | None = None, concurrency: int = 16) -> None:
+                 limiter: Limiter | None = None, concurrency: int = 16) -> None:
         self.settings = settings
         self.bot = bot or build_bot(settings)
         self.store: TelegramStore = store or (RedisStore(settings.redis_url, bot_id=settings.bot_id)
                                               if settings.redis_url else MemoryStore())
-        self.sender = Sender(limiter or RateLimiter(per_chat_interval=settings.per_chat_interval_seconds,
-                                                    overall_per_second=settings.overall_per_second), self.store)
+        self.sender = Sender(limiter or build_limiter(settings), self.store)
         self.delivery = Delivery(self.bot, self.sender, self.store)
         self.media = MediaProxy(self.bot, settings.media_key)
         self.concurrency = concurrency

@@ -9,8 +9,10 @@ the store and counted, and never retried; the chat is unblocked when the residen
 Network errors are retried with backoff (a timed-out send may then arrive twice: Telegram has no
 idempotency key for sendMessage; a lost answer is the worse failure for a hotline).
 
-The limiter lives in the Rasa process: the Rasa server runs one Sanic worker (Rasa's default;
-``SANIC_WORKERS`` > 1 would give each worker its own 25/s, and would need the limiter in Redis).
+``RateLimiter`` counts in this process only: a second process would get its own 25/s. With
+REDIS_URL set the connector uses ``SharedRateLimiter`` (channels/telegram/shared_limiter.py)
+instead, which books the same send times in Redis for every Rasa server of the bot and falls back
+to this class while Redis is down.
 """
 
 import asyncio
@@ -20,7 +22,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -80,10 +82,19 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
 
+class Limiter(Protocol):
+    """What the sender needs of a limiter: in this process (``RateLimiter``) or shared through Redis."""
+
+    sleep: Sleep
+
+    async def wait(self, chat_id: str) -> None: ...
+    def pause(self, seconds: float) -> None: ...
+
+
 class Sender:
     """Runs one send call per message through the limiter, with Telegram's errors handled."""
 
-    def __init__(self, limiter: RateLimiter, store: TelegramStore, *, max_attempts: int = 5) -> None:
+    def __init__(self, limiter: Limiter, store: TelegramStore, *, max_attempts: int = 5) -> None:
         self.limiter, self.store, self.max_attempts = limiter, store, max_attempts
         self.counts = {"sent": 0, "retry_after": 0, "forbidden": 0, "failed": 0}
 

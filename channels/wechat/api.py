@@ -5,11 +5,15 @@ in wechatpy's Redis session storage, shared by every worker; when it is missing 
 exactly one worker refreshes it from ``cgi-bin/stable_token`` while holding a Redis lock, and the
 others wait for it and read it (stable_token's normal mode returns the token still valid, so a
 refresh never invalidates a token another worker is using). The cached copy expires five minutes
-before WeChat's. Errors become typed exceptions here and nowhere else.
+before WeChat's. Only when WeChat rejects the very token stable_token still returns does a worker
+force a new one, and at most once per ``FORCE_REFRESH_SECONDS`` across all workers (a Redis key):
+WeChat allows a forced refresh 20 times a day, 30 seconds apart. Errors become typed exceptions
+here and nowhere else.
 """
 
 import logging
 import threading
+import time
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -24,6 +28,7 @@ logger = logging.getLogger(__name__)
 OUTSIDE_WINDOW_CODES = frozenset({45015, 45047})  # reply window over / too many replies
 LOCK_SECONDS = 10.0
 TOKEN_MARGIN_SECONDS = 300
+FORCE_REFRESH_SECONDS = 30
 
 
 class WeChatApiError(RuntimeError):
@@ -54,9 +59,11 @@ class SharedTokenClient(WeChatClient):
         session = RedisStorage(redis_client, prefix="wechatpy") if redis_client is not None else MemoryStorage()
         super().__init__(app_id, secret, session=session, timeout=timeout)
         self.API_BASE_URL = f"{api_base_url.rstrip('/')}/cgi-bin/"
+        self._redis = redis_client
         self._lock: AbstractContextManager[Any] = (
             redis_client.lock(f"wechatpy:{app_id}:token-lock", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
             if redis_client is not None else threading.Lock())
+        self._forced_at = 0.0  # without Redis: the last forced refresh of this process
         self._calls = threading.local()  # refreshes during the current call, per thread
 
     def begin_call(self) -> None:
@@ -83,12 +90,30 @@ class SharedTokenClient(WeChatClient):
                     return str(current)
                 result = self._stable_token(force=False)
                 if result["access_token"] == stale:  # WeChat rejected the token it calls valid
+                    self._claim_force_refresh()
                     result = self._stable_token(force=True)
                 ttl = max(60, int(result.get("expires_in", 7200)) - TOKEN_MARGIN_SECONDS)
                 self.session.set(self.access_token_key, result["access_token"], ttl)
                 return str(result["access_token"])
         except redis.exceptions.LockError as error:
             raise WeChatApiError(None, f"access_token lock: {error}") from error
+
+    def _claim_force_refresh(self) -> None:
+        """Allow one forced refresh per ``FORCE_REFRESH_SECONDS`` across all workers (called under the lock).
+
+        Raises:
+            WeChatApiError: another forced refresh was less than ``FORCE_REFRESH_SECONDS`` ago.
+        """
+        if self._redis is not None:
+            claimed = bool(self._redis.set(f"wechatpy:{self.appid}:force-refresh", "1", nx=True,
+                                           ex=FORCE_REFRESH_SECONDS))
+        else:
+            claimed = not self._forced_at or time.monotonic() - self._forced_at >= FORCE_REFRESH_SECONDS
+            if claimed:
+                self._forced_at = time.monotonic()
+        if not claimed:
+            raise WeChatApiError(None, f"access_token rejected again within {FORCE_REFRESH_SECONDS} s "
+                                       "of a forced refresh")
 
     def _stable_token(self, *, force: bool) -> dict[str, Any]:
         logger.info("fetching the WeChat access_token (stable_token, force_refresh=%s)", force)

@@ -46,7 +46,15 @@ from channels.wechat.inbound import Inbound, parse
 from channels.wechat.output import Delivery, WeChatOutput
 from channels.wechat.render import button_number, pack
 from channels.wechat.settings import WeChatSettings, load_wechat_settings, wechat_enabled
-from channels.wechat.store import MemoryStore, RedisStore, StoreUnavailable, WeChatStore
+from channels.wechat.store import (
+    EVENT_ALLOWANCE,
+    WINDOW_SECONDS,
+    Allowance,
+    MemoryStore,
+    RedisStore,
+    StoreUnavailable,
+    WeChatStore,
+)
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.05
@@ -143,6 +151,12 @@ class WeChatInput(InputChannel):
         state, reply = await self.store.settle(inbound.dedupe_key)
         return reply if state == "done" else ""
 
+    def _allowance(self, inbound: Inbound) -> Allowance:
+        """What WeChat allows through the customer-service API after this message or event."""
+        if inbound.kind.startswith("event:"):
+            return EVENT_ALLOWANCE
+        return Allowance(self.settings.window_messages, WINDOW_SECONDS)
+
     async def _resolve_number(self, inbound: Inbound) -> str:
         """A typed number answers the numbered options of the resident's last bot message."""
         text = inbound.text or ""
@@ -156,7 +170,7 @@ class WeChatInput(InputChannel):
         output = WeChatOutput(self.store)
         text = inbound.text or ""
         try:
-            await self.store.mark_seen(inbound.sender)
+            await self.store.open_window(inbound.sender, self._allowance(inbound))
             text = await self._resolve_number(inbound)
         except StoreUnavailable as error:  # the turn still runs, with the text as typed
             logger.error("WeChat window/buttons not available: %s", error)

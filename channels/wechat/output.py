@@ -2,10 +2,12 @@
 
 Collecting (``delivery=None``): used for a resident's message; the webhook then answers
 passively or through the customer-service API (see channels/wechat/connector.py).
-Delivering: used by ``get_output_channel`` (the notifier's trigger_intent). Inside the 48-hour
-window a customer-service message; outside it, or when WeChat answers 45015/45047, a template
-message (``WECHAT_TEMPLATE_RESOLVED``) with each field at most 20 characters and a
-``client_msg_id`` derived from the recipient and text, so a repeated push is sent once.
+Delivering: used by ``get_output_channel`` (the notifier's trigger_intent). While the resident's
+reply window (channels/wechat/store.py, counted in Redis across servers) has a message left, a
+customer-service message; outside it, with none left, or when WeChat answers 45015/45047 (the
+window is then closed for every server), a template message (``WECHAT_TEMPLATE_RESOLVED``) with
+each field at most 20 characters and a ``client_msg_id`` derived from the recipient and text, so
+a repeated push is sent once.
 Buttons become numbered options; their payloads are remembered per resident so a typed number
 answers them.
 """
@@ -51,14 +53,16 @@ class Delivery:
             WeChatApiError: WeChat refused or could not be reached.
             StoreUnavailable: Redis could not tell whether the window is open.
         """
-        in_window = await self.store.seen(openid)
+        in_window = True
         for piece in split_text(text):
+            in_window = in_window and await self.store.take_window_message(openid)
             if in_window:
                 try:
                     await asyncio.to_thread(self.api.send_text, openid, piece)
                     continue
                 except OutsideWindow as error:
                     logger.info("customer-service message refused (%s): template message instead", error.errcode)
+                    await self.store.close_window(openid)
                     in_window = False
             await self._template(openid, piece)
 

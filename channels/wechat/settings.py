@@ -26,6 +26,7 @@ class WeChatSettings:
     redis_url: str | None = None
     environment: str = "development"
     reply_deadline_seconds: float = 4.0
+    window_messages: int = 5               # customer-service messages WeChat allows per resident message
     timestamp_window_seconds: int = 300
     max_body_bytes: int = 32 * 1024
     api_timeout_seconds: float = 5.0
@@ -47,6 +48,8 @@ class WeChatSettings:
             bad.append(f"WECHAT_AES_KEY ({AES_KEY_CHARS} characters)")
         if not 0 < self.reply_deadline_seconds < 5:
             bad.append("WECHAT_REPLY_DEADLINE_SECONDS (WeChat waits 5 seconds)")
+        if self.window_messages < 0:
+            bad.append("WECHAT_WINDOW_MESSAGES (0 or more)")
         if self.environment != "development":
             if self.token.lower() in PLACEHOLDERS:
                 bad.append("WECHAT_TOKEN (a real token)")
@@ -75,6 +78,7 @@ def load_wechat_settings(environ: Mapping[str, str] | None = None) -> WeChatSett
         redis_url=env.get("REDIS_URL") or None,
         environment=env.get("HOTLINE_ENV", "development"),
         reply_deadline_seconds=float(env.get("WECHAT_REPLY_DEADLINE_SECONDS", "4.0")),
+        window_messages=int(env.get("WECHAT_WINDOW_MESSAGES", "5")),
     )
     settings.check()
     return settings

@@ -168,6 +168,18 @@ def test_subscribe_greets(webhook: Webhook) -> None:
     assert webhook.bot.texts_of("o-new") == ["/greet"]
 
 
+def test_the_reply_window_follows_what_the_resident_did(webhook: Webhook, redis_url: str) -> None:
+    """A message allows five customer-service messages (48 hours), a menu click three (a minute)."""
+    webhook.post(text_xml("o-wrote", "路灯坏了"))
+    webhook.post(message_xml(FromUserName="o-clicked", MsgType="event", Event="CLICK", EventKey="check_status"))
+    store = RedisStore(redis_url, app_id=webhook.app_id)
+
+    async def takes(openid: str) -> list[bool]:
+        return [await store.take_window_message(openid) for _ in range(6)]
+    assert asyncio.run(takes("o-wrote")) == [True] * 5 + [False]  # the passive reply took none
+    assert asyncio.run(takes("o-clicked")) == [True] * 3 + [False] * 3
+
+
 @pytest.mark.parametrize("xml, changes, status", [
     ('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><FromUserName>&e;</FromUserName></xml>', {}, 400),
     (text_xml("o-bad", "x" * 40_000), {}, 413),

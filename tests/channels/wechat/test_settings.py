@@ -16,7 +16,8 @@ def test_settings_from_the_environment() -> None:
                                      "WECHAT_TEMPLATE_RESOLVED": "tmpl", "REDIS_URL": "redis://r:6379/0"})
     assert settings.safe_mode and settings.api_base_url == "http://proxy:8080"
     assert settings.template_resolved == "tmpl" and settings.redis_url == "redis://r:6379/0"
-    assert settings.reply_deadline_seconds == 4.0
+    assert settings.reply_deadline_seconds == 4.0 and settings.window_messages == 5
+    assert load_wechat_settings({**ENV, "WECHAT_WINDOW_MESSAGES": "20"}).window_messages == 20
     plain = load_wechat_settings(ENV)
     assert not plain.safe_mode and plain.api_base_url == "https://api.weixin.qq.com" and plain.redis_url is None
 
@@ -24,6 +25,7 @@ def test_settings_from_the_environment() -> None:
 @pytest.mark.parametrize("changes, named", [
     ({"WECHAT_AES_KEY": "too-short"}, "WECHAT_AES_KEY"),
     ({"WECHAT_REPLY_DEADLINE_SECONDS": "5"}, "WECHAT_REPLY_DEADLINE_SECONDS"),
+    ({"WECHAT_WINDOW_MESSAGES": "-1"}, "WECHAT_WINDOW_MESSAGES"),
     ({"HOTLINE_ENV": "production", "WECHAT_APP_SECRET": ""}, "WECHAT_APP_SECRET"),
     ({"HOTLINE_ENV": "production", "WECHAT_TOKEN": "changeme"}, "WECHAT_TOKEN"),
 ])

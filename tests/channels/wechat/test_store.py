@@ -1,4 +1,4 @@
-"""Dedupe records, button memory and the 48-hour window, in memory and in a real Redis."""
+"""Dedupe records, button memory and the reply window, in memory and in a real Redis."""
 
 import asyncio
 import uuid
@@ -6,8 +6,18 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from channels.wechat.store import MemoryStore, RedisStore, StoreUnavailable, WeChatStore
+from channels.wechat.store import (
+    EVENT_ALLOWANCE,
+    WINDOW_SECONDS,
+    Allowance,
+    MemoryStore,
+    RedisStore,
+    StoreUnavailable,
+    WeChatStore,
+)
 from tools.ports import free_port
+
+MESSAGES = Allowance(5, WINDOW_SECONDS)
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
@@ -67,12 +77,47 @@ def test_buttons_are_remembered_per_resident(make_store: Callable[[], WeChatStor
     run(make_store, scenario)
 
 
-def test_window_opens_when_the_resident_writes(make_store: Callable[[], WeChatStore]) -> None:
+def test_a_message_opens_a_window_of_five_customer_service_messages(make_store: Callable[[], WeChatStore]) -> None:
     async def scenario(store: WeChatStore) -> None:
-        assert await store.seen("o-3") is False
-        await store.mark_seen("o-3")
-        assert await store.seen("o-3") is True
+        assert await store.take_window_message("o-3") is False  # never wrote: no window
+        await store.open_window("o-3", MESSAGES)
+        assert [await store.take_window_message("o-3") for _ in range(6)] == [True] * 5 + [False]
+        await store.open_window("o-3", MESSAGES)  # the resident wrote again: counted afresh
+        assert await store.take_window_message("o-3") is True
+        await store.close_window("o-3")  # WeChat said 45015/45047
+        assert await store.take_window_message("o-3") is False
     run(make_store, scenario)
+
+
+def test_an_event_never_cuts_a_longer_window_short(make_store: Callable[[], WeChatStore]) -> None:
+    async def scenario(store: WeChatStore) -> None:
+        await store.open_window("o-4", MESSAGES)
+        await store.open_window("o-4", EVENT_ALLOWANCE)  # a menu click: 3 for a minute would be less
+        assert [await store.take_window_message("o-4") for _ in range(6)] == [True] * 5 + [False]
+        await store.open_window("o-4", EVENT_ALLOWANCE)  # none left: the click's own 3 apply
+        assert [await store.take_window_message("o-4") for _ in range(4)] == [True] * 3 + [False]
+    run(make_store, scenario)
+
+
+def test_a_window_expires(make_store: Callable[[], WeChatStore]) -> None:
+    async def scenario(store: WeChatStore) -> None:
+        await store.open_window("o-5", Allowance(3, 1))
+        assert await store.take_window_message("o-5") is True
+        await asyncio.sleep(1.1)
+        assert await store.take_window_message("o-5") is False
+    run(make_store, scenario)
+
+
+@pytest.mark.integration
+def test_servers_share_the_count(redis_url: str) -> None:
+    """Four servers (separate clients) take from one resident's window at once: five messages in all."""
+    app_id = f"wx{uuid.uuid4().hex[:16]}"
+
+    async def scenario() -> list[bool]:
+        servers = [RedisStore(redis_url, app_id=app_id) for _ in range(4)]
+        await servers[0].open_window("o-6", MESSAGES)
+        return list(await asyncio.gather(*(server.take_window_message("o-6") for server in servers for _ in range(5))))
+    assert sum(asyncio.run(scenario())) == 5
 
 
 @pytest.mark.integration
