@@ -18,7 +18,9 @@ window of them with an asyncio client:
 
 A turn loads the current session's head and its events after ``cut``: at most ``WINDOW_MAX`` events
 (then the window moves on to a turn boundary ``WINDOW_KEEP`` events from the end). The policies look
-back only as far as their longest rule (assistant/rules.py), far less than a window. Saving appends the
+back only as far as their longest rule (assistant/rules.py: one user turn), the actions and the NLG a
+turn or two, far less than a window; a smaller window is a cheaper turn (every event of it is replayed
+and sent to the action server on each call), so it is a few turns. Saving appends the
 turn's new events. A session list longer than ``MAX_SESSION_EVENTS`` loses the events before ``cut``
 (the archive head stands for them). Every key expires ``retention_days`` after its last write: older
 sessions stay readable (``retrieve_full_tracker``: Rasa's ``/conversations/<id>/tracker``, the
@@ -44,8 +46,8 @@ from channels.kit.redis_access import LoopRedis
 
 logger = logging.getLogger(__name__)
 
-WINDOW_MAX = 128  # events a turn loads at most after the head (about 16 turns)
-WINDOW_KEEP = 64  # events kept when it moves on: more than the 60 the NLG and actions look back at
+WINDOW_MAX = 64  # events a turn loads at most after the head (about 8 turns)
+WINDOW_KEEP = 32  # events kept when it moves on (about 4 turns; the rules look back one, the NLG two)
 MAX_SESSION_EVENTS = 5_000  # per session list; older events are stood for by the archive head
 STORED = "_hotline_stored"  # attribute on a loaded tracker: where it came from
 

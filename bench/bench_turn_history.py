@@ -39,7 +39,7 @@ REST_KEY = "dev-rest-key"
 # Histories: (label, sessions, turns per session).
 HISTORIES = [("1 turn", 1, 1), ("100 turns", 1, 100), ("500 turns", 1, 500), ("2,000 turns", 1, 2000),
              ("100th session (20 turns each)", 100, 20)]
-WARM_UP, MEASURED = 2, 9
+WARM_UP, MEASURED = 3, 21
 TEMPLATE = ["hello", "how do I extend my visa?", "how can I withdraw my housing fund?", "thanks",
             "The street light outside my building has been broken for a week", "cancel", "yes",
             "what do I need for a residence permit?"]
