@@ -9,13 +9,16 @@ from datetime import timedelta
 import redis
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.errors import InvalidText
 from bot.gazetteer import load_gazetteer
 from bot.suggest import CategorySuggester
 from bot.taxonomy import load_taxonomy
+from hotline.api.ops import router as ops_router
 from hotline.api.routes import router as api_router
 from hotline.api.translation import router as translation_router
 from hotline.config import Settings
@@ -25,11 +28,13 @@ from hotline.deps import Backend
 from hotline.domain.errors import BackendError
 from hotline.domain.lifecycle import Lifecycle
 from hotline.domain.tickets import TicketDesk
+from hotline.leadership import RELAY_LOCK, leader_lock
 from hotline.limits import BodySizeLimit, CheckURL, error_format
 from hotline.open311.formats import render_error
 from hotline.open311.routes import router as open311_router
-from hotline.outbox import OutboxRelay, RelayThread
+from hotline.outbox import STREAM_MAXLEN, OutboxRelay, RelayThread
 from hotline.rate_limits import FilingLimits, FilingPolicy, build_filing_limits, parse_networks
+from hotline.stream_report import StreamWatch
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +51,37 @@ def build_backend(settings: Settings) -> Backend:
         desk=TicketDesk(db, taxonomy, gazetteer, merge_window=timedelta(minutes=settings.urgent_merge_minutes)),
         lifecycle=Lifecycle(db),
         suggester=CategorySuggester(taxonomy),
+        redis_client=redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
     )
 
 
 def make_relay(backend: Backend) -> OutboxRelay:
-    client = redis.Redis.from_url(backend.settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
-    return OutboxRelay(backend.db, client, stream=backend.settings.events_stream)
+    return OutboxRelay(backend.db, backend.redis_client, stream=backend.settings.events_stream)
+
+
+def make_relay_thread(backend: Backend) -> RelayThread:
+    """The outbox relay, publishing only while this replica holds the relay lock, and its stream watch."""
+    settings = backend.settings
+    watch = StreamWatch(backend.redis_client, settings.events_stream, trim_length=STREAM_MAXLEN,
+                        alarm_fraction=settings.stream_alarm_fraction, every_seconds=settings.stream_report_seconds)
+    return RelayThread(make_relay(backend), settings.relay_interval_seconds,
+                       leadership=leader_lock(backend.db.engine, RELAY_LOCK), watch=watch)
+
+
+def readiness(backend: Backend, relay: RelayThread | None) -> dict[str, str]:
+    """What ``GET /ready`` reports: only the database decides readiness; Redis outages wait in the outbox."""
+    try:
+        with backend.db.read() as session:
+            session.execute(text("SELECT 1"))
+        database = "ok"
+    except SQLAlchemyError:
+        database = "down"
+    try:
+        backend.redis_client.ping()
+        redis_state = "ok"
+    except redis.RedisError:
+        redis_state = "down"
+    return {"database": database, "redis": redis_state, "relay": relay.role if relay else "off"}
 
 
 # Characters XML 1.0 cannot carry; error descriptions quote the input, which may hold them.
@@ -77,22 +107,26 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
     backend = build_backend(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        relay = RelayThread(make_relay(backend), settings.relay_interval_seconds) if run_relay else None
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        relay = make_relay_thread(backend) if run_relay else None
         if relay:
             relay.start()
+        app.state.relay = relay
         try:
             yield
         finally:
+            app.state.relay = None
             if relay:
                 relay.stop()
             backend.db.dispose()
 
     app = FastAPI(title="12345 hotline backend", version="1.0", lifespan=lifespan)
     app.state.backend = backend
+    app.state.relay = None
     app.state.filing_limits = make_filing_limits(settings)
     app.include_router(open311_router)
     app.include_router(api_router)
+    app.include_router(ops_router)
     app.include_router(translation_router)
     app.include_router(console_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -100,7 +134,14 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
 
     @app.get("/health")
     def health() -> dict[str, str]:
+        """Liveness: the process answers (no I/O)."""
         return {"status": "ok"}
+
+    @app.get("/ready")
+    def ready(request: Request) -> Response:
+        """Readiness: 200 when the database answers ``SELECT 1``, else 503; Redis and the relay's role reported."""
+        state = readiness(backend, request.app.state.relay)
+        return JSONResponse(state, status_code=200 if state["database"] == "ok" else 503)
 
     @app.exception_handler(BackendError)
     async def backend_error(request: Request, exc: BackendError) -> Response:

@@ -43,6 +43,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # addresses/CIDRs whose X-Forwarded-For is believed
     urgent_merge_minutes: int = 10  # an urgent report joins the same source's open urgent ticket this recent
     relay_interval_seconds: float = 0.5
+    # The relay leader logs the events stream report this often, with an alarm line when a consumer group's
+    # unread events pass this fraction of the stream's trim length (hotline/stream_report.py).
+    stream_report_seconds: float = 60.0
+    stream_alarm_fraction: float = 0.5
     max_body_bytes: int = 64 * 1024
     console_idle_minutes: int = 30  # a console session ends after this long without a request
     console_session_hours: int = 12  # and this long after sign-in, whatever happens
@@ -139,6 +143,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         login_max_failures=int(env.get("HOTLINE_LOGIN_MAX_FAILURES", defaults.login_max_failures)),
         login_window_minutes=int(env.get("HOTLINE_LOGIN_WINDOW_MINUTES", defaults.login_window_minutes)),
         audit_retention_days=int(env.get("HOTLINE_AUDIT_RETENTION_DAYS", defaults.audit_retention_days)),
+        stream_report_seconds=float(env.get("HOTLINE_STREAM_REPORT_SECONDS", defaults.stream_report_seconds)),
+        stream_alarm_fraction=float(env.get("HOTLINE_STREAM_ALARM_FRACTION", defaults.stream_alarm_fraction)),
         argos_packages_dir=Path(env.get("ARGOS_PACKAGES_DIR") or defaults.argos_packages_dir),
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.config import ROOT
+from hotline.leadership import MIGRATION_LOCK, exclusively
 
 WRITE_OPTION = "hotline_write"
 
@@ -84,12 +85,16 @@ class Database:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+    """Bring the schema to the newest Alembic revision, one process at a time.
+
+    Replicas starting together queue on a lock (a PostgreSQL advisory lock, or a file lock beside
+    the SQLite database); the ones that waited find the schema at head and change nothing.
+    """
     from alembic import command
     from alembic.config import Config
 
     config = Config(str(ROOT / "hotline" / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "hotline" / "migrations"))
-    with engine.begin() as connection:
+    with exclusively(engine, MIGRATION_LOCK), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

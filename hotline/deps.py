@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Annotated
 
+import redis
 from fastapi import Depends, Request
 
 from bot.gazetteer import Gazetteer
@@ -23,6 +24,7 @@ class Backend:
     desk: TicketDesk
     lifecycle: Lifecycle
     suggester: CategorySuggester
+    redis_client: redis.Redis  # the events stream: the relay, /ready, /api/ops/redis (connects on first use)
 
 
 def get_backend(request: Request) -> Backend:

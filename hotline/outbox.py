@@ -2,6 +2,10 @@
 
 Each stream entry carries ``event_id``; consumers dedupe on it. When Redis is down the rows
 stay in the outbox (with the error noted) and go out, in order, once it is back.
+
+With several backend replicas only one relays: ``RelayThread`` takes the relay leadership
+(hotline.leadership) before each pass, and the others stand by and try again every interval.
+The leader also logs the stream report (hotline.stream_report) now and then.
 """
 
 import json
@@ -15,6 +19,8 @@ from sqlalchemy import func, select
 
 from hotline.db import Database
 from hotline.domain.models import OutboxEvent
+from hotline.leadership import LeaderLock
+from hotline.stream_report import StreamWatch
 
 log = logging.getLogger(__name__)
 STREAM_MAXLEN = 1_000_000  # approximate trim; far beyond any consumer's backlog
@@ -48,7 +54,9 @@ class OutboxRelay:
                 .where(OutboxEvent.published_at.is_(None))
                 .order_by(OutboxEvent.id)
                 .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
+                # Wait for, never skip, rows another pass holds: a replica that still thinks it leads
+                # for a moment must not publish later rows ahead of earlier ones.
+                .with_for_update()
             ).all()
             for event in pending:
                 try:
@@ -76,25 +84,36 @@ class OutboxRelay:
                 select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
             ) or 0
 
-    def run(self, stop: threading.Event, interval: float) -> None:
-        """Loop until ``stop`` is set; ``wake`` cuts a wait short after a commit."""
-        while not stop.is_set():
-            try:
-                while self.publish_pending() == self.batch_size and not stop.is_set():
-                    pass
-            except Exception:  # the relay must outlive database hiccups too
-                log.exception("outbox relay pass failed; retrying")
-            self.wake.wait(interval)
-            self.wake.clear()
+    def drain(self, stop: threading.Event) -> None:
+        """Publish batch after batch until the outbox is empty, a pass fails, or ``stop`` is set."""
+        while self.publish_pending() == self.batch_size and not stop.is_set():
+            pass
 
 
 class RelayThread:
-    """Runs an ``OutboxRelay`` in a daemon thread for the life of the web process."""
+    """Runs an ``OutboxRelay`` in a daemon thread for the life of the web process, on the leader only.
 
-    def __init__(self, relay: OutboxRelay, interval: float) -> None:
+    Every ``interval`` (or sooner, when ``relay.wake`` is set) the thread takes or confirms the relay
+    leadership; the leader publishes and runs the stream watch, a standby publishes nothing. On stop
+    the leadership is released, so a standby takes over on its next try.
+    """
+
+    def __init__(self, relay: OutboxRelay, interval: float, *, leadership: LeaderLock,
+                 watch: StreamWatch | None = None) -> None:
         self.relay = relay
+        self.interval = interval
+        self.leadership = leadership
+        self.watch = watch
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=relay.run, args=(self._stop, interval), name="outbox-relay", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+        self._was_leading: bool | None = None
+
+    @property
+    def role(self) -> str:
+        """``leader``, ``standby``, or ``off`` when the thread is not running."""
+        if not self._thread.is_alive() or self._stop.is_set():
+            return "off"
+        return "leader" if self.leadership.held else "standby"
 
     def start(self) -> None:
         self._thread.start()
@@ -103,3 +122,26 @@ class RelayThread:
         self._stop.set()
         self.relay.wake.set()
         self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._pass()
+                except Exception:  # the relay must outlive database hiccups too
+                    log.exception("outbox relay pass failed; retrying")
+                self.relay.wake.wait(self.interval)
+                self.relay.wake.clear()
+        finally:
+            self.leadership.release()
+
+    def _pass(self) -> None:
+        leading = self.leadership.try_acquire()
+        if leading != self._was_leading:
+            log.info("outbox relay: this replica publishes events" if leading else
+                     "outbox relay: standby (another replica holds the relay lock, or the database is unreachable)")
+            self._was_leading = leading
+        if leading:
+            self.relay.drain(self._stop)
+            if self.watch is not None:
+                self.watch.run_if_due()
