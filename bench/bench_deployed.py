@@ -45,6 +45,7 @@ GOAL_RATIO, GOAL_P95_MS = 3.0, 150.0
 # One REST key stands for many integrations here; its own limit would measure itself.
 LOAD_ENV = {"REST_KEY_PER_MINUTE": "1000000", "REST_KEY_BURST": "100000"}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CPU_KINDS = ["rasa", "actions", "backend", "outbox-worker", "notifier", "translation-worker", "load-balancer", "client"]
 
 
 def log(message: str) -> None:
@@ -58,6 +59,7 @@ class Level:
     concurrency: int
     turns: Turns
     cpu_seconds: float
+    cpu_split: dict[str, float]  # seconds of CPU per kind of process during the level
 
     @property
     def cpu_ms_per_turn(self) -> float:
@@ -71,15 +73,22 @@ def default_model() -> Path:
     return Path(result.stdout.strip().splitlines()[-1])
 
 
+def cpu_by_process(stack: Stack) -> dict[str, float]:
+    """utime + stime (seconds) of each kind of process of the stack ("rasa", "actions", "backend", ...),
+    copies summed, and of this process (the load generator, "client")."""
+    assert stack.processes is not None
+    totals: dict[str, float] = {}
+    pids = [(name, process.pid) for name, process in stack.processes.running.items()] + [("client", os.getpid())]
+    for name, pid in pids:
+        kind = name.rsplit("-", 1)[0] if name[-1].isdigit() else name
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        totals[kind] = totals.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    return totals
+
+
 def rasa_cpu_seconds(stack: Stack) -> float:
     """utime + stime of every Rasa server process of the stack."""
-    assert stack.processes is not None
-    total = 0
-    for name, process in stack.processes.running.items():
-        if name == "rasa" or name.startswith("rasa-"):
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / CLOCK_TICKS
+    return cpu_by_process(stack).get("rasa", 0.0)
 
 
 @contextmanager
@@ -107,9 +116,11 @@ def measure(stack: Stack, redis_url: str, config: str, instances: int, levels: l
     for concurrency, count in levels:
         people: list[Resident] = residents(count, f"{run_id}-{config}-{instances}-{concurrency}")
         seed_returning(redis_url, rest_conversations(people), history)
-        before = rasa_cpu_seconds(stack)
+        before = cpu_by_process(stack)
         turns = asyncio.run(drive(stack.rasa_url, people, concurrency))
-        level = Level(config, instances, concurrency, turns, rasa_cpu_seconds(stack) - before)
+        after = cpu_by_process(stack)
+        split = {kind: after[kind] - before.get(kind, 0.0) for kind in after}
+        level = Level(config, instances, concurrency, turns, split.get("rasa", 0.0), split)
         log(f"[{config}, {instances} instance(s)] {concurrency} at a time: {turns.text()}, "
             f"Rasa CPU {level.cpu_ms_per_turn:.1f} ms/turn")
         results.append(level)
@@ -154,6 +165,16 @@ def report(levels: list[Level], seconds: float) -> str:
                      f"{two.turns.rate / one.turns.rate:.2f} |")
     lines += ["", "On our 2 cores two instances share the same two CPUs, so their throughput cannot rise; Rasa's CPU "
               "time per turn (goal: at most 1.15x one instance's) is what a second machine would add.", "",
+              "Where a turn's CPU goes at 10 conversations (ms of CPU per turn, each kind of process; \"client\" is "
+              "this benchmark's own load generator on the same 2 cores):", "",
+              "| configuration | " + " | ".join(CPU_KINDS) + " | all |", "|---|" + "---|" * (len(CPU_KINDS) + 1)]
+    for config, instances in (("default", 1), ("ours", 1), ("ours", 2)):
+        level = find(config, instances, 10)
+        count = len(level.turns.seconds) or 1
+        cells = [f"{level.cpu_split.get(kind, 0.0) * 1000 / count:.1f}" for kind in CPU_KINDS]
+        lines.append(f"| {config}, {instances} instance(s) | " + " | ".join(cells)
+                     + f" | {sum(level.cpu_split.values()) * 1000 / count:.1f} |")
+    lines += ["",
               f"Run {time.strftime('%Y-%m-%d')}, {seconds:.0f} s in all, {os.cpu_count()} cores, load average at the "
               f"end {Path('/proc/loadavg').read_text().split()[0]}."]
     return "\n".join(lines)
