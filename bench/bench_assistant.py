@@ -41,6 +41,7 @@ from urllib.parse import quote
 import yaml
 
 from bench.bench_nlu_eval import Split, make_split, score, write_training_data
+from bench.load import Latencies
 from bench.report import write_section
 from tools.stack import Stack
 
@@ -83,28 +84,6 @@ def default_config_text() -> str:
     header = ("# Rasa 3.6's default pipeline and policies (default_config.yml), JiebaTokenizer in place of\n"
               "# WhitespaceTokenizer (which refuses zh). Written by bench/bench_assistant.py.\n")
     return header + str(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-
-
-@dataclass
-class Latencies:
-    seconds: list[float] = field(default_factory=list)
-    wall: float = 0.0
-    errors: int = 0
-    empty: int = 0
-
-    @property
-    def rate(self) -> float:
-        return len(self.seconds) / self.wall if self.wall else 0.0
-
-    def pct(self, q: float) -> float:
-        if not self.seconds:
-            return float("nan")
-        ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
-
-    def text(self) -> str:
-        extra = f", {self.errors} errors" if self.errors else ""
-        return f"{self.rate:.1f}/s (p50 {self.pct(0.5):.0f} ms, p95 {self.pct(0.95):.0f} ms{extra})"
 
 
 @dataclass

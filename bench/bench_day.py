@@ -365,12 +365,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-day-") as folder, make_run_redis() as redis_url, \
             FakeWeChat().running() as wechat, FakeTelegram().running() as telegram:
         rasa_port = free_port()
-        os.environ.update(WECHAT, WECHAT_API_BASE_URL=wechat.url, TELEGRAM_BOT_TOKEN=BOT_TOKEN,
-                          TELEGRAM_SECRET_TOKEN=TELEGRAM_SECRET, TELEGRAM_API_BASE_URL=telegram.url,
-                          TELEGRAM_PUBLIC_URL=f"http://127.0.0.1:{rasa_port}")
-        os.environ.pop("TELEGRAM_WEBHOOK_URL", None)
+        platforms = {**WECHAT, "WECHAT_API_BASE_URL": wechat.url, "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+                     "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET, "TELEGRAM_API_BASE_URL": telegram.url,
+                     "TELEGRAM_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}"}
+        os.environ.pop("TELEGRAM_WEBHOOK_URL", None)  # the webhook is set from TELEGRAM_PUBLIC_URL
         with running_stack(model_path(), log_dir=Path(folder) / "log", redis_url=redis_url, rasa_port=rasa_port,
-                           database_url=f"sqlite:///{Path(folder) / 'hotline.db'}") as stack:
+                           database_url=f"sqlite:///{Path(folder) / 'hotline.db'}", env=platforms) as stack:
             log("returning residents: writing their histories...")
             seed_returning(redis_url, returning_conversations(plan), template_history(stack.rasa_url))
             log("warming up (the day before left the stack warm)...")

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from bench.load import Latencies
 from bench.report import write_section
-from bench.traffic import Resident, Turns, drive, residents, rest_conversations, seed_returning, template_history
+from bench.traffic import Resident, drive, residents, rest_conversations, seed_returning, template_history
 from tests.doubles.local_servers import redis_server
 from tools.stack import Stack, running_stack
 from tools.train_model import model_path
@@ -57,7 +58,7 @@ class Level:
     config: str
     instances: int
     concurrency: int
-    turns: Turns
+    turns: Latencies
     cpu_seconds: float
     cpu_split: dict[str, float]  # seconds of CPU per kind of process during the level
 
@@ -86,26 +87,13 @@ def cpu_by_process(stack: Stack) -> dict[str, float]:
     return totals
 
 
-def rasa_cpu_seconds(stack: Stack) -> float:
-    """utime + stime of every Rasa server process of the stack."""
-    return cpu_by_process(stack).get("rasa", 0.0)
-
 
 @contextmanager
 def deployed(model: Path, workdir: Path, label: str, instances: int = 1) -> Iterator[tuple[Stack, str]]:
-    saved = {name: os.environ.get(name) for name in LOAD_ENV}
-    os.environ.update(LOAD_ENV)
-    try:
-        with redis_server() as redis_url, running_stack(
-                model, log_dir=workdir / f"{label}-logs", redis_url=redis_url,
-                database_url=f"sqlite:///{workdir / (label + '-hotline.db')}", instances=instances) as stack:
-            yield stack, redis_url
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with redis_server() as redis_url, running_stack(
+            model, log_dir=workdir / f"{label}-logs", redis_url=redis_url,
+            database_url=f"sqlite:///{workdir / (label + '-hotline.db')}", instances=instances, env=LOAD_ENV) as stack:
+        yield stack, redis_url
 
 
 def measure(stack: Stack, redis_url: str, config: str, instances: int, levels: list[tuple[int, int]],
@@ -143,12 +131,12 @@ def report(levels: list[Level], seconds: float) -> str:
     for concurrency, _ in LEVELS:
         d, o = find("default", 1, concurrency), find("ours", 1, concurrency)
         lines.append(
-            f"| {concurrency} | {d.turns.rate:.1f} | {d.turns.percentile(0.5):.0f} / {d.turns.percentile(0.95):.0f} "
-            f"| {d.cpu_ms_per_turn:.1f} | {o.turns.rate:.1f} | {o.turns.percentile(0.5):.0f} / "
-            f"{o.turns.percentile(0.95):.0f} | {o.cpu_ms_per_turn:.1f} | {o.turns.rate / d.turns.rate:.2f}x |")
+            f"| {concurrency} | {d.turns.rate:.1f} | {d.turns.pct(0.5):.0f} / {d.turns.pct(0.95):.0f} "
+            f"| {d.cpu_ms_per_turn:.1f} | {o.turns.rate:.1f} | {o.turns.pct(0.5):.0f} / "
+            f"{o.turns.pct(0.95):.0f} | {o.cpu_ms_per_turn:.1f} | {o.turns.rate / d.turns.rate:.2f}x |")
     errors = sum(level.turns.errors for level in levels)
     ten_d, ten_o = find("default", 1, 10), find("ours", 1, 10)
-    ratio, p95 = ten_o.turns.rate / ten_d.turns.rate, ten_o.turns.percentile(0.95)
+    ratio, p95 = ten_o.turns.rate / ten_d.turns.rate, ten_o.turns.pct(0.95)
     lines += ["", f"Goal at 10 conversations: at least {GOAL_RATIO:.0f}x the default's turns/s "
               f"({'met' if ratio >= GOAL_RATIO else 'not met'}: {ratio:.2f}x) and p95 under {GOAL_P95_MS:.0f} ms "
               f"({'met' if p95 < GOAL_P95_MS else 'not met'}: {p95:.0f} ms). Errors in all runs: {errors}.", "",
@@ -159,8 +147,8 @@ def report(levels: list[Level], seconds: float) -> str:
               "|---|---|---|---|---|---|---|---|---|"]
     for concurrency, _ in INSTANCE_LEVELS:
         one, two = find("ours", 1, concurrency), find("ours", 2, concurrency)
-        lines.append(f"| {concurrency} | {one.turns.rate:.1f} | {one.turns.percentile(0.95):.0f} | "
-                     f"{one.cpu_ms_per_turn:.1f} | {two.turns.rate:.1f} | {two.turns.percentile(0.95):.0f} | "
+        lines.append(f"| {concurrency} | {one.turns.rate:.1f} | {one.turns.pct(0.95):.0f} | "
+                     f"{one.cpu_ms_per_turn:.1f} | {two.turns.rate:.1f} | {two.turns.pct(0.95):.0f} | "
                      f"{two.cpu_ms_per_turn:.1f} | {two.cpu_ms_per_turn / one.cpu_ms_per_turn:.2f} | "
                      f"{two.turns.rate / one.turns.rate:.2f} |")
     lines += ["", "On our 2 cores two instances share the same two CPUs, so their throughput cannot rise; Rasa's CPU "

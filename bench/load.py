@@ -9,7 +9,7 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.ports import wait_for_port
@@ -30,6 +30,30 @@ class Result:
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+@dataclass
+class Latencies:
+    """Request latencies (seconds) of a run, its wall time, failed and empty answers."""
+
+    seconds: list[float] = field(default_factory=list)
+    wall: float = 0.0
+    errors: int = 0
+    empty: int = 0
+
+    @property
+    def rate(self) -> float:
+        return len(self.seconds) / self.wall if self.wall else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.seconds:
+            return float("nan")
+        ordered = sorted(self.seconds)
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
+
+    def text(self) -> str:
+        extra = f", {self.errors} errors" if self.errors else ""
+        return f"{self.rate:.1f}/s (p50 {self.pct(0.5):.0f} ms, p95 {self.pct(0.95):.0f} ms{extra})"
 
 
 @contextmanager

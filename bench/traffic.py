@@ -18,11 +18,13 @@ import random
 import subprocess
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from bench.load import Latencies
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSISTANT_PY = ROOT / ".venv-assistant" / "bin" / "python"
@@ -126,38 +128,11 @@ def seed_returning(redis_url: str, senders: list[str], events: list[dict[str, An
 
 # ---- driving them ----
 
-@dataclass
-class Turns:
-    """Every turn's latency (seconds), with when it ended (seconds since the run began)."""
-
-    seconds: list[float] = field(default_factory=list)
-    ended: list[float] = field(default_factory=list)
-    wall: float = 0.0
-    errors: int = 0
-    empty: int = 0
-
-    @property
-    def rate(self) -> float:
-        return len(self.seconds) / self.wall if self.wall else 0.0
-
-    def percentile(self, q: float) -> float:
-        """In milliseconds."""
-        if not self.seconds:
-            return float("nan")
-        ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
-
-    def text(self) -> str:
-        extra = f", {self.errors} errors" if self.errors else ""
-        return (f"{self.rate:.1f} turns/s (p50 {self.percentile(0.5):.0f} ms, p95 {self.percentile(0.95):.0f} ms"
-                f"{extra})")
-
-
 async def drive(rasa_url: str, people: list[Resident], concurrency: int, *,
-                progress: Callable[[int, int], Awaitable[None] | None] | None = None) -> Turns:
+                progress: Callable[[int, int], Awaitable[None] | None] | None = None) -> Latencies:
     """Play every resident's script, ``concurrency`` conversations at a time; a resident's turns one
     after another, as a person types."""
-    result = Turns()
+    result = Latencies()
     queue: asyncio.Queue[Resident] = asyncio.Queue()
     for person in people:
         queue.put_nowait(person)
@@ -184,7 +159,6 @@ async def drive(rasa_url: str, people: list[Resident], concurrency: int, *,
                         result.errors += 1
                         continue
                     result.seconds.append(now - started)
-                    result.ended.append(now - began)
                     if not answer.json():
                         result.empty += 1
                 finished += 1

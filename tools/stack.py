@@ -133,8 +133,9 @@ def instance_names(name: str, instances: int) -> list[str]:
 def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None, redis_url: str | None = None,
                   backend_port: int | None = None, actions_port: int | None = None, rasa_port: int | None = None,
                   rasa_jwt_secret: str = DEV_RASA_JWT_SECRET, backend_env: dict[str, str] | None = None,
-                  start_backend: bool = True, instances: int = 1) -> Iterator[Stack]:
-    """Start everything; ``start_backend=False`` leaves the backend's port empty (an outage).
+                  start_backend: bool = True, instances: int = 1, env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Start everything; ``start_backend=False`` leaves the backend's port empty (an outage); ``env``
+    adds settings to every process's environment (limits a load test lifts, say).
 
     ``instances`` > 1 starts that many copies of every process (backend, action server, Rasa server
     and the workers) and HAProxy in front of the servers, on the ports one copy would have had
@@ -157,6 +158,7 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
                   instance_urls={name: tuple(f"http://127.0.0.1:{port}" for port in found)
                                  for name, found in ports.items()})
     base = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONHOME"))}
+    base.update(env or {})
     base["PYTHONPATH"] = str(ROOT)
     shared = {"HOTLINE_URL": stack.backend_url, "RASA_URL": stack.rasa_url, "RASA_JWT_SECRET": rasa_jwt_secret,
               "ACTION_SERVER_URL": f"{stack.actions_url}/webhook",
@@ -195,7 +197,7 @@ def running_stack(model: Path, *, log_dir: Path, database_url: str | None = None
         # Machine translation for operators, off the request path (hotline/machine_translation/worker.py).
         for name in instance_names("translation-worker", instances):
             commands.append((name, [str(SERVICES_PY), "-m", "hotline.machine_translation.worker"], database))
-    pools = [Pool("backend", backend_port, tuple(ports["backend"]), "/health"),
+    pools = [Pool("backend", backend_port, tuple(ports["backend"]), "/ready"),
              Pool("actions", actions_port, tuple(ports["actions"]), "/health"),
              Pool("rasa", rasa_port, tuple(ports["rasa"]), "/webhooks/health/ready", sticky=True)]
     if not start_backend:

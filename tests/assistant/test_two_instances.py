@@ -16,7 +16,6 @@
 
 import asyncio
 import json
-import os
 import random
 import shutil
 import threading
@@ -53,19 +52,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     model = model_path()
     if not model.exists():
         model = train()
-    saved = {name: os.environ.get(name) for name in GENEROUS_LIMITS}
-    os.environ.update(GENEROUS_LIMITS)
-    try:
-        with redis_server() as redis_url, running_stack(model, log_dir=folder / "log", redis_url=redis_url,
-                                                        database_url=f"sqlite:///{folder / 'hotline.db'}",
-                                                        instances=2) as running:
-            yield running
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with redis_server() as redis_url, running_stack(model, log_dir=folder / "log", redis_url=redis_url,
+                                                    database_url=f"sqlite:///{folder / 'hotline.db'}", instances=2,
+                                                    env=GENEROUS_LIMITS) as running:
+        yield running
 
 
 def conversation_path(conversation_id: str) -> str:
