@@ -8,7 +8,9 @@ so the turns older than the longest rule never change which rules match. This po
 - builds the states of the last ``longest rule + 1`` turns only (slots and the active loop are
   still replayed from the whole conversation, so each of those states is exactly Rasa's);
 - parses each rule key once;
-- stops matching when no rule is left or the longest rule is used up.
+- stops matching when no rule is left or the longest rule is used up;
+- for the latest turn, looks only at rules whose last previous action is the conversation's
+  (or that name none): any other rule fails Rasa's own check there.
 
 Everything else (training, contradiction checks, loops, fallbacks) is Rasa's own code.
 """
@@ -17,6 +19,7 @@ import json
 from typing import Any
 
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
+from rasa.shared.core.constants import SHOULD_NOT_BE_SET
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted
@@ -53,6 +56,8 @@ class RecentRulePolicy(RulePolicy):
         super().__init__(*args, **kwargs)
         self._reversed_rules: dict[str, list[State]] = {}
         self._longest: tuple[tuple[int, int], int] = ((-1, -1), 0)  # (lookup sizes, longest rule)
+        # id(lookup) -> (the lookup, its size, its rule keys by their last previous action name; None: no name)
+        self._by_last_action: dict[int, tuple[dict[str, str], int, dict[str | None, set[str]]]] = {}
 
     def _longest_rule(self) -> int:
         rules, unhappy = self.lookup.get(RULES, {}), self.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})
@@ -89,8 +94,28 @@ class RecentRulePolicy(RulePolicy):
             return False
         return bool(self._does_rule_match_state(reversed_rule_states[turn_index], conversation_state))
 
+    def _last_action_index(self, lookup: dict[str, str]) -> dict[str | None, set[str]]:
+        """The lookup's rule keys by the action name their latest state requires as previous action."""
+        known, size, index = self._by_last_action.get(id(lookup), ({}, -1, {}))
+        if known is not lookup or size != len(lookup):  # the lookup grows while training, then stays
+            index = {}
+            for key in lookup:
+                states = self._reversed_rule_states(key)
+                name = states[0].get("prev_action", {}).get("action_name") if states else None
+                required = name if isinstance(name, str) and name and name != SHOULD_NOT_BE_SET else None
+                index.setdefault(required, set()).add(key)
+            self._by_last_action[id(lookup)] = (lookup, len(lookup), index)
+        return index
+
     def _get_possible_keys(self, lookup: dict[str, str], states: list[State]) -> set[str]:
-        possible_keys = set(lookup.keys())
+        if not states:
+            return set(lookup.keys())
+        index = self._last_action_index(lookup)
+        current = states[-1].get("prev_action", {}).get("action_name")
+        # A rule naming another previous action fails Rasa's check at the latest turn; no need to ask.
+        possible_keys = set(index.get(None, ()))
+        if isinstance(current, str):
+            possible_keys |= index.get(current, set())
         longest = self._longest_rule()
         for index, state in enumerate(reversed(states)):
             if not possible_keys or index >= longest:

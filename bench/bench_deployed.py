@@ -15,6 +15,11 @@ conversations at a time, through the REST channel. Reported per configuration: t
 of a turn, errors, and the Rasa servers' CPU time per turn (utime + stime from /proc). Two instances
 run the same mix at 10 and 50 conversations; on 2 cores they cannot be faster in wall-clock time,
 so their CPU per turn against one instance's is what predicts scaling.
+
+The stacks compared are up at the same time and driven in turn, round after round (default, ours,
+default, ours, ...; each round a different half of the residents), after a warm-up of each: a
+machine whose speed drifts during the run (other tenants of the host) then slows both alike,
+where running one configuration after the other would charge the drift to one of them.
 Writes the "deployed" section of docs/benchmarks.md.
 """
 
@@ -41,7 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSISTANT_PY = ROOT / ".venv-assistant" / "bin" / "python"
 LEVELS = [(1, 30), (10, 150), (50, 300)]  # (conversations at a time, residents)
 INSTANCE_LEVELS = [(10, 150), (50, 300)]
-WARM_UP_RESIDENTS = 6
+WARM_UP_RESIDENTS = 30  # at 10 at a time: caches, connections and allocator settle before timing
+ROUNDS = 2  # each level's residents split into this many rounds, the configurations taking turns
 GOAL_RATIO, GOAL_P95_MS = 3.0, 150.0
 # One REST key stands for many integrations here; its own limit would measure itself.
 LOAD_ENV = {"REST_KEY_PER_MINUTE": "1000000", "REST_KEY_BURST": "100000"}
@@ -96,29 +102,45 @@ def deployed(model: Path, workdir: Path, label: str, instances: int = 1) -> Iter
         yield stack, redis_url
 
 
-def measure(stack: Stack, redis_url: str, config: str, instances: int, levels: list[tuple[int, int]],
-            run_id: str) -> list[Level]:
-    history = template_history(stack.rasa_url)
-    asyncio.run(drive(stack.rasa_url, residents(WARM_UP_RESIDENTS, f"{run_id}-warm"), 2))
+Deployed = tuple[Stack, str]  # a running stack and its Redis URL
+
+
+def measure(deployments: dict[tuple[str, int], Deployed], levels: list[tuple[int, int]], run_id: str) -> list[Level]:
+    """Each level for every (config, instances) deployment, the deployments taking turns round by round."""
+    for (config, instances), (stack, _) in deployments.items():
+        warm = residents(WARM_UP_RESIDENTS, f"{run_id}-warm-{config}-{instances}")
+        asyncio.run(drive(stack.rasa_url, warm, 10))
+    histories = {key: template_history(stack.rasa_url) for key, (stack, _) in deployments.items()}
     results = []
     for concurrency, count in levels:
-        people: list[Resident] = residents(count, f"{run_id}-{config}-{instances}-{concurrency}")
-        seed_returning(redis_url, rest_conversations(people), history)
-        before = cpu_by_process(stack)
-        turns = asyncio.run(drive(stack.rasa_url, people, concurrency))
-        after = cpu_by_process(stack)
-        split = {kind: after[kind] - before.get(kind, 0.0) for kind in after}
-        level = Level(config, instances, concurrency, turns, split.get("rasa", 0.0), split)
-        log(f"[{config}, {instances} instance(s)] {concurrency} at a time: {turns.text()}, "
-            f"Rasa CPU {level.cpu_ms_per_turn:.1f} ms/turn")
-        results.append(level)
+        totals: dict[tuple[str, int], tuple[Latencies, dict[str, float]]] = {
+            key: (Latencies(), {}) for key in deployments}
+        for round_number in range(ROUNDS):
+            for key, (stack, redis_url) in deployments.items():
+                people: list[Resident] = residents(count // ROUNDS, f"{run_id}-{key[0]}-{key[1]}-{concurrency}-"
+                                                                    f"{round_number}")
+                seed_returning(redis_url, rest_conversations(people), histories[key])
+                before = cpu_by_process(stack)
+                turns = asyncio.run(drive(stack.rasa_url, people, concurrency))
+                after = cpu_by_process(stack)
+                latencies, split = totals[key]
+                latencies.add(turns)
+                for kind in after:
+                    split[kind] = split.get(kind, 0.0) + after[kind] - before.get(kind, 0.0)
+        for (config, instances), (turns, split) in totals.items():
+            level = Level(config, instances, concurrency, turns, split.get("rasa", 0.0), split)
+            log(f"[{config}, {instances} instance(s)] {concurrency} at a time: {turns.text()}, "
+                f"Rasa CPU {level.cpu_ms_per_turn:.1f} ms/turn")
+            results.append(level)
     return results
 
 
-def report(levels: list[Level], seconds: float) -> str:
-    def find(config: str, instances: int, concurrency: int) -> Level:
-        return next(level for level in levels if (level.config, level.instances, level.concurrency)
-                    == (config, instances, concurrency))
+def find(levels: list[Level], config: str, instances: int, concurrency: int) -> Level:
+    return next(level for level in levels
+                if (level.config, level.instances, level.concurrency) == (config, instances, concurrency))
+
+
+def report(versus_default: list[Level], versus_two: list[Level], seconds: float) -> str:
 
     lines = ["## The deployed configuration under load (bench/bench_deployed.py)", "",
              "Both configurations deployed as `make run` deploys them (Redis tracker and lock stores, backend, "
@@ -129,24 +151,24 @@ def report(levels: list[Level], seconds: float) -> str:
              "| ours: turns/s | p50 / p95 ms | Rasa CPU ms/turn | turns/s ours / default |",
              "|---|---|---|---|---|---|---|---|"]
     for concurrency, _ in LEVELS:
-        d, o = find("default", 1, concurrency), find("ours", 1, concurrency)
+        d, o = find(versus_default, "default", 1, concurrency), find(versus_default, "ours", 1, concurrency)
         lines.append(
             f"| {concurrency} | {d.turns.rate:.1f} | {d.turns.pct(0.5):.0f} / {d.turns.pct(0.95):.0f} "
             f"| {d.cpu_ms_per_turn:.1f} | {o.turns.rate:.1f} | {o.turns.pct(0.5):.0f} / "
             f"{o.turns.pct(0.95):.0f} | {o.cpu_ms_per_turn:.1f} | {o.turns.rate / d.turns.rate:.2f}x |")
-    errors = sum(level.turns.errors for level in levels)
-    ten_d, ten_o = find("default", 1, 10), find("ours", 1, 10)
+    errors = sum(level.turns.errors for level in versus_default + versus_two)
+    ten_d, ten_o = find(versus_default, "default", 1, 10), find(versus_default, "ours", 1, 10)
     ratio, p95 = ten_o.turns.rate / ten_d.turns.rate, ten_o.turns.pct(0.95)
     lines += ["", f"Goal at 10 conversations: at least {GOAL_RATIO:.0f}x the default's turns/s "
               f"({'met' if ratio >= GOAL_RATIO else 'not met'}: {ratio:.2f}x) and p95 under {GOAL_P95_MS:.0f} ms "
               f"({'met' if p95 < GOAL_P95_MS else 'not met'}: {p95:.0f} ms). Errors in all runs: {errors}.", "",
               "Two instances behind HAProxy against one (ours; each instance a whole copy of the stack's "
-              "processes, one Redis and one database):", "",
+              "processes, one Redis and one database; measured in turn with one instance, as above):", "",
               "| conversations at a time | 1 instance: turns/s | p95 ms | Rasa CPU ms/turn | 2 instances: turns/s "
               "| p95 ms | Rasa CPU ms/turn | CPU per turn 2 / 1 | throughput 2 / 1 |",
               "|---|---|---|---|---|---|---|---|---|"]
     for concurrency, _ in INSTANCE_LEVELS:
-        one, two = find("ours", 1, concurrency), find("ours", 2, concurrency)
+        one, two = find(versus_two, "ours", 1, concurrency), find(versus_two, "ours", 2, concurrency)
         lines.append(f"| {concurrency} | {one.turns.rate:.1f} | {one.turns.pct(0.95):.0f} | "
                      f"{one.cpu_ms_per_turn:.1f} | {two.turns.rate:.1f} | {two.turns.pct(0.95):.0f} | "
                      f"{two.cpu_ms_per_turn:.1f} | {two.cpu_ms_per_turn / one.cpu_ms_per_turn:.2f} | "
@@ -156,8 +178,9 @@ def report(levels: list[Level], seconds: float) -> str:
               "Where a turn's CPU goes at 10 conversations (ms of CPU per turn, each kind of process; \"client\" is "
               "this benchmark's own load generator on the same 2 cores):", "",
               "| configuration | " + " | ".join(CPU_KINDS) + " | all |", "|---|" + "---|" * (len(CPU_KINDS) + 1)]
-    for config, instances in (("default", 1), ("ours", 1), ("ours", 2)):
-        level = find(config, instances, 10)
+    for config, instances, among in (("default", 1, versus_default), ("ours", 1, versus_default),
+                                     ("ours", 2, versus_two)):
+        level = find(among, config, instances, 10)
         count = len(level.turns.seconds) or 1
         cells = [f"{level.cpu_split.get(kind, 0.0) * 1000 / count:.1f}" for kind in CPU_KINDS]
         lines.append(f"| {config}, {instances} instance(s) | " + " | ".join(cells)
@@ -174,17 +197,15 @@ def main() -> int:
     log("Rasa's default config trained on our data (cached in var/bench/; 25 minutes when it is not)...")
     baseline = default_model()
     ours = model_path()
-    levels: list[Level] = []
     with TemporaryDirectory(prefix="bench-deployed-") as folder:
         workdir = Path(folder)
-        for config, model in (("default", baseline), ("ours", ours)):
-            log(f"[{config}] starting the stack as make run does...")
-            with deployed(model, workdir, config) as (stack, redis_url):
-                levels += measure(stack, redis_url, config, 1, LEVELS, run_id)
-        log("[ours] two instances behind HAProxy...")
-        with deployed(ours, workdir, "ours-2", instances=2) as (stack, redis_url):
-            levels += measure(stack, redis_url, "ours", 2, INSTANCE_LEVELS, run_id)
-    text = report(levels, time.monotonic() - started)
+        log("starting Rasa's default config and ours, each as make run does...")
+        with deployed(baseline, workdir, "default") as default, deployed(ours, workdir, "ours") as one:
+            versus_default = measure({("default", 1): default, ("ours", 1): one}, LEVELS, run_id)
+        log("[ours] one instance and two behind HAProxy...")
+        with deployed(ours, workdir, "ours-1") as one, deployed(ours, workdir, "ours-2", instances=2) as two:
+            versus_two = measure({("ours", 1): one, ("ours", 2): two}, INSTANCE_LEVELS, run_id)
+    text = report(versus_default, versus_two, time.monotonic() - started)
     print(text)
     write_section("deployed", text)
     return 0

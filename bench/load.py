@@ -51,6 +51,13 @@ class Latencies:
         ordered = sorted(self.seconds)
         return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
 
+    def add(self, other: "Latencies") -> None:
+        """Count another run of the same load as part of this one (its turns, time and failures)."""
+        self.seconds += other.seconds
+        self.wall += other.wall
+        self.errors += other.errors
+        self.empty += other.empty
+
     def text(self) -> str:
         extra = f", {self.errors} errors" if self.errors else ""
         return f"{self.rate:.1f}/s (p50 {self.pct(0.5):.0f} ms, p95 {self.pct(0.95):.0f} ms{extra})"

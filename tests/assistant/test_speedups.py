@@ -161,3 +161,29 @@ async def _kept_connection_scenario() -> None:
     finally:
         await close_kept_sessions()
         await runner.cleanup()
+
+
+def test_request_bodies_encode_to_the_same_json_as_the_standard_module() -> None:
+    import json
+
+    from assistant.speedups import _request_json
+
+    bodies: list[object] = [
+        {"text": "路灯坏了 / 街灯が壊れた \\ \"quoted\" \n\t\u2028", "confidence": 0.1 + 0.2,
+         "big": 2**62, "small": 5e-324, "nested": [{"none": None, "yes": True, "list": [1, 2.5, "x"]}], "empty": {}},
+        {"tracker": {"events": [{"event": "slot", "name": "phone", "value": None, "timestamp": 1733450000.123456}]}},
+    ]
+    for body in bodies:
+        assert json.loads(_request_json(body)) == body
+    encoded = json.loads(_request_json({"x": float("nan")}))  # ujson refuses NaN; the standard module does not
+    assert encoded["x"] != encoded["x"]
+
+
+def test_domain_emptiness_is_judged_as_rasa_does() -> None:
+    from rasa.shared.core.domain import Domain
+
+    apply_speedups()
+    assert Domain.empty().is_empty()
+    assert Domain.from_dict({}).is_empty()
+    assert not Domain.from_dict({"intents": ["greet"]}).is_empty()
+    assert not Domain.load("domain.yml").is_empty()

@@ -64,3 +64,23 @@ def test_accuracy_on_the_labelled_short_messages_is_at_least_98_percent() -> Non
     assert result.accuracy("all") >= 0.98, result.misses
     for group in ("zh", "en", "ja", "other"):
         assert result.accuracy(group) >= 0.95, (group, result.misses)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Hallo, ich möchte mein Visum verlängern, was muss ich tun", "de"),
+    ("Hola, quiero renovar mi visado de trabajo en Pekín", "es"),
+    ("Hallo, ik wil mijn visum verlengen, wat is de procedure", "nl"),
+])
+def test_latin_languages_sharing_words_with_english_still_reach_langdetect(text: str, code: str) -> None:
+    assert detect_language(text, context=Lang.ZH).code == code
+
+
+def test_plain_english_is_english_without_asking_langdetect(monkeypatch: pytest.MonkeyPatch) -> None:
+    import translations.detect
+
+    def refuse(*args: object, **kwargs: object) -> list[tuple[str, float]]:
+        raise AssertionError("langdetect was asked")
+
+    monkeypatch.setattr(translations.detect, "langdetect_probabilities", refuse)
+    found = detect("The street light outside my building has been broken for a week, can you fix it")
+    assert found is not None and (found.language, found.reason) == (Lang.EN, "latin")
