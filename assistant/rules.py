@@ -19,8 +19,8 @@ import json
 from typing import Any
 
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
-from rasa.shared.core.constants import SHOULD_NOT_BE_SET
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.core.constants import SHOULD_NOT_BE_SET
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -110,12 +110,12 @@ class RecentRulePolicy(RulePolicy):
     def _get_possible_keys(self, lookup: dict[str, str], states: list[State]) -> set[str]:
         if not states:
             return set(lookup.keys())
-        index = self._last_action_index(lookup)
+        by_action = self._last_action_index(lookup)
         current = states[-1].get("prev_action", {}).get("action_name")
         # A rule naming another previous action fails Rasa's check at the latest turn; no need to ask.
-        possible_keys = set(index.get(None, ()))
+        possible_keys = set(by_action.get(None, ()))
         if isinstance(current, str):
-            possible_keys |= index.get(current, set())
+            possible_keys |= by_action.get(current, set())
         longest = self._longest_rule()
         for index, state in enumerate(reversed(states)):
             if not possible_keys or index >= longest:

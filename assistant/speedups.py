@@ -16,7 +16,11 @@ event of every stored tracker: about 5% of the server's time. The fix remembers 
 for each name; a name not found yet is looked up the slow way, with the same errors.
 4. Before every prediction Rasa asks ``Domain.is_empty()``, which builds a whole empty Domain to
 compare with (2% of the server's time); the fix builds it once.
-5. Rasa opens a new HTTP session and TCP connection for every action-server call, and encodes the
+5. Every copy of a tracker (several per turn: replaying states for the rules, travelling back in
+time) copies each slot with ``copy.copy``, which goes the generic ``__reduce_ex__`` way: 6% of
+the server's time. The fix gives ``Slot`` a ``__copy__`` doing what that way does for a plain
+object (a new instance of the same class, its ``__dict__`` copied shallowly), four times faster.
+6. Rasa opens a new HTTP session and TCP connection for every action-server call, and encodes the
 tracker it sends with the standard json module (a twentieth of the server's time); the fix keeps
 one session per event loop and endpoint (see ``_kept_session``), closed when the server stops,
 and encodes request bodies with ujson.
@@ -197,6 +201,14 @@ async def _close_resources(app: Any, loop: Any) -> None:
     await _RASA_CLOSE_RESOURCES(app, loop)
 
 
+def _copy_slot(self: Any) -> Any:
+    """``copy.copy(slot)`` as the standard library does it for an object without ``__copy__``."""
+    cls: Any = type(self)
+    new = cls.__new__(cls)
+    new.__dict__.update(self.__dict__)
+    return new
+
+
 @lru_cache(maxsize=1)
 def _empty_domain_dict() -> dict[str, Any]:
     from rasa.shared.core.domain import Domain
@@ -225,6 +237,7 @@ def apply_speedups() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
+    from rasa.shared.core.slots import Slot
     from rasa.utils.endpoints import EndpointConfig
 
     from assistant.graph_runner import SequentialGraphRunner
@@ -237,6 +250,7 @@ def apply_speedups() -> None:
     setattr(rasa.core.processor, "DaskGraphRunner", SequentialGraphRunner)
     setattr(EndpointConfig, "session", _kept_session)
     setattr(Domain, "is_empty", _domain_is_empty)
+    setattr(Slot, "__copy__", _copy_slot)
     if _RASA_CLOSE_RESOURCES is None:
         _RASA_CLOSE_RESOURCES = rasa.core.run.close_resources
         setattr(rasa.core.run, "close_resources", _close_resources)

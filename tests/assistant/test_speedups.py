@@ -187,3 +187,22 @@ def test_domain_emptiness_is_judged_as_rasa_does() -> None:
     assert Domain.from_dict({}).is_empty()
     assert not Domain.from_dict({"intents": ["greet"]}).is_empty()
     assert not Domain.load("domain.yml").is_empty()
+
+
+def test_slots_copy_as_the_standard_library_copies_them() -> None:
+    import copy
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.slots import Slot
+
+    slots = Domain.load("domain.yml").slots
+    assert {type(slot).__name__ for slot in slots} >= {"TextSlot", "BooleanSlot", "CategoricalSlot", "AnySlot"}
+    for slot in slots:
+        slot.value = ["kept by reference"] if slot.type_name == "list" else slot.value
+        standard = copy._reconstruct(slot, None, *slot.__reduce_ex__(4))  # type: ignore[attr-defined]
+        apply_speedups()
+        assert "__copy__" in Slot.__dict__
+        ours = copy.copy(slot)
+        assert type(ours) is type(standard) is type(slot) and ours is not slot
+        assert ours.__dict__ == standard.__dict__
+        assert all(ours.__dict__[key] is slot.__dict__[key] for key in slot.__dict__)  # shallow, as before
