@@ -4,7 +4,8 @@ The baseline of bench/bench_deployed.py: the same domain, rules, forms and NLU e
 the pipeline and policies of Rasa's ``default_config.yml`` (bench/bench_assistant.py's
 ``default_config_text``: JiebaTokenizer for Chinese). Training takes about 25 minutes on 2 cores (DIET
 and the ResponseSelector, 100 epochs each), so the model is kept in ``var/bench/`` under a hash of the
-config and of our model's inputs, and trained again only when they change.
+config and of what it trains on (domain, rules and stories, NLU examples: ``TRAINING_INPUTS``), and
+trained again only when they change; our own components and config.yml are no part of it.
 
 Run with the assistant venv: ``.venv-assistant/bin/python -m bench.default_model`` prints the path.
 """
@@ -22,10 +23,12 @@ from tools.train_model import inputs_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "bench"
+TRAINING_INPUTS = ("domain.yml", "data/**/*.yml", "nlu/**/*.yml")
 
 
 def default_model_path() -> Path:
-    digest = hashlib.sha256((default_config_text() + inputs_digest()).encode()).hexdigest()[:16]
+    training = inputs_digest(patterns=TRAINING_INPUTS)
+    digest = hashlib.sha256((default_config_text() + training).encode()).hexdigest()[:16]
     return CACHE / f"default-{digest}.tar.gz"
 
 

@@ -18,9 +18,9 @@ INPUTS = ("config.yml", "domain.yml", "data/**/*.yml", "nlu/**/*.yml", "nlu/**/*
           "translations/detect.py", "bot/*.py")
 
 
-def inputs_digest(root: Path = ROOT) -> str:
+def inputs_digest(root: Path = ROOT, patterns: tuple[str, ...] = INPUTS) -> str:
     digest = hashlib.sha256()
-    files = sorted({path for pattern in INPUTS for path in root.glob(pattern) if path.is_file()})
+    files = sorted({path for pattern in patterns for path in root.glob(pattern) if path.is_file()})
     for path in files:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
