@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+import ujson
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
@@ -109,8 +110,24 @@ def _segments(events: list[Event], *, continues: bool, new: bool = False) -> lis
     return segments if continues else [[], *segments]
 
 
+def loads(text: str | bytes) -> Any:
+    """JSON from Redis: ujson (a Rasa dependency, twice as fast on an event); what it refuses, the standard way."""
+    try:
+        return ujson.loads(text)
+    except ValueError:
+        return json.loads(text)
+
+
+def _dump(value: Any) -> str:
+    """JSON for Redis: ujson; what it refuses (NaN, an object it does not know), the standard way."""
+    try:
+        return str(ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False))
+    except (TypeError, ValueError, OverflowError):
+        return json.dumps(value, ensure_ascii=False)
+
+
 def dumps(events: Iterable[Event]) -> list[str]:
-    return [json.dumps(event.as_dict(), ensure_ascii=False) for event in events]
+    return [_dump(event.as_dict()) for event in events]
 
 
 class SessionRedisTrackerStore(TrackerStore):
@@ -149,7 +166,7 @@ class SessionRedisTrackerStore(TrackerStore):
         pipe.get(self._key(sender_id, f"head:{meta.session}"))
         pipe.lrange(self._key(sender_id, f"s:{meta.session}"), meta.cut - meta.base, -1)
         head, tail = await pipe.execute()
-        events = (json.loads(head) if head and meta.cut else []) + [json.loads(item) for item in tail]
+        events = (loads(head) if head and meta.cut else []) + [loads(item) for item in tail]
         tracker = self._tracker(sender_id, events)
         setattr(tracker, STORED, Stored(meta.session, len(events), meta.count))
         return tracker
@@ -167,8 +184,8 @@ class SessionRedisTrackerStore(TrackerStore):
             pipe.lrange(self._key(sender_id, f"s:{session}"), 0, -1)
             archive, items = await pipe.execute()
             if archive:
-                events += json.loads(archive)
-            events += [json.loads(item) for item in items]
+                events += loads(archive)
+            events += [loads(item) for item in items]
         return self._tracker(sender_id, events)
 
     async def keys(self) -> Iterable[str]:
@@ -216,8 +233,7 @@ class SessionRedisTrackerStore(TrackerStore):
             moved = self._move_window(tracker, count, cut)
             if moved is not None:
                 cut, head = moved
-                pipe.set(self._key(sender, f"head:{session}"), json.dumps([e.as_dict() for e in head],
-                                                                          ensure_ascii=False))
+                pipe.set(self._key(sender, f"head:{session}"), _dump([e.as_dict() for e in head]))
                 if count - base > MAX_SESSION_EVENTS:  # drop what the head stands for
                     pipe.ltrim(self._key(sender, f"s:{session}"), cut - base, -1)
                     pipe.copy(self._key(sender, f"head:{session}"), self._key(sender, f"archive:{session}"),

@@ -183,3 +183,17 @@ def test_an_unknown_conversation_is_none_and_keys_lists_conversations(domain: Do
     assert asyncio.run(store.retrieve_full_tracker("rest:dev:nobody")) is None
     asyncio.run(converse(store, "rest:dev:listed", range(1)))
     assert list(asyncio.run(store.keys())) == ["rest:dev:listed"]
+
+
+def test_events_read_back_as_the_standard_json_module_reads_them() -> None:
+    import json
+
+    from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+
+    events = [UserUttered("路灯坏了 \u2028 \\ \"quoted\"", {"name": "report", "confidence": 0.1 + 0.2},
+                          timestamp=1733450000.123456),
+              SlotSet("phone", None), SlotSet("big", 2**70), BotUttered("街灯が壊れた", {"buttons": []})]
+    written = session_store.dumps([*events, SlotSet("odd", float("nan"))])  # ujson refuses NaN; json does not
+    for text in written + ['"\\ud800"', "[1e400, -Infinity, NaN]"]:
+        expected, ours = json.loads(text), session_store.loads(text)
+        assert json.dumps(ours) == json.dumps(expected)
