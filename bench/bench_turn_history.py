@@ -8,10 +8,11 @@ A real conversation of a few turns (greeting, policy questions, thanks, an appea
 is run first; its turns, repeated, make the histories: 1, 100, 500 and 2,000 turns in one session, and
 100 sessions of 20 turns. Each history is written by the tree's own tracker store class (from its
 endpoints.yml, in its runtime) as the conversation's past, with recent timestamps, and then read and
-saved once as a turn would. The resident then asks policy questions through the REST channel: 2
-turns to warm up, ``MEASURED`` timed (wall clock of the webhook's answer). Reported: median and p90 per
-history and the ratio to the 1-turn history; the stored size of the conversation in Redis. Writes the
-"turn-history" section of docs/benchmarks.md.
+saved once as a turn would. Each resident then asks policy questions through the REST channel:
+``WARM_UP`` turns to warm up, ``MEASURED`` timed (wall clock of the webhook's answer), the residents
+taking turns (one question each, round after round) so that drift in the machine's speed is shared.
+Reported: median and p90 per history and the ratio to the 1-turn history; the stored size of the
+conversation in Redis. Writes the "turn-history" section of docs/benchmarks.md.
 """
 
 import json
@@ -135,15 +136,22 @@ def stored_bytes(redis_url: str, sender: str) -> int:
 
 
 def measure(tree: Path, label: str, workdir: Path) -> dict[str, dict[str, float]]:
+    """Every history seeded first, then their turns taken in turn (one turn of each history, round after
+    round), so a machine whose speed drifts during the run slows every history alike."""
     results: dict[str, dict[str, float]] = {}
     with stack_of(tree, workdir, GATE_ENV) as urls, httpx.Client(timeout=120, trust_env=False) as client:
         start, turns = template_turns(client, urls)
         log(f"[{label}] template: {len(turns)} turns, {sum(map(len, turns))} events")
+        senders = {}
         for name, sessions, per_session in HISTORIES:
-            sender = f"history-{uuid.uuid4().hex[:8]}"
-            seed(tree, urls["redis"], sender, history(start, turns, sessions, per_session))
-            times = [say(client, urls, sender, QUESTIONS[i % len(QUESTIONS)]) for i in range(WARM_UP + MEASURED)]
-            timed = sorted(times[WARM_UP:])
+            senders[name] = f"history-{uuid.uuid4().hex[:8]}"
+            seed(tree, urls["redis"], senders[name], history(start, turns, sessions, per_session))
+        times: dict[str, list[float]] = {name: [] for name in senders}
+        for turn in range(WARM_UP + MEASURED):
+            for name, sender in senders.items():
+                times[name].append(say(client, urls, sender, QUESTIONS[turn % len(QUESTIONS)]))
+        for name, sender in senders.items():
+            timed = sorted(times[name][WARM_UP:])
             results[name] = {"median": statistics.median(timed) * 1000,
                              "p90": timed[int(0.9 * (len(timed) - 1))] * 1000,
                              "kib": stored_bytes(urls["redis"], sender) / 1024}
@@ -157,7 +165,8 @@ def report(before: dict[str, dict[str, float]], now: dict[str, dict[str, float]]
              f"One resident's history written by each tree's own tracker store (the tree before the session store, "
              f"{BASELINE_COMMIT}: Rasa's whole-value Redis store and Rasa's Redis lock store; this tree: "
              "assistant/session_store.py and assistant/lock_store.py), then policy questions through the REST "
-             f"channel of the whole stack as `make run` starts it: {WARM_UP} turns to warm up, {MEASURED} timed. "
+             f"channel of the whole stack as `make run` starts it: {WARM_UP} turns to warm up, {MEASURED} timed, "
+             "the histories' residents taking turns. "
              "Histories are the turns of a real 8-turn conversation repeated; \"ratio\" is the median against the "
              "1-turn history of the same tree.", "",
              "| history | before: median / p90 ms | ratio | stored KiB | now: median / p90 ms | ratio | stored KiB |",
