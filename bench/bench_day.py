@@ -23,12 +23,13 @@ memory and the Rasa server's RSS over the run. Writes docs/day.png and the "day"
 docs/benchmarks.md.
 
 "The end within 10% of the start" is measured with a probe: the same ``PROBE_RESIDENTS`` scripts,
-one conversation at a time through the REST channel, on the warmed-up stack just before the day (after
-one uncounted pass of the same probe) and again just after it. The goal is read as "no more than 10%
-slower at the end": a faster end is reported with its sign, not counted as a miss. Same work, same load, only the day in between, so what it shows is what the day
-left behind (Redis, the ticket store, the processes' memory). The first two compressed hours against
-the last two are reported as well, but those carry different traffic (the night's start is quieter
-than its end), so they do not isolate what the day left.
+one conversation at a time through the REST channel, on the warmed-up stack just before the day
+(after one uncounted pass of the same probe) and again just after it. Same work, same load, only the
+day in between, so what it shows is what the day left behind (Redis, the ticket store, the
+processes' memory). The goal is read as "no more than 10% slower at the end": a faster end is
+reported with its sign, not counted as a miss. The first two compressed hours against the last two
+are reported as well, but those carry different traffic (the night's start is quieter than its
+end), so they do not isolate what the day left.
 """
 
 import asyncio
