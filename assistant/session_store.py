@@ -28,20 +28,19 @@ operators' view) until then. Exactly one turn of a conversation runs at a time (
 assistant/lock_store.py), so appends never interleave.
 """
 
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-import ujson
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, ConversationPaused, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from assistant import json_codec
 from assistant.tracker_stores import retention_seconds
 from channels.kit.redis_access import LoopRedis
 
@@ -110,24 +109,8 @@ def _segments(events: list[Event], *, continues: bool, new: bool = False) -> lis
     return segments if continues else [[], *segments]
 
 
-def loads(text: str | bytes) -> Any:
-    """JSON from Redis: ujson (a Rasa dependency, twice as fast on an event); what it refuses, the standard way."""
-    try:
-        return ujson.loads(text)
-    except ValueError:
-        return json.loads(text)
-
-
-def _dump(value: Any) -> str:
-    """JSON for Redis: ujson; what it refuses (NaN, an object it does not know), the standard way."""
-    try:
-        return str(ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False))
-    except (TypeError, ValueError, OverflowError):
-        return json.dumps(value, ensure_ascii=False)
-
-
 def dumps(events: Iterable[Event]) -> list[str]:
-    return [_dump(event.as_dict()) for event in events]
+    return [json_codec.dumps(event.as_dict()) for event in events]
 
 
 class SessionRedisTrackerStore(TrackerStore):
@@ -166,7 +149,7 @@ class SessionRedisTrackerStore(TrackerStore):
         pipe.get(self._key(sender_id, f"head:{meta.session}"))
         pipe.lrange(self._key(sender_id, f"s:{meta.session}"), meta.cut - meta.base, -1)
         head, tail = await pipe.execute()
-        events = (loads(head) if head and meta.cut else []) + [loads(item) for item in tail]
+        events = (json_codec.loads(head) if head and meta.cut else []) + [json_codec.loads(item) for item in tail]
         tracker = self._tracker(sender_id, events)
         setattr(tracker, STORED, Stored(meta.session, len(events), meta.count))
         return tracker
@@ -184,8 +167,8 @@ class SessionRedisTrackerStore(TrackerStore):
             pipe.lrange(self._key(sender_id, f"s:{session}"), 0, -1)
             archive, items = await pipe.execute()
             if archive:
-                events += loads(archive)
-            events += [loads(item) for item in items]
+                events += json_codec.loads(archive)
+            events += [json_codec.loads(item) for item in items]
         return self._tracker(sender_id, events)
 
     async def keys(self) -> Iterable[str]:
@@ -233,7 +216,7 @@ class SessionRedisTrackerStore(TrackerStore):
             moved = self._move_window(tracker, count, cut)
             if moved is not None:
                 cut, head = moved
-                pipe.set(self._key(sender, f"head:{session}"), _dump([e.as_dict() for e in head]))
+                pipe.set(self._key(sender, f"head:{session}"), json_codec.dumps([e.as_dict() for e in head]))
                 if count - base > MAX_SESSION_EVENTS:  # drop what the head stands for
                     pipe.ltrim(self._key(sender, f"s:{session}"), cut - base, -1)
                     pipe.copy(self._key(sender, f"head:{session}"), self._key(sender, f"archive:{session}"),

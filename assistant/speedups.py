@@ -23,7 +23,7 @@ object (a new instance of the same class, its ``__dict__`` copied shallowly), fo
 6. Rasa opens a new HTTP session and TCP connection for every action-server call, and encodes the
 tracker it sends with the standard json module (a twentieth of the server's time); the fix keeps
 one session per event loop and endpoint (see ``_kept_session``), closed when the server stops,
-and encodes request bodies with ujson.
+and encodes request bodies with ujson (assistant/json_codec.py).
 
 Every config served through ``python -m assistant``, ours and the benchmark's Rasa default alike, gets them.
 Each is checked against Rasa's own behaviour in tests/assistant/.
@@ -31,7 +31,6 @@ Each is checked against Rasa's own behaviour in tests/assistant/.
 
 import asyncio
 import copy
-import json
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
@@ -160,21 +159,12 @@ class _KeptSession:
         return None
 
 
-def _request_json(body: Any) -> str:
-    """A request body as JSON: ujson (a Rasa dependency), about 2.5x faster than the standard module on a
-    tracker's events; whatever ujson refuses (NaN, an object it does not know) goes the standard way."""
-    import ujson
-
-    try:
-        return str(ujson.dumps(body, ensure_ascii=False, escape_forward_slashes=False))
-    except (TypeError, ValueError, OverflowError):
-        return json.dumps(body)
-
-
 def _kept_session(self: Any) -> _KeptSession:
     """``EndpointConfig.session`` answered from a session kept for the running loop."""
     import aiohttp
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
+
+    from assistant import json_codec
 
     loop = asyncio.get_running_loop()
     auth = (self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
@@ -184,7 +174,7 @@ def _kept_session(self: Any) -> _KeptSession:
     if session is None or session.closed:
         session = aiohttp.ClientSession(
             headers=self.headers, auth=aiohttp.BasicAuth(*auth) if auth else None,
-            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT), json_serialize=_request_json,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT), json_serialize=json_codec.dumps,
             connector=aiohttp.TCPConnector(keepalive_timeout=KEPT_CONNECTION_IDLE_SECONDS))
         sessions[key] = session
     return _KeptSession(session)

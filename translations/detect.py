@@ -49,12 +49,14 @@ LATIN_MIN_LETTERS = 4
 # Latin text must be this long before langdetect may call it another language than English.
 OTHER_LATIN_MIN_LETTERS = 20
 OTHER_LATIN_MIN_PROBABILITY = 0.95
-# Words English has and the other Latin-script languages langdetect knows do not ("is", "was", "of",
-# "to", "in", "i" are words in Dutch, German, Polish or Italian too, so they are not here). Two of
+# Words English has and the other Latin-script languages langdetect knows do not. Left out because
+# they are words there too: "is", "was", "of", "to", "in", "i", "do" (Dutch, German, Polish, Italian),
+# "have", "for" (Danish, Norwegian), "will" (German), "can" (Catalan), "my" (Polish, Czech). Two of
 # them make a message English without asking langdetect, which costs about 2 ms per message.
-ENGLISH_MARKERS = frozenset({"the", "and", "my", "are", "have", "has", "there", "this", "that", "what", "how",
-                             "when", "where", "which", "with", "from", "you", "your", "please", "can", "could",
-                             "would", "will", "not", "for", "our", "they", "been", "does", "did", "should"})
+ENGLISH_MARKERS = frozenset({"the", "and", "are", "has", "there", "this", "that", "what", "how", "why", "who",
+                             "when", "where", "which", "with", "from", "you", "your", "please", "could", "would",
+                             "not", "our", "they", "been", "does", "did", "should", "it", "its", "before",
+                             "after", "about"})
 # Replies any resident types whatever their language: they keep the conversation's language.
 SHORT_REPLIES = frozenset({"ok", "okay", "k", "yes", "no", "y", "n", "yeah", "yep", "nope",
                            "thanks", "thx", "ty", "bye"})

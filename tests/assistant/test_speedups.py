@@ -166,7 +166,7 @@ async def _kept_connection_scenario() -> None:
 def test_request_bodies_encode_to_the_same_json_as_the_standard_module() -> None:
     import json
 
-    from assistant.speedups import _request_json
+    from assistant.json_codec import dumps as _request_json
 
     bodies: list[object] = [
         {"text": "路灯坏了 / 街灯が壊れた \\ \"quoted\" \n\t\u2028", "confidence": 0.1 + 0.2,
@@ -195,13 +195,13 @@ def test_slots_copy_as_the_standard_library_copies_them() -> None:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.slots import Slot
 
+    apply_speedups()
+    assert "__copy__" in Slot.__dict__  # so copy.copy below is ours; the standard way is spelled out
     slots = Domain.load("domain.yml").slots
     assert {type(slot).__name__ for slot in slots} >= {"TextSlot", "BooleanSlot", "CategoricalSlot", "AnySlot"}
     for slot in slots:
         slot.value = ["kept by reference"] if slot.type_name == "list" else slot.value
         standard = copy._reconstruct(slot, None, *slot.__reduce_ex__(4))  # type: ignore[attr-defined]
-        apply_speedups()
-        assert "__copy__" in Slot.__dict__
         ours = copy.copy(slot)
         assert type(ours) is type(standard) is type(slot) and ours is not slot
         assert ours.__dict__ == standard.__dict__

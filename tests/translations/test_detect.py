@@ -70,6 +70,8 @@ def test_accuracy_on_the_labelled_short_messages_is_at_least_98_percent() -> Non
     ("Hallo, ich möchte mein Visum verlängern, was muss ich tun", "de"),
     ("Hola, quiero renovar mi visado de trabajo en Pekín", "es"),
     ("Hallo, ik wil mijn visum verlengen, wat is de procedure", "nl"),
+    ("Jeg vil gerne have hjælp for min opholdstilladelse i Beijing", "da"),
+    ("Ich will mein Visum verlängern, was kann ich für die Verlängerung tun", "de"),
 ])
 def test_latin_languages_sharing_words_with_english_still_reach_langdetect(text: str, code: str) -> None:
     assert detect_language(text, context=Lang.ZH).code == code
