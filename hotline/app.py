@@ -18,6 +18,7 @@ from bot.errors import InvalidText
 from bot.gazetteer import load_gazetteer
 from bot.suggest import CategorySuggester
 from bot.taxonomy import load_taxonomy
+from hotline.api.dispatch import router as dispatch_router
 from hotline.api.ops import router as ops_router
 from hotline.api.routes import router as api_router
 from hotline.api.translation import router as translation_router
@@ -25,6 +26,7 @@ from hotline.config import Settings
 from hotline.console.routes import router as console_router
 from hotline.db import Database, migrate
 from hotline.deps import Backend
+from hotline.dispatch.workflow import Dispatcher
 from hotline.domain.errors import BackendError
 from hotline.domain.lifecycle import Lifecycle
 from hotline.domain.tickets import TicketDesk
@@ -46,10 +48,13 @@ def build_backend(settings: Settings) -> Backend:
     migrate(db.engine)
     taxonomy = load_taxonomy(settings.data_dir / "taxonomy.json")
     gazetteer = load_gazetteer(settings.data_dir)
+    desk = TicketDesk(db, taxonomy, gazetteer, merge_window=timedelta(minutes=settings.urgent_merge_minutes))
+    lifecycle = Lifecycle(db)
     return Backend(
-        settings=settings, db=db, taxonomy=taxonomy, gazetteer=gazetteer,
-        desk=TicketDesk(db, taxonomy, gazetteer, merge_window=timedelta(minutes=settings.urgent_merge_minutes)),
-        lifecycle=Lifecycle(db),
+        settings=settings, db=db, taxonomy=taxonomy, gazetteer=gazetteer, desk=desk, lifecycle=lifecycle,
+        units=desk.units,
+        dispatcher=Dispatcher(db, units=desk.units, taxonomy=taxonomy, gazetteer=gazetteer, lifecycle=lifecycle,
+                              rules=desk.rules),
         suggester=CategorySuggester(taxonomy),
         redis_client=redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
     )
@@ -126,6 +131,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
     app.state.filing_limits = make_filing_limits(settings)
     app.include_router(open311_router)
     app.include_router(api_router)
+    app.include_router(dispatch_router)
     app.include_router(ops_router)
     app.include_router(translation_router)
     app.include_router(console_router)

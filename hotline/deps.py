@@ -11,6 +11,8 @@ from bot.suggest import CategorySuggester
 from bot.taxonomy import Taxonomy
 from hotline.config import Settings
 from hotline.db import Database
+from hotline.dispatch.units import Units
+from hotline.dispatch.workflow import Dispatcher
 from hotline.domain.lifecycle import Lifecycle
 from hotline.domain.tickets import TicketDesk
 
@@ -23,6 +25,8 @@ class Backend:
     gazetteer: Gazetteer
     desk: TicketDesk
     lifecycle: Lifecycle
+    units: Units
+    dispatcher: Dispatcher
     suggester: CategorySuggester
     redis_client: redis.Redis  # the events stream: the relay, /ready, /api/ops/redis (connects on first use)
 

@@ -31,8 +31,12 @@ def require(*roles: str) -> Callable[..., Principal]:
     return check
 
 
-StaffReader = Annotated[Principal, Depends(require("operator", "analyst", "admin"))]
-StaffWriter = Annotated[Principal, Depends(require("operator", "admin"))]
+StaffReader = Annotated[Principal, Depends(require("operator", "supervisor", "analyst", "admin"))]
+StaffWriter = Annotated[Principal, Depends(require("operator", "supervisor", "admin"))]
+# Dispatch: the call centre sends tickets; a unit's handlers (or a supervisor or admin for them) accept and return.
+Dispatcher = Annotated[Principal, Depends(require("operator", "supervisor", "admin"))]
+UnitActor = Annotated[Principal, Depends(require("handler", "supervisor", "admin"))]
+UnitReader = Annotated[Principal, Depends(require("handler", "operator", "supervisor", "admin"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 Assistant = Annotated[Principal, Depends(require("service"))]
 Rater = Annotated[Principal, Depends(require("operator", "admin", "service"))]

@@ -167,10 +167,12 @@ def suggest_categories(backend: BackendDep, body: SuggestIn) -> dict[str, Any]:
 
 
 @router.post("/staff", status_code=201)
-def create_staff(backend: BackendDep, admin: Admin, body: StaffIn) -> dict[str, str]:
+def create_staff(backend: BackendDep, admin: Admin, body: StaffIn) -> dict[str, str | None]:
     """The new member's token is in this answer only; the database keeps its SHA-256."""
-    token = add_staff(backend.db, name=body.name, role=body.role, created_by=admin.name)
-    return {"name": body.name, "role": body.role.value, "token": token}
+    if body.unit is not None and body.unit not in backend.units:
+        raise BadRequest(f"unit {body.unit!r} not found")
+    token = add_staff(backend.db, name=body.name, role=body.role, created_by=admin.name, unit=body.unit)
+    return {"name": body.name, "role": body.role.value, "unit": body.unit, "token": token}
 
 
 @router.get("/staff")

@@ -6,7 +6,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from bot.lang import Lang
 from bot.text import clean_text
-from hotline.domain.models import Role, StaffMember, Status
+from hotline.dispatch.workflow import ReturnReason
+from hotline.domain.models import AssignmentRole, Role, StaffMember, Status
 from hotline.open311.views import w3c
 
 
@@ -56,6 +57,7 @@ class SuggestIn(StrictModel):
 class StaffIn(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.@-]+$")]
     role: Role
+    unit: Annotated[str | None, Field(max_length=64)] = None  # handlers only: a unit id (GET /api/units)
 
 
 class StaffOut(BaseModel):
@@ -63,6 +65,7 @@ class StaffOut(BaseModel):
 
     name: str
     role: str
+    unit: str | None
     active: bool
     created_at: str | None
     created_by: str | None
@@ -71,5 +74,35 @@ class StaffOut(BaseModel):
 
     @classmethod
     def of(cls, member: StaffMember) -> "StaffOut":
-        return cls(name=member.name, role=member.role, active=member.active, created_at=w3c(member.created_at),
-                   created_by=member.created_by, revoked_at=w3c(member.revoked_at), revoked_by=member.revoked_by)
+        return cls(name=member.name, role=member.role, unit=member.unit, active=member.active,
+                   created_at=w3c(member.created_at), created_by=member.created_by,
+                   revoked_at=w3c(member.revoked_at), revoked_by=member.revoked_by)
+
+
+def _reason(value: str) -> str:
+    return clean_text(value, field="reason", max_chars=2000)
+
+
+UnitId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class DispatchIn(StrictModel):
+    unit: UnitId
+    role: AssignmentRole = AssignmentRole.LEAD
+    reason: Annotated[str, AfterValidator(_reason)]
+
+
+class UnitDecisionIn(StrictModel):
+    unit: UnitId | None = None  # a handler acts for their own unit; a supervisor or admin names it
+
+
+class ReturnIn(UnitDecisionIn):
+    reason: ReturnReason
+    note: Annotated[str, AfterValidator(_reason)]
+
+
+class RedispatchIn(StrictModel):
+    service_code: Annotated[str | None, Field(max_length=64)] = None
+    subdistrict_code: Annotated[str | None, Field(max_length=12)] = None
+    unit: UnitId | None = None
+    reason: Annotated[str, AfterValidator(_reason)]

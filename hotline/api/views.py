@@ -28,6 +28,11 @@ def ticket_summary(ticket: Ticket, backend: Backend, principal: Principal, lang:
         needs_multilingual_operator=ticket.needs_multilingual_operator,
         response_due=w3c(ticket.response_due),
         resolution_due=w3c(ticket.resolution_due),
+        priority=ticket.priority,
+        dispatch_state=ticket.dispatch_state,
+        lead_unit=ticket.lead_unit,
+        dispatched_at=w3c(ticket.dispatched_at),
+        accepted_at=w3c(ticket.accepted_at),
     )
     if principal.sees_personal_data:
         view.update(description=ticket.description, address=ticket.address_string, lat=ticket.lat,
@@ -54,6 +59,12 @@ def ticket_detail(ticket: Ticket, backend: Backend, principal: Principal, lang: 
         {"status": u.status, "note": text(u.note), "note_language": u.note_language,
          "actor": u.actor, "at": w3c(u.created_at)}
         for u in ticket.updates
+    ]
+    view["assignments"] = [
+        {"unit": a.unit, "role": a.role, "state": a.state, "dispatched_at": w3c(a.dispatched_at),
+         "dispatched_by": a.dispatched_by, "decided_at": w3c(a.decided_at), "decided_by": a.decided_by,
+         "return_reason": a.return_reason}
+        for a in ticket.assignments
     ]
     view["satisfaction"] = [
         {"resolved": s.resolved, "rating": s.rating, "comment": text(s.comment), "at": w3c(s.created_at)}

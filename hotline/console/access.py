@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from hotline.deps import Backend
 from hotline.domain.audit import Action, prune_audit, record
 from hotline.domain.sessions import SessionTimes, end_session, live_session, open_session
-from hotline.domain.staff import STAFF_ROLES, Principal, identify, token_digest
+from hotline.domain.staff import CONSOLE_ROLES, Principal, identify, token_digest
 from hotline.domain.throttle import ACCOUNT_CHARS, admit, clear_failures
 
 MAX_TOKEN_CHARS = 512
@@ -42,7 +42,7 @@ def sign_in(backend: Backend, token: str, *, address: str, user_agent: str) -> S
         return SignIn(retry_after=wait)
     principal = identify(token, settings, db) if 0 < len(token) <= MAX_TOKEN_CHARS else None
     with db.write() as session, session.begin():
-        if principal is None or principal.role not in STAFF_ROLES:
+        if principal is None or principal.role not in CONSOLE_ROLES:
             record(session, actor=ANONYMOUS, action=Action.SIGN_IN_FAILED, now=now,
                    detail={"address": address, "account": account})
             return SignIn()

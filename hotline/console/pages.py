@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 from hotline.console.access import signed_in
 from hotline.console.i18n import language_name, other_lang, pick_lang, short_time, translator
 from hotline.deps import Backend
-from hotline.domain.staff import STAFF_ROLES, Principal
+from hotline.domain.staff import CONSOLE_ROLES, Principal
 from hotline.rate_limits import address_bucket, parse_networks
 from hotline.rate_limits import client_address as forwarded_client
 
@@ -42,7 +42,7 @@ def current_staff(request: Request, backend: Backend) -> Staff | None:
     """The signed-in staff member from the session cookie, if the session is still live on the server."""
     session_id = request.cookies.get(SESSION_COOKIE, "")
     principal = signed_in(backend, session_id)
-    return (session_id, principal) if principal is not None and principal.role in STAFF_ROLES else None
+    return (session_id, principal) if principal is not None and principal.role in CONSOLE_ROLES else None
 
 
 def client_address(request: Request, backend: Backend) -> str:

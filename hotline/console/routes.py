@@ -39,7 +39,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 router.include_router(staff_router)
 CSS = (HERE / "static" / "console.css").read_bytes()
 PAGE_SIZE = 50
-WRITERS = frozenset({"operator", "admin"})
+WRITERS = frozenset({"operator", "supervisor", "admin"})
 STATUSES = tuple(s.value for s in Status)
 
 

@@ -11,6 +11,8 @@ from hotline.domain.models import OutboxEvent, Ticket
 TICKET_CREATED = "ticket.created"
 TICKET_STATUS_CHANGED = "ticket.status_changed"
 TICKET_RATED = "ticket.rated"
+TICKET_DISPATCHED = "ticket.dispatched"  # to a lead or an assisting unit (hotline.dispatch.workflow)
+TICKET_RETURNED = "ticket.returned"  # a unit gave its part back, with a reason
 # ``cause`` of a status change: staff (or the API) changed it, or the resident's own rating did
 # ("not resolved" reopens, "resolved" closes). The notifier stays quiet on the latter: the bot told them.
 CAUSE_UPDATE = "update"

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from hotline.db import Database
 from hotline.domain.errors import BadRequest, Conflict
 from hotline.domain.events import CAUSE_RATING, CAUSE_UPDATE, TICKET_RATED, TICKET_STATUS_CHANGED, record_event
+from hotline.domain.history import Change, record_change
 from hotline.domain.models import Satisfaction, Status, Ticket, TicketUpdate
 from hotline.domain.tickets import Clock, load_ticket, utcnow
 
@@ -54,7 +55,7 @@ class Lifecycle:
             raise BadRequest("an update needs a status or a note")
         with self.db.write() as session, session.begin():
             ticket = load_ticket(session, service_request_id)
-            self._apply(session, ticket, status=status, note=note, note_language=note_language, actor=actor)
+            self.apply(session, ticket, status=status, note=note, note_language=note_language, actor=actor)
         return ticket
 
     def rate(self, service_request_id: str, rating: Rating, *, language: str, actor: str) -> Ticket:
@@ -77,15 +78,18 @@ class Lifecycle:
             ticket.satisfaction.append(Satisfaction(resolved=rating.resolved, rating=rating.rating,
                                                     comment=rating.comment, actor=actor, created_at=now))
             record_event(session, TICKET_RATED, ticket, at=now, resolved=rating.resolved, rating=rating.rating)
+            record_change(session, ticket, actor=actor, change=Change.RATED, at=now, reason=rating.comment,
+                          resolved=rating.resolved, rating=rating.rating)
             follow_up = S.REOPENED if not rating.resolved else (S.CLOSED if current is S.RESOLVED else None)
             if follow_up is not None:
                 note = rating.comment if not rating.resolved else ""
-                self._apply(session, ticket, status=follow_up, note=note, note_language=language, actor=actor,
+                self.apply(session, ticket, status=follow_up, note=note, note_language=language, actor=actor,
                             cause=CAUSE_RATING)
         return ticket
 
-    def _apply(self, session: Session, ticket: Ticket, *, status: Status | None, note: str,
+    def apply(self, session: Session, ticket: Ticket, *, status: Status | None, note: str,
                note_language: str, actor: str, cause: str = CAUSE_UPDATE) -> None:
+        """Change ``ticket`` in ``session``'s transaction (the caller holds it): timeline row, trail, event."""
         now = self.clock()
         previous = Status(ticket.status)
         if status is not None and status is not previous and not can_move(previous, status):
@@ -95,8 +99,13 @@ class Lifecycle:
                                            actor=actor, created_at=now))
         ticket.updated_at = now
         if new is not previous:
+            record_change(session, ticket, actor=actor, change=Change.STATUS, at=now, reason=note,
+                          before=previous.value, after=new.value, cause=cause)
             ticket.status = new.value
             record_event(session, TICKET_STATUS_CHANGED, ticket, at=now, previous_status=previous.value,
                          note=note, note_language=note_language, actor=actor, cause=cause)
+        elif note:
+            record_change(session, ticket, actor=actor, change=Change.NOTE, at=now, reason=note,
+                          language=note_language)
         session.flush()
 

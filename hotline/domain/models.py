@@ -44,9 +44,32 @@ class Status(str, Enum):
 
 
 class Role(str, Enum):
-    OPERATOR = "operator"
+    OPERATOR = "operator"  # the call centre: files, dispatches and re-dispatches
+    SUPERVISOR = "supervisor"  # an operator who also decides extensions and works the escalation queue
+    HANDLER = "handler"  # staff of one handling unit (a department or a sub-district office): its queue only
     ANALYST = "analyst"
     ADMIN = "admin"
+
+
+class DispatchState(str, Enum):
+    """Where a ticket stands with its lead handling unit (hotline.dispatch.workflow)."""
+
+    UNDISPATCHED = "undispatched"  # the call centre has to pick a unit
+    DISPATCHED = "dispatched"  # in the lead unit's queue, not accepted yet
+    ACCEPTED = "accepted"
+    RETURNED = "returned"  # the lead unit sent it back; the call centre re-dispatches
+
+
+class AssignmentRole(str, Enum):
+    LEAD = "lead"
+    ASSIST = "assist"
+
+
+class AssignmentState(str, Enum):
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"  # the call centre re-dispatched elsewhere
 
 
 class Ticket(Base):
@@ -83,6 +106,13 @@ class Ticket(Base):
     priority: Mapped[str] = mapped_column(String(8))
     response_due: Mapped[datetime] = mapped_column(UTCDateTime())
     resolution_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Dispatch (hotline.dispatch): the lead unit's state, copied here so unit queues need no join to sort.
+    dispatch_state: Mapped[str] = mapped_column(String(16), default=DispatchState.UNDISPATCHED.value,
+                                                server_default=DispatchState.UNDISPATCHED.value)
+    lead_unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the latest dispatch to a lead unit
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # filed -> accepted is the dispatch time
+    deadline_tier: Mapped[str | None] = mapped_column(String(32))  # hotline/dispatch/data/deadline_rules.toml
     # Personal data: never leaves the ticket store except to staff and the resident.
     channel: Mapped[str | None] = mapped_column(String(32))
     channel_user_id: Mapped[str | None] = mapped_column(String(128))
@@ -103,6 +133,9 @@ class Ticket(Base):
     satisfaction: Mapped[list["Satisfaction"]] = relationship(
         back_populates="ticket", order_by="Satisfaction.id", cascade="all, delete-orphan"
     )
+    assignments: Mapped[list["TicketAssignment"]] = relationship(
+        back_populates="ticket", order_by="TicketAssignment.id"
+    )
 
     __table_args__ = (Index("ix_tickets_resident", "channel", "channel_user_id"),)
 
@@ -121,6 +154,41 @@ class TicketUpdate(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="updates")
+
+
+class TicketAssignment(Base):
+    """One handling unit's part in a ticket: the lead, or an assisting unit (co-handling)."""
+
+    __tablename__ = "ticket_assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16))
+    dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    dispatched_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # accepted, returned or withdrawn
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    return_reason: Mapped[str | None] = mapped_column(String(32))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="assignments")
+
+    __table_args__ = (Index("ix_ticket_assignments_unit_state", "unit", "state"),)
+
+
+class TicketHistory(Base):
+    """The audit trail of a ticket: who did what, when and why. Rows are only ever added."""
+
+    __tablename__ = "ticket_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what changed: before/after, unit, ...
 
 
 class Satisfaction(Base):
@@ -162,6 +230,7 @@ class StaffMember(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str | None] = mapped_column(String(64))  # handlers only: hotline.dispatch.units
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,7 +1,9 @@
-"""Route an appeal: responsible department, district, sub-district, priority and due dates."""
+"""Route an appeal: responsible department, district, sub-district and priority.
+
+Deadlines come from the rules in hotline/dispatch/data/deadline_rules.toml (hotline.dispatch.deadlines).
+"""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from bot.gazetteer import Gazetteer, Place
 from bot.taxonomy import Category
@@ -16,8 +18,6 @@ class Routing:
     district_code: str | None
     subdistrict_code: str | None
     priority: str
-    response_due: datetime
-    resolution_due: datetime
     located_by: str | None  # "address", "nearest" or None
 
 
@@ -40,16 +40,13 @@ def route(
     address: str | None,
     lat: float | None,
     lon: float | None,
-    received_at: datetime,
 ) -> Routing:
-    """Decide who handles an appeal and by when, from its leaf category and location."""
+    """Decide who handles an appeal, from its leaf category and location."""
     place = locate(gazetteer, address=address, lat=lat, lon=lon)
     return Routing(
         department=category.department,
         district_code=place.district.code if place else None,
         subdistrict_code=place.subdistrict.code if place and place.subdistrict else None,
         priority=URGENT if category.urgent else NORMAL,
-        response_due=received_at + timedelta(hours=category.response_hours),
-        resolution_due=received_at + timedelta(hours=category.resolution_hours),
         located_by=place.method if place else None,
     )

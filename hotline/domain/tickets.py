@@ -14,8 +14,13 @@ from sqlalchemy.orm import Session, selectinload
 from bot.gazetteer import Gazetteer
 from bot.taxonomy import Taxonomy
 from hotline.db import Database
+from hotline.dispatch.assignments import ROUTER, dispatch_lead
+from hotline.dispatch.calendar import WorkCalendar
+from hotline.dispatch.deadlines import DeadlineRules
+from hotline.dispatch.units import load_units
 from hotline.domain.errors import BadRequest, Conflict, NotFound
 from hotline.domain.events import TICKET_CREATED, record_event
+from hotline.domain.history import Change, record_change
 from hotline.domain.models import Status, Ticket, TicketUpdate
 from hotline.domain.privacy import public_text
 from hotline.domain.queries import OPEN311_CLOSED
@@ -70,7 +75,7 @@ def load_ticket(session: Session, service_request_id: str) -> Ticket:
     ticket = session.scalars(
         select(Ticket)
         .where(Ticket.service_request_id == service_request_id)
-        .options(selectinload(Ticket.updates), selectinload(Ticket.satisfaction))
+        .options(selectinload(Ticket.updates), selectinload(Ticket.satisfaction), selectinload(Ticket.assignments))
     ).first()
     if ticket is None:
         raise NotFound(f"service request {service_request_id} not found")
@@ -81,10 +86,12 @@ class TicketDesk:
     """Files new service requests: routes them and records the first timeline row and event."""
 
     def __init__(self, db: Database, taxonomy: Taxonomy, gazetteer: Gazetteer, clock: Clock = utcnow,
-                 merge_window: timedelta = timedelta(minutes=10)) -> None:
+                 merge_window: timedelta = timedelta(minutes=10), rules: DeadlineRules | None = None) -> None:
         self.db = db
         self.taxonomy = taxonomy
         self.gazetteer = gazetteer
+        self.units = load_units(taxonomy, gazetteer)
+        self.rules = rules or DeadlineRules.load(taxonomy, WorkCalendar.load())
         self.clock = clock
         self.merge_window = merge_window  # urgent reports from one source this close join one ticket
 
@@ -156,6 +163,9 @@ class TicketDesk:
             ticket.updates.append(TicketUpdate(status=ticket.status, note=request.description,
                                                note_language=request.language, actor=MERGED_REPORT, created_at=now))
             ticket.updated_at = now
+            record_change(session, ticket, actor=_filer(request), change=Change.MERGED_REPORT, at=now,
+                          reason="an urgent report from the same source within the merge window",
+                          language=request.language)
         return ticket
 
     def _by_key(self, key: str, fingerprint: str) -> Ticket | None:
@@ -169,8 +179,8 @@ class TicketDesk:
                 idempotency_key: str | None, fingerprint: str) -> Ticket:
         category = self.taxonomy.categories[category_code]
         now = self.clock()
-        routing = route(category, self.gazetteer, address=request.address_string,
-                        lat=request.lat, lon=request.long, received_at=now)
+        routing = route(category, self.gazetteer, address=request.address_string, lat=request.lat, lon=request.long)
+        due = self.rules.deadlines(category.code, start=now)
         token = secrets.token_urlsafe(18)
         ticket = Ticket(
             service_request_id=f"pending-{token}"[:32], token=token, idempotency_key=idempotency_key,
@@ -180,7 +190,7 @@ class TicketDesk:
             lat=request.lat, long=request.long, attributes=request.attributes, media_url=request.media_url,
             department=routing.department, district_code=routing.district_code,
             subdistrict_code=routing.subdistrict_code, priority=routing.priority,
-            response_due=routing.response_due, resolution_due=routing.resolution_due,
+            response_due=due.response_due, resolution_due=due.resolution_due, deadline_tier=due.tier,
             channel=request.channel, channel_user_id=request.channel_user_id, email=request.email,
             phone=request.phone, first_name=request.first_name, last_name=request.last_name,
             device_id=request.device_id, account_id=request.account_id, requested_at=now, updated_at=now,
@@ -190,7 +200,20 @@ class TicketDesk:
         session.flush()  # assigns the row id, which makes the readable request id
         ticket.service_request_id = f"{now:%Y%m%d}{ticket.id:07d}"
         ticket.updates.append(TicketUpdate(status=Status.OPEN.value, note="", note_language=request.language,
-                                           actor=f"resident:{request.channel or 'open311'}", created_at=now))
+                                           actor=_filer(request), created_at=now))
         session.flush()
-        record_event(session, TICKET_CREATED, ticket, at=now, priority=routing.priority)
+        unit = self.units.for_routing(routing.department, routing.subdistrict_code)
+        record_change(session, ticket, actor=_filer(request), change=Change.FILED, at=now,
+                      service_code=ticket.service_code, department=ticket.department,
+                      district_code=ticket.district_code, subdistrict_code=ticket.subdistrict_code,
+                      priority=ticket.priority, response_due=ticket.response_due.isoformat(),
+                      resolution_due=ticket.resolution_due.isoformat(), deadline_tier=due.tier,
+                      located_by=routing.located_by)
+        if unit is not None:
+            dispatch_lead(session, ticket, unit=unit, actor=ROUTER, at=now, reason="routing rules", announce=False)
+        record_event(session, TICKET_CREATED, ticket, at=now, priority=routing.priority, lead_unit=unit)
         return ticket
+
+
+def _filer(request: NewRequest) -> str:
+    return f"resident:{request.channel or 'open311'}"

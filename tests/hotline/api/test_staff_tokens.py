@@ -36,7 +36,7 @@ def test_only_admins_list_staff_and_the_list_holds_no_token_material(client: Tes
     assert [(m["name"], m["role"], m["active"], m["created_by"]) for m in members] == [
         ("li.op", "operator", True, "admin"), ("chen.admin", "admin", True, "admin"),
         ("zhao.an", "analyst", True, "chen.admin")]
-    assert set(members[0]) == {"name", "role", "active", "created_at", "created_by", "revoked_at", "revoked_by"}
+    assert set(members[0]) == {"name", "role", "unit", "active", "created_at", "created_by", "revoked_at", "revoked_by"}
     assert members[0]["created_at"].endswith("+08:00") and members[0]["revoked_at"] is None
     for token in (operator, boss):
         assert token not in response.text and hashlib.sha256(token.encode()).hexdigest() not in response.text

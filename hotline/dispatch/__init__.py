@@ -1,0 +1,1 @@
+"""The dispatch loop: handling units, dispatch/accept/return, deadlines from rules, escalation."""
