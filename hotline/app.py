@@ -26,6 +26,7 @@ from hotline.config import Settings
 from hotline.console.routes import router as console_router
 from hotline.db import Database, migrate
 from hotline.deps import Backend
+from hotline.dispatch.escalation import EscalationSweep
 from hotline.dispatch.workflow import Dispatcher
 from hotline.domain.errors import BackendError
 from hotline.domain.lifecycle import Lifecycle
@@ -65,12 +66,14 @@ def make_relay(backend: Backend) -> OutboxRelay:
 
 
 def make_relay_thread(backend: Backend) -> RelayThread:
-    """The outbox relay, publishing only while this replica holds the relay lock, and its stream watch."""
+    """The outbox relay, publishing only while this replica holds the relay lock, its stream watch and the
+    escalation sweep (both run by the same leader: one of each however many replicas start)."""
     settings = backend.settings
     watch = StreamWatch(backend.redis_client, settings.events_stream, trim_length=STREAM_MAXLEN,
                         alarm_fraction=settings.stream_alarm_fraction, every_seconds=settings.stream_report_seconds)
+    sweep = EscalationSweep(backend.db, every=timedelta(seconds=settings.escalation_sweep_seconds))
     return RelayThread(make_relay(backend), settings.relay_interval_seconds,
-                       leadership=leader_lock(backend.db.engine, RELAY_LOCK), watch=watch)
+                       leadership=leader_lock(backend.db.engine, RELAY_LOCK), watch=watch, sweep=sweep)
 
 
 def readiness(backend: Backend, relay: RelayThread | None) -> dict[str, str]:

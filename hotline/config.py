@@ -47,6 +47,7 @@ class Settings:
     # unread events pass this fraction of the stream's trim length (hotline/stream_report.py).
     stream_report_seconds: float = 60.0
     stream_alarm_fraction: float = 0.5
+    escalation_sweep_seconds: float = 30.0  # how often the relay leader fires due deadline steps
     max_body_bytes: int = 64 * 1024
     console_idle_minutes: int = 30  # a console session ends after this long without a request
     console_session_hours: int = 12  # and this long after sign-in, whatever happens
@@ -145,6 +146,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         audit_retention_days=int(env.get("HOTLINE_AUDIT_RETENTION_DAYS", defaults.audit_retention_days)),
         stream_report_seconds=float(env.get("HOTLINE_STREAM_REPORT_SECONDS", defaults.stream_report_seconds)),
         stream_alarm_fraction=float(env.get("HOTLINE_STREAM_ALARM_FRACTION", defaults.stream_alarm_fraction)),
+        escalation_sweep_seconds=float(env.get("HOTLINE_ESCALATION_SWEEP_SECONDS",
+                                               defaults.escalation_sweep_seconds)),
         argos_packages_dir=Path(env.get("ARGOS_PACKAGES_DIR") or defaults.argos_packages_dir),
     )
 

@@ -18,6 +18,7 @@ import redis
 from sqlalchemy import func, select
 
 from hotline.db import Database
+from hotline.dispatch.escalation import EscalationSweep
 from hotline.domain.models import OutboxEvent
 from hotline.leadership import LeaderLock
 from hotline.stream_report import StreamWatch
@@ -99,8 +100,9 @@ class RelayThread:
     """
 
     def __init__(self, relay: OutboxRelay, interval: float, *, leadership: LeaderLock,
-                 watch: StreamWatch | None = None) -> None:
+                 watch: StreamWatch | None = None, sweep: EscalationSweep | None = None) -> None:
         self.relay = relay
+        self.sweep = sweep  # the escalation sweep, a singleton like the relay (its events go out on the next pass)
         self.interval = interval
         self.leadership = leadership
         self.watch = watch
@@ -145,3 +147,5 @@ class RelayThread:
             self.relay.drain(self._stop)
             if self.watch is not None:
                 self.watch.run_if_due()
+            if self.sweep is not None:
+                self.sweep.run_if_due(self._stop)

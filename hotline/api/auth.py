@@ -37,6 +37,7 @@ StaffWriter = Annotated[Principal, Depends(require("operator", "supervisor", "ad
 Dispatcher = Annotated[Principal, Depends(require("operator", "supervisor", "admin"))]
 UnitActor = Annotated[Principal, Depends(require("handler", "supervisor", "admin"))]
 UnitReader = Annotated[Principal, Depends(require("handler", "operator", "supervisor", "admin"))]
+Supervisor = Annotated[Principal, Depends(require("supervisor", "admin"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 Assistant = Annotated[Principal, Depends(require("service"))]
 Rater = Annotated[Principal, Depends(require("operator", "admin", "service"))]

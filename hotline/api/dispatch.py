@@ -12,11 +12,11 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from bot.lang import Lang
-from hotline.api.auth import Dispatcher, UnitActor, UnitReader
+from hotline.api.auth import Dispatcher, Supervisor, UnitActor, UnitReader
 from hotline.api.schemas import DispatchIn, RedispatchIn, ReturnIn, UnitDecisionIn
 from hotline.api.views import ticket_detail, ticket_summary
 from hotline.deps import Backend, BackendDep
-from hotline.dispatch.queues import QueueRow, to_dispatch, unit_has_part, unit_queue
+from hotline.dispatch.queues import QueueRow, escalated, to_dispatch, unit_due_soon, unit_has_part, unit_queue
 from hotline.dispatch.workflow import Redispatch, check_acts_for
 from hotline.domain.errors import BadRequest, NotFound
 from hotline.domain.history import ticket_history
@@ -59,7 +59,9 @@ def _rows(backend: Backend, principal: Principal, total: int, rows: list[QueueRo
     return {"total": total, "tickets": [
         {**ticket_summary(row.ticket, backend, principal, lang), "part": row.role, "part_state": row.state,
          "dispatch_state": row.ticket.dispatch_state, "lead_unit": row.ticket.lead_unit,
-         "priority": row.ticket.priority}
+         "priority": row.ticket.priority, "escalation": {
+             "response": row.ticket.response_escalation, "resolution": row.ticket.resolution_escalation,
+             "level": row.ticket.escalation_level}}
         for row in rows]}
 
 
@@ -80,6 +82,25 @@ def get_unit_queue(backend: BackendDep, principal: UnitReader, unit: str, limit:
         raise NotFound(f"unit {unit!r} not found")
     check_acts_for(principal.role, principal.unit, unit)
     total, rows = unit_queue(backend.db, unit, limit=limit, offset=offset)
+    return _rows(backend, principal, total, rows, lang.value)
+
+
+@router.get("/units/{unit}/due-soon")
+def get_unit_due_soon(backend: BackendDep, principal: UnitReader, unit: str, limit: Limit = 50, offset: Offset = 0,
+                      lang: Lang = Lang.ZH) -> dict[str, Any]:
+    """A unit's open tickets whose response or resolution deadline is near or past."""
+    if unit not in backend.units:
+        raise NotFound(f"unit {unit!r} not found")
+    check_acts_for(principal.role, principal.unit, unit)
+    total, rows = unit_due_soon(backend.db, unit, limit=limit, offset=offset)
+    return _rows(backend, principal, total, rows, lang.value)
+
+
+@router.get("/escalations")
+def get_escalations(backend: BackendDep, principal: Supervisor, unit: str | None = None, limit: Limit = 50,
+                    offset: Offset = 0, lang: Lang = Lang.ZH) -> dict[str, Any]:
+    """The supervisor's escalation queue: open tickets past a deadline, optionally of one lead unit."""
+    total, rows = escalated(backend.db, unit=unit, limit=limit, offset=offset)
     return _rows(backend, principal, total, rows, lang.value)
 
 

@@ -33,6 +33,7 @@ def ticket_summary(ticket: Ticket, backend: Backend, principal: Principal, lang:
         lead_unit=ticket.lead_unit,
         dispatched_at=w3c(ticket.dispatched_at),
         accepted_at=w3c(ticket.accepted_at),
+        escalation_level=ticket.escalation_level,  # 0 none, 1 a deadline due soon, 2 a deadline passed
     )
     if principal.sees_personal_data:
         view.update(description=ticket.description, address=ticket.address_string, lat=ticket.lat,

@@ -9,6 +9,7 @@ from sqlalchemy import Select, case, func, select
 
 from hotline.db import Database
 from hotline.dispatch.assignments import ACTIVE
+from hotline.dispatch.escalation import DUE_SOON, OVERDUE
 from hotline.domain.models import DispatchState, Ticket, TicketAssignment
 from hotline.domain.queries import OPEN311_CLOSED
 from hotline.domain.routing import URGENT
@@ -56,3 +57,26 @@ def unit_has_part(db: Database, ticket_id: int, unit: str) -> bool:
     with db.read() as session:
         return session.scalar(select(func.count()).select_from(TicketAssignment).where(
             TicketAssignment.ticket_id == ticket_id, TicketAssignment.unit == unit)) != 0
+
+
+def unit_due_soon(db: Database, unit: str, *, limit: int, offset: int) -> tuple[int, list[QueueRow]]:
+    """The unit's open tickets with a deadline due soon or passed, most escalated first, then by deadline."""
+    rows = _unit_rows(unit).where(Ticket.escalation_level >= DUE_SOON)
+    with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(rows.subquery())) or 0
+        page = session.execute(rows.order_by(Ticket.escalation_level.desc(), URGENT_FIRST, Ticket.response_due,
+                                             Ticket.id).limit(limit).offset(offset)).all()
+    return total, [QueueRow(ticket, part.role, part.state) for ticket, part in page]
+
+
+def escalated(db: Database, *, unit: str | None, limit: int, offset: int) -> tuple[int, list[QueueRow]]:
+    """The supervisor's queue: open tickets past a deadline (all units, or one lead unit), urgent first, oldest
+    deadline first."""
+    rows = select(Ticket).where(Ticket.escalation_level >= OVERDUE, Ticket.status.not_in(OPEN311_CLOSED))
+    if unit is not None:
+        rows = rows.where(Ticket.lead_unit == unit)
+    with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(rows.subquery())) or 0
+        page = session.scalars(rows.order_by(URGENT_FIRST, Ticket.resolution_due, Ticket.id)
+                               .limit(limit).offset(offset)).all()
+    return total, [QueueRow(ticket, None, None) for ticket in page]

@@ -23,6 +23,7 @@ from bot.taxonomy import Taxonomy
 from hotline.db import Database
 from hotline.dispatch.assignments import ACTIVE, dispatch_lead
 from hotline.dispatch.deadlines import DeadlineRules
+from hotline.dispatch.escalation import RESOLUTION, RESPONSE, restart
 from hotline.dispatch.units import Units
 from hotline.domain.errors import BadRequest, Conflict, Forbidden, NotFound
 from hotline.domain.events import TICKET_DISPATCHED, TICKET_RETURNED, record_event
@@ -194,8 +195,12 @@ class Dispatcher:
         after = {"tier": due.tier, "response_due": due.response_due.isoformat(),
                  "resolution_due": due.resolution_due.isoformat()}
         if after != before:
+            moved = [kind for kind, old, new in ((RESPONSE, ticket.response_due, due.response_due),
+                                                 (RESOLUTION, ticket.resolution_due, due.resolution_due)) if old != new]
             ticket.deadline_tier, ticket.response_due, ticket.resolution_due = (
                 due.tier, due.response_due, due.resolution_due)
+            for kind in moved:
+                restart(ticket, kind)
             record_change(session, ticket, actor=actor, change=Change.DEADLINES, at=at, reason=reason,
                           before=before, after=after)
 

@@ -13,6 +13,7 @@ TICKET_STATUS_CHANGED = "ticket.status_changed"
 TICKET_RATED = "ticket.rated"
 TICKET_DISPATCHED = "ticket.dispatched"  # to a lead or an assisting unit (hotline.dispatch.workflow)
 TICKET_RETURNED = "ticket.returned"  # a unit gave its part back, with a reason
+TICKET_ESCALATED = "ticket.escalated"  # a deadline due soon or passed (hotline.dispatch.escalation), once each
 # ``cause`` of a status change: staff (or the API) changed it, or the resident's own rating did
 # ("not resolved" reopens, "resolved" closes). The notifier stays quiet on the latter: the bot told them.
 CAUSE_UPDATE = "update"

@@ -28,6 +28,7 @@ class Change(str, Enum):
     REDISPATCHED = "redispatched"
     ASSISTING_ADDED = "assisting_added"
     DEADLINES = "deadlines"
+    ESCALATED = "escalated"
     RATED = "rated"
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from hotline.db import Database
+from hotline.dispatch.escalation import schedule
 from hotline.domain.errors import BadRequest, Conflict
 from hotline.domain.events import CAUSE_RATING, CAUSE_UPDATE, TICKET_RATED, TICKET_STATUS_CHANGED, record_event
 from hotline.domain.history import Change, record_change
@@ -102,6 +103,7 @@ class Lifecycle:
             record_change(session, ticket, actor=actor, change=Change.STATUS, at=now, reason=note,
                           before=previous.value, after=new.value, cause=cause)
             ticket.status = new.value
+            schedule(ticket)
             record_event(session, TICKET_STATUS_CHANGED, ticket, at=now, previous_status=previous.value,
                          note=note, note_language=note_language, actor=actor, cause=cause)
         elif note:

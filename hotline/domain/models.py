@@ -4,7 +4,19 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -113,6 +125,12 @@ class Ticket(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the latest dispatch to a lead unit
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # filed -> accepted is the dispatch time
     deadline_tier: Mapped[str | None] = mapped_column(String(32))  # hotline/dispatch/data/deadline_rules.toml
+    # Escalation (hotline.dispatch.escalation): 0 none, 1 due soon, 2 overdue, per deadline and the higher of the
+    # two; the sweep visits only tickets whose next step is due (next_escalation_at <= now), by its index.
+    response_escalation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolution_escalation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # Personal data: never leaves the ticket store except to staff and the resident.
     channel: Mapped[str | None] = mapped_column(String(32))
     channel_user_id: Mapped[str | None] = mapped_column(String(128))
@@ -175,6 +193,22 @@ class TicketAssignment(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="assignments")
 
     __table_args__ = (Index("ix_ticket_assignments_unit_state", "unit", "state"),)
+
+
+class TicketEscalation(Base):
+    """A deadline step reached: due soon or overdue, for the response or the resolution deadline. Once each."""
+
+    __tablename__ = "ticket_escalations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # response or resolution
+    level: Mapped[str] = mapped_column(String(16))  # due_soon or overdue
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    unit: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "level", "due_at", name="uq_ticket_escalation_step"),)
 
 
 class TicketHistory(Base):

@@ -17,6 +17,7 @@ from hotline.db import Database
 from hotline.dispatch.assignments import ROUTER, dispatch_lead
 from hotline.dispatch.calendar import WorkCalendar
 from hotline.dispatch.deadlines import DeadlineRules
+from hotline.dispatch.escalation import schedule
 from hotline.dispatch.units import load_units
 from hotline.domain.errors import BadRequest, Conflict, NotFound
 from hotline.domain.events import TICKET_CREATED, record_event
@@ -196,6 +197,8 @@ class TicketDesk:
             device_id=request.device_id, account_id=request.account_id, requested_at=now, updated_at=now,
         )
         ticket.public_text = public_text(ticket)
+        ticket.response_escalation = ticket.resolution_escalation = ticket.escalation_level = 0
+        schedule(ticket)
         session.add(ticket)
         session.flush()  # assigns the row id, which makes the readable request id
         ticket.service_request_id = f"{now:%Y%m%d}{ticket.id:07d}"
