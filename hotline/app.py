@@ -18,6 +18,7 @@ from bot.errors import InvalidText
 from bot.gazetteer import load_gazetteer
 from bot.suggest import CategorySuggester
 from bot.taxonomy import load_taxonomy
+from hotline.api.deadlines import router as deadlines_router
 from hotline.api.dispatch import router as dispatch_router
 from hotline.api.ops import router as ops_router
 from hotline.api.routes import router as api_router
@@ -26,6 +27,7 @@ from hotline.config import Settings
 from hotline.console.routes import router as console_router
 from hotline.db import Database, migrate
 from hotline.deps import Backend
+from hotline.dispatch.clock import DeadlineClock
 from hotline.dispatch.escalation import EscalationSweep
 from hotline.dispatch.workflow import Dispatcher
 from hotline.domain.errors import BackendError
@@ -56,6 +58,7 @@ def build_backend(settings: Settings) -> Backend:
         units=desk.units,
         dispatcher=Dispatcher(db, units=desk.units, taxonomy=taxonomy, gazetteer=gazetteer, lifecycle=lifecycle,
                               rules=desk.rules),
+        deadline_clock=DeadlineClock(db, rules=desk.rules),
         suggester=CategorySuggester(taxonomy),
         redis_client=redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
     )
@@ -135,6 +138,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
     app.include_router(open311_router)
     app.include_router(api_router)
     app.include_router(dispatch_router)
+    app.include_router(deadlines_router)
     app.include_router(ops_router)
     app.include_router(translation_router)
     app.include_router(console_router)

@@ -11,6 +11,7 @@ from bot.suggest import CategorySuggester
 from bot.taxonomy import Taxonomy
 from hotline.config import Settings
 from hotline.db import Database
+from hotline.dispatch.clock import DeadlineClock
 from hotline.dispatch.units import Units
 from hotline.dispatch.workflow import Dispatcher
 from hotline.domain.lifecycle import Lifecycle
@@ -27,6 +28,7 @@ class Backend:
     lifecycle: Lifecycle
     units: Units
     dispatcher: Dispatcher
+    deadline_clock: DeadlineClock
     suggester: CategorySuggester
     redis_client: redis.Redis  # the events stream: the relay, /ready, /api/ops/redis (connects on first use)
 

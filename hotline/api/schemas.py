@@ -1,6 +1,6 @@
 """Request bodies of the /api/ endpoints (pydantic), with the same text hygiene as Open311."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -106,3 +106,20 @@ class RedispatchIn(StrictModel):
     subdistrict_code: Annotated[str | None, Field(max_length=12)] = None
     unit: UnitId | None = None
     reason: Annotated[str, AfterValidator(_reason)]
+
+
+class ReasonIn(StrictModel):
+    reason: Annotated[str, AfterValidator(_reason)]
+
+
+class ExtensionIn(StrictModel):
+    unit: UnitId | None = None  # a handler asks for their own unit; a supervisor or admin names it
+    deadline: Literal["response", "resolution"]
+    amount: Annotated[int, Field(ge=1, le=720)]
+    unit_of_time: Literal["hours", "calendar_days", "working_days"]
+    reason: Annotated[str, AfterValidator(_reason)]
+
+
+class DecisionIn(StrictModel):
+    approve: bool
+    note: Annotated[str, AfterValidator(_note)] = ""

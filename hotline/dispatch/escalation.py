@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 DUE_SOON_SHARE = 0.2
 NONE, DUE_SOON, OVERDUE = 0, 1, 2
 LEVEL_NAMES = {DUE_SOON: "due_soon", OVERDUE: "overdue"}
-RESPONSE, RESOLUTION = "response", "resolution"
+RESPONSE: Final = "response"
+RESOLUTION: Final = "resolution"
 FINISHED = (Status.RESOLVED.value, Status.CLOSED.value)
 
 
@@ -53,8 +55,11 @@ def due_soon_at(start: datetime, due: datetime) -> datetime:
 
 
 def pending_steps(ticket: Ticket) -> list[Step]:
-    """The steps this ticket has not reached yet, for the deadlines still running."""
-    steps = []
+    """The steps this ticket has not reached yet, for the deadlines still running (none while it waits for the
+    resident: the clock is paused, hotline.dispatch.clock)."""
+    steps: list[Step] = []
+    if ticket.paused_at is not None:
+        return steps
     if ticket.status == Status.OPEN.value:
         steps += _steps(RESPONSE, ticket.requested_at, ticket.response_due, ticket.response_escalation)
     if ticket.status not in FINISHED:

@@ -5,16 +5,18 @@ Both list open tickets only (not resolved or closed), urgent first, then newest 
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 
 from hotline.db import Database
 from hotline.dispatch.assignments import ACTIVE
 from hotline.dispatch.escalation import DUE_SOON, OVERDUE
 from hotline.domain.models import DispatchState, Ticket, TicketAssignment
 from hotline.domain.queries import OPEN311_CLOSED
-from hotline.domain.routing import URGENT
+from hotline.domain.routing import NORMAL, URGENT
 
-URGENT_FIRST = case((Ticket.priority == URGENT, 0), else_=1)
+# "urgent" sorts after "normal": descending puts urgent first, and an index on priority can serve it.
+assert URGENT > NORMAL
+URGENT_FIRST = Ticket.priority.desc()
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ class Dispatcher:
         """
         self._check_unit(unit)
         with self.db.write() as session, session.begin():
-            ticket = _locked(session, service_request_id)
+            ticket = ticket_for_update(session, service_request_id)
             _check_open(ticket)
             now = self.clock()
             if any(a.unit == unit and a.state in ACTIVE for a in ticket.assignments):
@@ -96,7 +96,7 @@ class Dispatcher:
             Conflict: the part was accepted, returned or withdrawn already.
         """
         with self.db.write() as session, session.begin():
-            ticket = _locked(session, service_request_id)
+            ticket = ticket_for_update(session, service_request_id)
             _check_open(ticket)
             part = _part_of(ticket, unit)
             now = self.clock()
@@ -121,7 +121,7 @@ class Dispatcher:
         if not note.strip():
             raise BadRequest("say why the ticket is returned (note)")
         with self.db.write() as session, session.begin():
-            ticket = _locked(session, service_request_id)
+            ticket = ticket_for_update(session, service_request_id)
             _check_open(ticket)
             part = _part_of(ticket, unit, accepted_too=True)
             now = self.clock()
@@ -155,7 +155,7 @@ class Dispatcher:
         if change.unit is not None:
             self._check_unit(change.unit)
         with self.db.write() as session, session.begin():
-            ticket = _locked(session, service_request_id)
+            ticket = ticket_for_update(session, service_request_id)
             _check_open(ticket)
             now = self.clock()
             before = {"service_code": ticket.service_code, "department": ticket.department,
@@ -209,7 +209,12 @@ class Dispatcher:
             raise BadRequest(f"unit {unit!r} not found")
 
 
-def _locked(session: Session, service_request_id: str) -> Ticket:
+def ticket_for_update(session: Session, service_request_id: str) -> Ticket:
+    """The ticket with its parts, timeline and ratings, its row locked for this transaction.
+
+    Raises:
+        NotFound: no such ticket.
+    """
     ticket = session.scalars(
         select(Ticket).where(Ticket.service_request_id == service_request_id)
         .options(selectinload(Ticket.assignments), selectinload(Ticket.updates), selectinload(Ticket.satisfaction))

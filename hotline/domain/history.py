@@ -29,6 +29,10 @@ class Change(str, Enum):
     ASSISTING_ADDED = "assisting_added"
     DEADLINES = "deadlines"
     ESCALATED = "escalated"
+    PAUSED = "paused"  # waiting for the resident: the deadline clock stops
+    RESUMED = "resumed"
+    EXTENSION_ASKED = "extension_asked"
+    EXTENSION_DECIDED = "extension_decided"
     RATED = "rated"
 
 

@@ -120,7 +120,7 @@ class Ticket(Base):
     resolution_due: Mapped[datetime] = mapped_column(UTCDateTime())
     # Dispatch (hotline.dispatch): the lead unit's state, copied here so unit queues need no join to sort.
     dispatch_state: Mapped[str] = mapped_column(String(16), default=DispatchState.UNDISPATCHED.value,
-                                                server_default=DispatchState.UNDISPATCHED.value)
+                                                server_default=DispatchState.UNDISPATCHED.value, index=True)
     lead_unit: Mapped[str | None] = mapped_column(String(64), index=True)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the latest dispatch to a lead unit
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # filed -> accepted is the dispatch time
@@ -131,6 +131,8 @@ class Ticket(Base):
     resolution_escalation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
     next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # The deadline clock stops while the ticket waits for the resident's answer (hotline.dispatch.clock).
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Personal data: never leaves the ticket store except to staff and the resident.
     channel: Mapped[str | None] = mapped_column(String(32))
     channel_user_id: Mapped[str | None] = mapped_column(String(128))
@@ -209,6 +211,26 @@ class TicketEscalation(Base):
     unit: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("ticket_id", "kind", "level", "due_at", name="uq_ticket_escalation_step"),)
+
+
+class ExtensionRequest(Base):
+    """A unit asks for more time on a deadline; a supervisor approves or refuses it."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # response or resolution
+    amount: Mapped[int] = mapped_column(Integer)
+    unit_of_time: Mapped[str] = mapped_column(String(16))  # hours, calendar_days or working_days
+    reason: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(64))  # the handling unit that asks
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16), index=True)  # pending, approved or refused
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str | None] = mapped_column(Text)
 
 
 class TicketHistory(Base):

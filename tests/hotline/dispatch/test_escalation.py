@@ -2,48 +2,20 @@
 audit-trail row and one ``ticket.escalated`` event; taken-up tickets stop their response steps; a moved deadline
 starts its steps again; a sweep that dies mid-way loses and doubles nothing."""
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.gazetteer import load_gazetteer
-from bot.taxonomy import load_taxonomy
-from hotline.db import Database, migrate
+from hotline.db import Database
 from hotline.dispatch import escalation
 from hotline.dispatch.escalation import EscalationSweep, due_soon_at
 from hotline.dispatch.queues import escalated, unit_due_soon
-from hotline.dispatch.workflow import Dispatcher, Redispatch
+from hotline.dispatch.workflow import Redispatch
 from hotline.domain.events import TICKET_ESCALATED
-from hotline.domain.lifecycle import Lifecycle
 from hotline.domain.models import OutboxEvent, Status, Ticket, TicketEscalation, TicketHistory
 from hotline.domain.tickets import NewRequest, TicketDesk
-
-FILED = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Beijing
-CITY_MANAGEMENT = "dept:city_management_commission"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def world(database_url: str) -> Iterator[tuple[Database, TicketDesk, Dispatcher, Clock]]:
-    db = Database(database_url)
-    migrate(db.engine)
-    clock = Clock(FILED)
-    taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
-    desk = TicketDesk(db, taxonomy, gazetteer, clock=clock)
-    lifecycle = Lifecycle(db, clock=clock)
-    dispatcher = Dispatcher(db, units=desk.units, taxonomy=taxonomy, gazetteer=gazetteer, lifecycle=lifecycle,
-                            rules=desk.rules, clock=clock)
-    yield db, desk, dispatcher, clock
-    db.dispose()
+from tests.hotline.dispatch.conftest import CITY_MANAGEMENT, FILED, Clock
 
 
 def file_light(desk: TicketDesk, text: str = "小区门口路灯不亮") -> Ticket:
