@@ -2,20 +2,31 @@
 
 The cookie holds an opaque session id, never a staff token: the token is checked once, at sign-in, and
 from then on the server-side session decides (``hotline.domain.sessions``).
+
+Every staff role may sign in. What each may see is decided per page with the role sets below: a handler
+(staff of one unit) works from their unit's queue and its tickets only, as on /api/.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
+
 from hotline.deps import Backend
 from hotline.domain.audit import Action, prune_audit, record
+from hotline.domain.models import Role, StaffMember
 from hotline.domain.sessions import SessionTimes, end_session, live_session, open_session
-from hotline.domain.staff import CONSOLE_ROLES, Principal, identify, token_digest
+from hotline.domain.staff import STAFF_ROLES, Principal, identify, token_digest
 from hotline.domain.throttle import ACCOUNT_CHARS, admit, clear_failures
 
 MAX_TOKEN_CHARS = 512
 MAX_SESSION_ID_CHARS = 64  # ids are 43 characters; anything longer is not worth a database look-up
 ANONYMOUS = "anonymous"
+
+ADMITTED = STAFF_ROLES  # who may sign in to the console (hotline.domain.staff.CONSOLE_ROLES leaves out handlers)
+CALL_CENTRE = frozenset({Role.OPERATOR.value, Role.SUPERVISOR.value, Role.ADMIN.value})  # dispatch, re-dispatch
+TICKET_QUEUE = CALL_CENTRE | {Role.ANALYST.value}  # the whole ticket queue, /console/
+UNIT_READERS = CALL_CENTRE | {Role.HANDLER.value}  # unit queues (handlers: their own unit's only)
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ def sign_in(backend: Backend, token: str, *, address: str, user_agent: str) -> S
         return SignIn(retry_after=wait)
     principal = identify(token, settings, db) if 0 < len(token) <= MAX_TOKEN_CHARS else None
     with db.write() as session, session.begin():
-        if principal is None or principal.role not in CONSOLE_ROLES:
+        if principal is None or principal.role not in ADMITTED:
             record(session, actor=ANONYMOUS, action=Action.SIGN_IN_FAILED, now=now,
                    detail={"address": address, "account": account})
             return SignIn()
@@ -60,7 +71,18 @@ def signed_in(backend: Backend, session_id: str) -> Principal | None:
     if not 0 < len(session_id) <= MAX_SESSION_ID_CHARS:
         return None
     row = live_session(backend.db, session_id, times=SessionTimes.of(backend.settings), now=_now())
-    return Principal(name=row.staff_name, role=row.role) if row is not None else None
+    if row is None or row.role not in ADMITTED:
+        return None
+    if row.role != Role.HANDLER.value:
+        return Principal(name=row.staff_name, role=row.role)
+    unit = unit_of(backend, row.staff_name)
+    return Principal(name=row.staff_name, role=row.role, unit=unit) if unit is not None else None
+
+
+def unit_of(backend: Backend, name: str) -> str | None:
+    """A handler's unit, from the staff table (sessions keep only the name and the role)."""
+    with backend.db.read() as session:
+        return session.scalar(select(StaffMember.unit).where(StaffMember.name == name, StaffMember.active.is_(True)))
 
 
 def sign_out(backend: Backend, session_id: str, principal: Principal) -> None:

@@ -4,16 +4,18 @@ import hashlib
 import hmac
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import URL
 from starlette.templating import Jinja2Templates
 
-from hotline.console.access import signed_in
+from hotline.console.access import CALL_CENTRE, signed_in
 from hotline.console.i18n import language_name, other_lang, pick_lang, short_time, translator
 from hotline.deps import Backend
-from hotline.domain.staff import CONSOLE_ROLES, Principal
+from hotline.domain.models import Role
+from hotline.domain.staff import Principal
 from hotline.rate_limits import address_bucket, parse_networks
 from hotline.rate_limits import client_address as forwarded_client
 
@@ -42,7 +44,22 @@ def current_staff(request: Request, backend: Backend) -> Staff | None:
     """The signed-in staff member from the session cookie, if the session is still live on the server."""
     session_id = request.cookies.get(SESSION_COOKIE, "")
     principal = signed_in(backend, session_id)
-    return (session_id, principal) if principal is not None and principal.role in CONSOLE_ROLES else None
+    return (session_id, principal) if principal is not None else None
+
+
+def ticket_path(service_request_id: str) -> str:
+    return f"/console/tickets/{quote(service_request_id, safe='')}"
+
+
+def unit_path(unit: str) -> str:
+    return f"/console/units/{quote(unit, safe=':')}"
+
+
+def home_of(principal: Principal | None) -> str:
+    """Where a member starts: a handler in their unit's queue, everyone else in the ticket queue."""
+    if principal is not None and principal.role == Role.HANDLER.value and principal.unit:
+        return unit_path(principal.unit)
+    return "/console/"
 
 
 def client_address(request: Request, backend: Backend) -> str:
@@ -63,6 +80,12 @@ def refuse(request: Request, message: str, status_code: int, here: str, staff: S
     return page(request, "error.html", {"message": message}, status_code=status_code, here=here, staff=staff)
 
 
+def page_number(request: Request) -> int:
+    """The ``page`` query parameter, 1 to 100,000; anything else is page 1."""
+    value = request.query_params.get("page", "1")
+    return max(1, min(int(value), 100_000)) if value.isdigit() else 1
+
+
 def lang_of(request: Request) -> str:
     """The ``lang`` query parameter, else the language cookie, else Chinese."""
     return pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
@@ -75,7 +98,8 @@ def page(request: Request, name: str, context: dict[str, Any], *, status_code: i
     here_url = URL(here or request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     t = translator(lang)
     context = {"lang": lang, "t": t, "langname": lambda code: language_name(t, code),
-               "principal": staff[1] if staff else None,
+               "principal": staff[1] if staff else None, "home": home_of(staff[1] if staff else None),
+               "call_centre": staff is not None and staff[1].role in CALL_CENTRE,
                "csrf": csrf_token(staff[0]) if staff else "",
                "switch_url": str(here_url.include_query_params(lang=other_lang(lang))), **context}
     response = templates.TemplateResponse(request, name, context, status_code=status_code, headers=HEADERS)

@@ -1,8 +1,10 @@
-"""Operator console: server-rendered pages under /console/ (sign-in, queue, ticket, status updates, staff)."""
+"""Operator console: server-rendered pages under /console/ (sign-in, queue, ticket, status updates, staff).
+
+The dispatch loop's pages (unit queues, the call centre's "to dispatch" queue, the dispatch forms) are in
+``unit_pages`` and ``dispatch_forms``; the ticket page itself in ``ticket_page``.
+"""
 
 import math
-from datetime import datetime, timezone
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -12,39 +14,39 @@ from starlette.datastructures import URL
 from bot.errors import InvalidText
 from bot.lang import LANGS
 from bot.text import clean_text
-from hotline.api.views import ticket_detail, ticket_summary
-from hotline.console.access import sign_in, sign_out
-from hotline.console.i18n import Translator, category_path, translator
+from hotline.api.views import ticket_summary
+from hotline.console.access import TICKET_QUEUE, sign_in, sign_out
+from hotline.console.dispatch_forms import router as dispatch_router
+from hotline.console.i18n import Translator, translator
 from hotline.console.pages import (
     HERE,
     SESSION_COOKIE,
-    Staff,
     client_address,
     csrf_ok,
     current_staff,
+    home_of,
     lang_of,
     page,
+    page_number,
     refuse,
+    ticket_path,
     to_login,
 )
 from hotline.console.staff_pages import router as staff_router
+from hotline.console.ticket_page import WRITERS, overdue, render_detail
+from hotline.console.unit_pages import router as unit_router
 from hotline.deps import Backend, BackendDep
-from hotline.domain.errors import BackendError, Conflict, NotFound
-from hotline.domain.lifecycle import ALLOWED
-from hotline.domain.models import Status, Ticket
-from hotline.domain.queries import OPEN311_CLOSED, TicketFilter, count_tickets, find_tickets
-from hotline.domain.tickets import load_ticket
+from hotline.domain.errors import BackendError, Conflict
+from hotline.domain.models import Status
+from hotline.domain.queries import TicketFilter, count_tickets, find_tickets
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.include_router(staff_router)
+router.include_router(unit_router)
+router.include_router(dispatch_router)
 CSS = (HERE / "static" / "console.css").read_bytes()
 PAGE_SIZE = 50
-WRITERS = frozenset({"operator", "supervisor", "admin"})
 STATUSES = tuple(s.value for s in Status)
-
-
-def ticket_path(service_request_id: str) -> str:
-    return f"/console/tickets/{quote(service_request_id, safe='')}"
 
 
 @router.get("/static/console.css")
@@ -73,7 +75,7 @@ async def login(request: Request, backend: BackendDep) -> Response:
         return response
     if result.session_id is None:
         return page(request, "login.html", {"error": t("login_error")}, status_code=401, here="/console/login")
-    response = RedirectResponse("/console/", status_code=303)
+    response = RedirectResponse(home_of(result.principal), status_code=303)
     response.set_cookie(SESSION_COOKIE, result.session_id, max_age=backend.settings.console_session_hours * 3600,
                         path="/console", httponly=True, samesite="strict", secure=not backend.settings.development)
     return response
@@ -93,10 +95,6 @@ async def logout(request: Request, backend: BackendDep) -> Response:
     return response
 
 
-def overdue(ticket: Ticket) -> bool:
-    return ticket.status not in OPEN311_CLOSED and ticket.resolution_due < datetime.now(timezone.utc)
-
-
 def queue_filter(request: Request, backend: Backend) -> tuple[dict[str, str], int]:
     """The queue's filters from the query string; unknown values are dropped, not errors."""
     params = request.query_params
@@ -109,8 +107,7 @@ def queue_filter(request: Request, backend: Backend) -> tuple[dict[str, str], in
               "department": department if department in backend.taxonomy.departments else "",
               "district": district if district in backend.gazetteer.districts else "", "q": q,
               "multilingual": "1" if params.get("multilingual") == "1" else ""}
-    page_no = params.get("page", "1")
-    return chosen, max(1, min(int(page_no), 100_000)) if page_no.isdigit() else 1
+    return chosen, page_number(request)
 
 
 @router.get("/")
@@ -118,6 +115,8 @@ def queue(request: Request, backend: BackendDep) -> Response:
     staff = current_staff(request, backend)
     if staff is None:
         return to_login()
+    if staff[1].role not in TICKET_QUEUE:  # handlers: their unit's queue only
+        return refuse(request, "err_own_unit_only", 403, "/console/", staff)
     lang = lang_of(request)
     chosen, page_no = queue_filter(request, backend)
     f = TicketFilter(statuses=(chosen["status"],) if chosen["status"] else (), department=chosen["department"] or None,
@@ -136,33 +135,6 @@ def queue(request: Request, backend: BackendDep) -> Response:
         "departments": [(code, names[lang]) for code, names in backend.taxonomy.departments.items()],
         "districts": [(d.code, getattr(d, name_key)) for d in backend.gazetteer.districts.values()],
     }, staff=staff)
-
-
-def render_detail(request: Request, backend: Backend, staff: Staff, service_request_id: str, *,
-                  error: str | None = None, status_code: int = 200, form: dict[str, str] | None = None) -> Response:
-    """The ticket page; ``error`` is an already translated message from a failed update."""
-    lang = lang_of(request)
-    here = ticket_path(service_request_id)
-    try:
-        with backend.db.read() as session:
-            ticket = load_ticket(session, service_request_id)
-    except NotFound:
-        return refuse(request, "err_not_found", 404, here, staff)
-    view = ticket_detail(ticket, backend, staff[1], lang)
-    return page(request, "ticket.html", {
-        "v": view, "overdue": overdue(ticket), "path": category_path(backend.taxonomy, ticket.service_code, lang),
-        "can_update": staff[1].role in WRITERS, "error": error, "saved": request.query_params.get("saved") == "1",
-        "next_statuses": [s.value for s in Status if s in ALLOWED[Status(ticket.status)]],
-        "note_langs": [lg.value for lg in LANGS], "form": form or {"note_language": lang},
-        "translation_pending": translation_pending(ticket),
-        "action": f"{here}/updates",
-    }, status_code=status_code, here=here, staff=staff)
-
-
-def translation_pending(ticket: Ticket) -> bool:
-    """Not in Chinese (as far as the backend knows yet) and the translation worker has not finished."""
-    written = ticket.source_language or ticket.language
-    return written != "zh" and ticket.translation is None and not ticket.needs_multilingual_operator
 
 
 @router.get("/tickets/{service_request_id}")
