@@ -12,31 +12,17 @@ from actions.categories import local_taxonomy
 from actions.conversation import APPEAL_SLOTS, language_of, resident_of
 from actions.filing import file_or_queue
 from actions.texts import fragment
+from bot.dangers import main_danger
 
-# Kind of emergency -> (words that reveal it, the numbers to call, the category to log it under).
-KINDS: tuple[tuple[str, re.Pattern[str], tuple[str, ...], str], ...] = (
-    ("gas", re.compile(r"煤气|燃气|天然气|gas|ガス", re.I), ("fire",), "gas_leak_smell"),
-    ("trapped", re.compile(r"困|trapped|stuck in|閉じ込め", re.I), ("fire",), "elevator_entrapment"),
-    ("flood", re.compile(r"水淹|淹|漏水|进水|flood|water (is )?pouring|浸水|水が", re.I), ("fire",),
-     "rainstorm_flood_risk"),
-    ("fire", re.compile(r"火|烟|fire|smoke|burning|火事|煙", re.I), ("fire",), "emergency_referred"),
-    ("traffic", re.compile(r"车祸|撞车|交通事故|crash|car accident|hit by|交通事故|事故", re.I),
-     ("traffic", "medical"), "emergency_referred"),
-    ("violence", re.compile(r"打人|打架|抢|刀|暴力|家暴|attack|beat|fight|knife|rob|暴力|殴|刃物", re.I),
-     ("police",), "emergency_referred"),
-    ("medical", re.compile(r"晕|昏|受伤|流血|心脏|触电|injur|collaps|unconscious|bleed|heart|shock|倒れ|けが|出血",
-                           re.I), ("medical",), "emergency_referred"),
-)
 EXACT_LOCATION_LIMIT = 200
 REPORTER = re.compile(r"[0-9a-f]{32}")  # channels/webchat/sessions.py reporter_digest
 
 
 def classify(text: str) -> tuple[tuple[str, ...], str]:
-    """The numbers to name and the category to log, for an emergency described in ``text``."""
-    for _, pattern, numbers, service_code in KINDS:
-        if pattern.search(text):
-            return numbers, service_code
-    return ("all",), "emergency_referred"
+    """The numbers to name and the category to log, for an emergency described in ``text``: the most
+    life-threatening danger it names decides (bot/dangers.py); none recognised, every number."""
+    danger = main_danger(text)
+    return (danger.numbers, danger.service_code) if danger else (("all",), "emergency_referred")
 
 
 def urgent_attributes(service_code: str, text: str) -> dict[str, str]:

@@ -5,10 +5,10 @@ bench.bench_dispatch [--queue-tickets N] [--sweep-tickets N]``.
 Tickets are written straight into the schema the migrations build (the way a month of filing would leave
 them): categories drawn from the taxonomy, places from the gazetteer, filed over the past 30 days (mostly in
 the last few: open tickets are young), deadlines from the shipped rules, the lead unit from the routing rules,
-97% accepted after a day and half of the younger ones, and each ticket's escalation levels as the sweep would have left them an hour ago. Queries are the ones the API runs
-(hotline.dispatch.queues), timed 30 times each after one warm-up call. The sweep is
-hotline.dispatch.escalation.EscalationSweep as the relay leader runs it: once 30 seconds after the last
-sweep (steady state) and once an hour after it (catching up after an outage).
+97% accepted after a day and half of the younger ones, and each ticket's escalation levels as the sweep would
+have left them an hour ago. Queries are the ones the API runs (hotline.dispatch.queues), timed 30 times each
+after one warm-up call. The sweep is hotline.dispatch.escalation.EscalationSweep as the relay leader runs it:
+once 30 seconds after the last sweep (steady state) and once an hour after it (catching up after an outage).
 """
 
 import argparse

@@ -34,6 +34,8 @@ def ticket_summary(ticket: Ticket, backend: Backend, principal: Principal, lang:
         dispatched_at=w3c(ticket.dispatched_at),
         accepted_at=w3c(ticket.accepted_at),
         escalation_level=ticket.escalation_level,  # 0 none, 1 a deadline due soon, 2 a deadline passed
+        danger_kind=ticket.danger_kind,  # urgent tickets: fire, gas, violence, medical, traffic, flooding, entrapment
+        referred_to=ticket.referred_to,  # the emergency number the resident was given
     )
     if principal.sees_personal_data:
         view.update(description=ticket.description, address=ticket.address_string, lat=ticket.lat,

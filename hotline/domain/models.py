@@ -133,6 +133,10 @@ class Ticket(Base):
     next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # The deadline clock stops while the ticket waits for the resident's answer (hotline.dispatch.clock).
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Urgent tickets: the danger named (bot/dangers.py, the most life-threatening when several are) and the
+    # emergency number the resident was referred to; the lead unit is the department that follows it up.
+    danger_kind: Mapped[str | None] = mapped_column(String(16))
+    referred_to: Mapped[str | None] = mapped_column(String(8))
     # Personal data: never leaves the ticket store except to staff and the resident.
     channel: Mapped[str | None] = mapped_column(String(32))
     channel_user_id: Mapped[str | None] = mapped_column(String(128))
@@ -157,7 +161,9 @@ class Ticket(Base):
         back_populates="ticket", order_by="TicketAssignment.id"
     )
 
-    __table_args__ = (Index("ix_tickets_resident", "channel", "channel_user_id"),)
+    __table_args__ = (Index("ix_tickets_resident", "channel", "channel_user_id"),
+                      # Unit queues read a unit's tickets urgent first, newest first (hotline.dispatch.queues).
+                      Index("ix_tickets_queue_order", "priority", "requested_at"))
 
 
 class TicketUpdate(Base):

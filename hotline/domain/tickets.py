@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from bot.dangers import main_danger
 from bot.gazetteer import Gazetteer
 from bot.taxonomy import Taxonomy
 from hotline.db import Database
@@ -206,12 +207,16 @@ class TicketDesk:
                                            actor=_filer(request), created_at=now))
         session.flush()
         unit = self.units.for_routing(routing.department, routing.subdistrict_code)
+        danger = main_danger(request.description) if routing.priority == URGENT else None
+        if danger is not None:
+            ticket.danger_kind, ticket.referred_to = danger.kind, danger.referred_to
+            unit = self.units.for_routing(danger.follow_up, routing.subdistrict_code) or unit
         record_change(session, ticket, actor=_filer(request), change=Change.FILED, at=now,
                       service_code=ticket.service_code, department=ticket.department,
                       district_code=ticket.district_code, subdistrict_code=ticket.subdistrict_code,
                       priority=ticket.priority, response_due=ticket.response_due.isoformat(),
                       resolution_due=ticket.resolution_due.isoformat(), deadline_tier=due.tier,
-                      located_by=routing.located_by)
+                      located_by=routing.located_by, danger=ticket.danger_kind, referred_to=ticket.referred_to)
         if unit is not None:
             dispatch_lead(session, ticket, unit=unit, actor=ROUTER, at=now, reason="routing rules", announce=False)
         record_event(session, TICKET_CREATED, ticket, at=now, priority=routing.priority, lead_unit=unit)

@@ -87,10 +87,11 @@ def test_clarify_always_offers_two_distinct_choices() -> None:
 
 def test_every_urgent_report_answers_its_categorys_required_questions_and_no_others() -> None:
     from actions.categories import local_taxonomy
-    from actions.emergency import KINDS, urgent_attributes
+    from actions.emergency import urgent_attributes
+    from bot.dangers import DANGERS
 
     leaves = {c.code: c for c in local_taxonomy().leaves}
-    for _, _, _, service_code in KINDS:
+    for service_code in {danger.service_code for danger in DANGERS}:
         answers = urgent_attributes(service_code, "煤气味很大，有人晕倒了")
         required = {f"attribute[{a.code}]" for a in leaves[service_code].attributes if a.required}
         assert set(answers) == required, service_code

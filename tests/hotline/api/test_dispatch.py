@@ -3,6 +3,7 @@ accepts or returns it with a reason; the call centre re-dispatches; assisting un
 two handlers racing on one ticket (one wins, the other gets a clear 409)."""
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -245,3 +246,61 @@ def test_two_handlers_racing_on_one_ticket_one_wins_and_the_other_gets_a_conflic
         assert sorted(statuses) == [200, 409], (round_number, statuses)
         decided = [row for row in history(client, light) if row["action"] in ("accepted", "returned")]
         assert len(decided) == 1
+
+
+def test_an_emergency_is_led_by_the_unit_of_its_most_life_threatening_danger(client: TestClient) -> None:
+    backend_of(client).desk.merge_window = timedelta(0)  # these are separate emergencies from one test client
+    for text, kind, number, unit in (
+            ("the compound is on fire and people are trapped upstairs", "fire", "119", "dept:fire_rescue"),
+            ("电梯困人，里面有个老人晕倒了", "medical", "120", "dept:health_commission"),
+            ("ガス漏れで煙が出ています", "fire", "119", "dept:fire_rescue"),
+            ("有人在小区门口拿刀砍人", "violence", "110", "dept:public_security")):
+        view = ticket(client, filed(client, service_code="emergency_referred", description=text))
+        assert (view["priority"], view["danger_kind"], view["referred_to"], view["lead_unit"]) == (
+            "urgent", kind, number, unit), text
+    trapped = ticket(client, filed(client, service_code="elevator_entrapment", description="有人被困在电梯里"))
+    assert (trapped["danger_kind"], trapped["lead_unit"]) == ("entrapment", "dept:emergency_management")
+    plain = ticket(client, filed(client, service_code="street_light_out", description="路灯坏了，火车站门口"))
+    assert (plain["danger_kind"], plain["referred_to"]) == (None, None)
+
+
+def test_the_deadline_clock_through_the_api_and_who_may_use_it(client: TestClient) -> None:
+    light = filed(client, service_code="street_light_out")
+    handler = staff(client, "cm.liu", Role.HANDLER, CITY_MANAGEMENT)
+    other = staff(client, "hc.chen", Role.HANDLER, HOUSING)
+    supervisor = staff(client, "sup.sun", Role.SUPERVISOR)
+    operator = staff(client, "op.wang", Role.OPERATOR)
+
+    question = {"reason": "问居民具体位置"}
+    assert client.post(f"/api/tickets/{light}/pause", json=question, headers=other).status_code == 404
+    assert client.post(f"/api/tickets/{light}/pause", json=question, headers=handler).status_code == 200
+    assert client.post(f"/api/tickets/{light}/pause", json=question, headers=handler).status_code == 409
+    answered = {"reason": "居民已回复"}
+    assert client.post(f"/api/tickets/{light}/resume", json=answered, headers=operator).status_code == 200
+
+    ask = {"deadline": "resolution", "amount": 3, "unit_of_time": "working_days", "reason": "需协调供电公司"}
+    assert client.post(f"/api/tickets/{light}/extensions", json=ask, headers=operator).status_code == 403
+    assert client.post(f"/api/tickets/{light}/extensions", json=ask, headers=other).status_code == 404
+    for bad in ({**ask, "amount": 0}, {**ask, "unit_of_time": "weeks"}, {**ask, "deadline": "x"},
+                {**ask, "reason": ""}):
+        assert client.post(f"/api/tickets/{light}/extensions", json=bad, headers=handler).status_code == 422, bad
+    asked = client.post(f"/api/tickets/{light}/extensions", json=ask, headers=handler)
+    assert asked.status_code == 201, asked.text
+    request_id = asked.json()["id"]
+    assert client.get("/api/extensions", headers=handler).status_code == 403
+    waiting = client.get("/api/extensions", headers=supervisor).json()["requests"]
+    assert [(r["id"], r["service_request_id"], r["unit"]) for r in waiting] == [(request_id, light, CITY_MANAGEMENT)]
+    before = ticket(client, light)["resolution_due"]
+    assert client.post(f"/api/extensions/{request_id}/decision", json={"approve": True},
+                       headers=handler).status_code == 403
+    decided = client.post(f"/api/extensions/{request_id}/decision", json={"approve": True, "note": "同意"},
+                          headers=supervisor)
+    assert decided.status_code == 200 and decided.json()["state"] == "approved"
+    assert ticket(client, light)["resolution_due"] > before
+    assert client.post(f"/api/extensions/{request_id}/decision", json={"approve": False},
+                       headers=supervisor).status_code == 409
+    assert client.post("/api/extensions/999999/decision", json={"approve": True}, headers=supervisor).status_code == 404
+    assert [row["action"] for row in history(client, light)][-4:] == [
+        "paused", "resumed", "extension_asked", "extension_decided"]
+    tiers = client.get("/api/deadline-rules", headers=operator).json()["tiers"]
+    assert {t["tier"] for t in tiers} >= {"immediate", "basic_livelihood", "general", "complex"}
