@@ -28,7 +28,9 @@ from hotline.console.routes import router as console_router
 from hotline.db import Database, migrate
 from hotline.deps import Backend
 from hotline.dispatch.clock import DeadlineClock
+from hotline.dispatch.duplicates import DuplicateDetector
 from hotline.dispatch.escalation import EscalationSweep
+from hotline.dispatch.links import Linker
 from hotline.dispatch.workflow import Dispatcher
 from hotline.domain.errors import BackendError
 from hotline.domain.lifecycle import Lifecycle
@@ -59,6 +61,7 @@ def build_backend(settings: Settings) -> Backend:
         dispatcher=Dispatcher(db, units=desk.units, taxonomy=taxonomy, gazetteer=gazetteer, lifecycle=lifecycle,
                               rules=desk.rules),
         deadline_clock=DeadlineClock(db, rules=desk.rules),
+        linker=Linker(db, detector=DuplicateDetector(taxonomy), lifecycle=lifecycle),
         suggester=CategorySuggester(taxonomy),
         redis_client=redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
     )

@@ -12,6 +12,7 @@ from bot.taxonomy import Taxonomy
 from hotline.config import Settings
 from hotline.db import Database
 from hotline.dispatch.clock import DeadlineClock
+from hotline.dispatch.links import Linker
 from hotline.dispatch.units import Units
 from hotline.dispatch.workflow import Dispatcher
 from hotline.domain.lifecycle import Lifecycle
@@ -29,6 +30,7 @@ class Backend:
     units: Units
     dispatcher: Dispatcher
     deadline_clock: DeadlineClock
+    linker: Linker
     suggester: CategorySuggester
     redis_client: redis.Redis  # the events stream: the relay, /ready, /api/ops/redis (connects on first use)
 

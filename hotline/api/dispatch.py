@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.lang import Lang
 from hotline.api.auth import Dispatcher, Supervisor, UnitActor, UnitReader
-from hotline.api.schemas import DispatchIn, RedispatchIn, ReturnIn, UnitDecisionIn
+from hotline.api.schemas import DispatchIn, LinkIn, RedispatchIn, ReturnIn, UnitDecisionIn
 from hotline.api.views import ticket_detail, ticket_summary
 from hotline.deps import Backend, BackendDep
 from hotline.dispatch.queues import QueueRow, escalated, to_dispatch, unit_due_soon, unit_has_part, unit_queue
@@ -143,6 +143,28 @@ async def post_redispatch(backend: BackendDep, principal: Dispatcher, service_re
                           body: RedispatchIn) -> dict[str, Any]:
     change = Redispatch(service_code=body.service_code, subdistrict_code=body.subdistrict_code, unit=body.unit)
     ticket = await run_in_threadpool(backend.dispatcher.redispatch, service_request_id, change,
+                                     actor=_actor(principal), reason=body.reason)
+    return ticket_detail(ticket, backend, principal)
+
+
+@router.get("/tickets/{service_request_id}/duplicates")
+def get_duplicates(backend: BackendDep, principal: Dispatcher, service_request_id: str,
+                   lang: Lang = Lang.ZH) -> dict[str, Any]:
+    """Open tickets this one may duplicate (hotline.dispatch.duplicates), most alike first, with why."""
+    found = backend.linker.suggestions(service_request_id)
+    return {"service_request_id": service_request_id, "candidates": [
+        {**ticket_summary(other, backend, principal, lang.value), "score": round(likeness.score, 3),
+         "likeness": {"text": round(likeness.text, 3), "category": likeness.category,
+                      "place": round(likeness.place, 3), "time": round(likeness.time, 3),
+                      "numbers_disagree": likeness.conflict}}
+        for other, likeness in found]}
+
+
+@router.post("/tickets/{service_request_id}/link")
+async def post_link(backend: BackendDep, principal: Dispatcher, service_request_id: str,
+                    body: LinkIn) -> dict[str, Any]:
+    """This ticket is the same case as ``master``: it follows the master from now on."""
+    ticket = await run_in_threadpool(backend.linker.link, service_request_id, master=body.master,
                                      actor=_actor(principal), reason=body.reason)
     return ticket_detail(ticket, backend, principal)
 

@@ -72,6 +72,7 @@ async def post_update(backend: BackendDep, principal: StaffWriter, service_reque
     ticket = await run_in_threadpool(
         backend.lifecycle.update, service_request_id, status=body.status, note=body.note,
         note_language=body.note_language.value, actor=f"{principal.role}:{principal.name}",
+        public_state=body.public_state,
     )
     return ticket_detail(ticket, backend, principal)
 

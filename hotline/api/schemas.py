@@ -31,6 +31,8 @@ class UpdateIn(StrictModel):
     status: Status | None = None
     note: Annotated[str, AfterValidator(_note)] = ""
     note_language: Lang = Lang.ZH
+    # What Open311's servicerequestupdates shows for this update, when the status alone says too little.
+    public_state: Literal["ACTION_SCHEDULED", "DUPLICATE", "NOT_RESPONSIBLE"] | None = None
 
 
 class ResidentIn(StrictModel):
@@ -123,3 +125,8 @@ class ExtensionIn(StrictModel):
 class DecisionIn(StrictModel):
     approve: bool
     note: Annotated[str, AfterValidator(_note)] = ""
+
+
+class LinkIn(StrictModel):
+    master: Annotated[str, Field(min_length=1, max_length=32)]  # the ticket this one duplicates
+    reason: Annotated[str, AfterValidator(_reason)]

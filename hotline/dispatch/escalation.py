@@ -58,7 +58,7 @@ def pending_steps(ticket: Ticket) -> list[Step]:
     """The steps this ticket has not reached yet, for the deadlines still running (none while it waits for the
     resident: the clock is paused, hotline.dispatch.clock)."""
     steps: list[Step] = []
-    if ticket.paused_at is not None:
+    if ticket.paused_at is not None or ticket.master_id is not None:  # a duplicate: the master's deadlines run
         return steps
     if ticket.status == Status.OPEN.value:
         steps += _steps(RESPONSE, ticket.requested_at, ticket.response_due, ticket.response_escalation)

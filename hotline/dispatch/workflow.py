@@ -29,9 +29,19 @@ from hotline.domain.errors import BadRequest, Conflict, Forbidden, NotFound
 from hotline.domain.events import TICKET_DISPATCHED, TICKET_RETURNED, record_event
 from hotline.domain.history import Change, record_change
 from hotline.domain.lifecycle import Lifecycle
-from hotline.domain.models import AssignmentRole, AssignmentState, DispatchState, Status, Ticket, TicketAssignment
+from hotline.domain.models import (
+    AssignmentRole,
+    AssignmentState,
+    DispatchState,
+    Status,
+    Ticket,
+    TicketAssignment,
+    TicketUpdate,
+)
 from hotline.domain.queries import OPEN311_CLOSED
 from hotline.domain.tickets import Clock, utcnow
+
+INTERNAL_REFERRAL = "INTERNAL_REFERRAL"  # FixMyStreet's state for a report passed to another body
 
 
 class ReturnReason(str, Enum):
@@ -184,6 +194,9 @@ class Dispatcher:
             if category is not None and category.code != before["service_code"]:
                 self._new_category_deadlines(session, ticket, actor=actor, at=now, reason=reason)
             dispatch_lead(session, ticket, unit=unit, actor=actor, at=now, reason=reason)
+            # The public record says it changed hands, not why (the reason may name people or places).
+            ticket.updates.append(TicketUpdate(status=ticket.status, note="", note_language=ticket.language,
+                                               actor=actor, created_at=now, public_state=INTERNAL_REFERRAL))
         return ticket
 
     def _new_category_deadlines(self, session: Session, ticket: Ticket, *, actor: str, at: datetime,

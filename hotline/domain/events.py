@@ -18,6 +18,7 @@ TICKET_ESCALATED = "ticket.escalated"  # a deadline due soon or passed (hotline.
 # ("not resolved" reopens, "resolved" closes). The notifier stays quiet on the latter: the bot told them.
 CAUSE_UPDATE = "update"
 CAUSE_RATING = "rating"
+CAUSE_MASTER = "master"  # a duplicate follows its master ticket (hotline.dispatch.links): the resident is told
 
 
 def record_event(session: Session, event_type: str, ticket: Ticket, *, at: datetime, **details: Any) -> OutboxEvent:

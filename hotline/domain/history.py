@@ -33,6 +33,8 @@ class Change(str, Enum):
     RESUMED = "resumed"
     EXTENSION_ASKED = "extension_asked"
     EXTENSION_DECIDED = "extension_decided"
+    LINKED = "linked"  # this ticket duplicates another (its master) and follows it
+    DUPLICATE_ADDED = "duplicate_added"  # another ticket was linked to this one
     RATED = "rated"
 
 

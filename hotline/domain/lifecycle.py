@@ -2,12 +2,20 @@
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db import Database
 from hotline.dispatch.escalation import schedule
 from hotline.domain.errors import BadRequest, Conflict
-from hotline.domain.events import CAUSE_RATING, CAUSE_UPDATE, TICKET_RATED, TICKET_STATUS_CHANGED, record_event
+from hotline.domain.events import (
+    CAUSE_MASTER,
+    CAUSE_RATING,
+    CAUSE_UPDATE,
+    TICKET_RATED,
+    TICKET_STATUS_CHANGED,
+    record_event,
+)
 from hotline.domain.history import Change, record_change
 from hotline.domain.models import Satisfaction, Status, Ticket, TicketUpdate
 from hotline.domain.tickets import Clock, load_ticket, utcnow
@@ -44,7 +52,7 @@ class Lifecycle:
         self.clock = clock
 
     def update(self, service_request_id: str, *, status: Status | None, note: str,
-               note_language: str, actor: str) -> Ticket:
+               note_language: str, actor: str, public_state: str | None = None) -> Ticket:
         """Change the status and/or add a note.
 
         Raises:
@@ -56,7 +64,8 @@ class Lifecycle:
             raise BadRequest("an update needs a status or a note")
         with self.db.write() as session, session.begin():
             ticket = load_ticket(session, service_request_id)
-            self.apply(session, ticket, status=status, note=note, note_language=note_language, actor=actor)
+            self.apply(session, ticket, status=status, note=note, note_language=note_language, actor=actor,
+                       public_state=public_state)
         return ticket
 
     def rate(self, service_request_id: str, rating: Rating, *, language: str, actor: str) -> Ticket:
@@ -88,8 +97,20 @@ class Lifecycle:
                             cause=CAUSE_RATING)
         return ticket
 
+    def _duplicates_follow(self, session: Session, master: Ticket, status: Status, *, note: str,
+                           note_language: str, actor: str) -> None:
+        """Tickets linked to ``master`` take its new status (each with its own timeline row and event, so each
+        resident is told, and asked to rate a resolution). A move their own state forbids is skipped."""
+        if master.id is None or master.master_id is not None:
+            return
+        for duplicate in session.scalars(select(Ticket).where(Ticket.master_id == master.id)).all():
+            current = Status(duplicate.status)
+            if current is not status and can_move(current, status):
+                self.apply(session, duplicate, status=status, note=note, note_language=note_language, actor=actor,
+                           cause=CAUSE_MASTER)
+
     def apply(self, session: Session, ticket: Ticket, *, status: Status | None, note: str,
-               note_language: str, actor: str, cause: str = CAUSE_UPDATE) -> None:
+               note_language: str, actor: str, cause: str = CAUSE_UPDATE, public_state: str | None = None) -> None:
         """Change ``ticket`` in ``session``'s transaction (the caller holds it): timeline row, trail, event."""
         now = self.clock()
         previous = Status(ticket.status)
@@ -97,7 +118,7 @@ class Lifecycle:
             raise Conflict(f"cannot move a ticket from {previous.value} to {status.value}")
         new = status or previous
         ticket.updates.append(TicketUpdate(status=new.value, note=note, note_language=note_language,
-                                           actor=actor, created_at=now))
+                                           actor=actor, created_at=now, public_state=public_state))
         ticket.updated_at = now
         if new is not previous:
             record_change(session, ticket, actor=actor, change=Change.STATUS, at=now, reason=note,
@@ -106,6 +127,7 @@ class Lifecycle:
             schedule(ticket)
             record_event(session, TICKET_STATUS_CHANGED, ticket, at=now, previous_status=previous.value,
                          note=note, note_language=note_language, actor=actor, cause=cause)
+            self._duplicates_follow(session, ticket, new, note=note, note_language=note_language, actor=actor)
         elif note:
             record_change(session, ticket, actor=actor, change=Change.NOTE, at=now, reason=note,
                           language=note_language)

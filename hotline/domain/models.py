@@ -70,6 +70,7 @@ class DispatchState(str, Enum):
     DISPATCHED = "dispatched"  # in the lead unit's queue, not accepted yet
     ACCEPTED = "accepted"
     RETURNED = "returned"  # the lead unit sent it back; the call centre re-dispatches
+    LINKED = "linked"  # a duplicate: its master ticket's units handle it
 
 
 class AssignmentRole(str, Enum):
@@ -137,6 +138,9 @@ class Ticket(Base):
     # emergency number the resident was referred to; the lead unit is the department that follows it up.
     danger_kind: Mapped[str | None] = mapped_column(String(16))
     referred_to: Mapped[str | None] = mapped_column(String(8))
+    # A duplicate ("me too") follows its master ticket's status (hotline.dispatch.links); None for a master.
+    # (No foreign key: SQLite adds one only by copying the table; the code sets it from a loaded ticket's id.)
+    master_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # Personal data: never leaves the ticket store except to staff and the resident.
     channel: Mapped[str | None] = mapped_column(String(32))
     channel_user_id: Mapped[str | None] = mapped_column(String(128))
@@ -178,6 +182,9 @@ class TicketUpdate(Base):
     note_language: Mapped[str] = mapped_column(String(8))
     actor: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # What Open311's servicerequestupdates shows when it says more than the status (FixMyStreet's states):
+    # INTERNAL_REFERRAL (re-dispatched), ACTION_SCHEDULED, DUPLICATE, NOT_RESPONSIBLE. None: from the status.
+    public_state: Mapped[str | None] = mapped_column(String(24))
 
     ticket: Mapped[Ticket] = relationship(back_populates="updates")
 

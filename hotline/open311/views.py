@@ -15,7 +15,9 @@ from hotline.domain.privacy import coarse
 from hotline.domain.queries import OPEN311_CLOSED
 
 BEIJING = timezone(timedelta(hours=8))
-# Our lifecycle in FixMyStreet's extended states.
+# Our lifecycle in FixMyStreet's extended states (GeoReport v2's own status stays open/closed). An update can
+# say more than its status: re-dispatched (INTERNAL_REFERRAL), ACTION_SCHEDULED, DUPLICATE, NOT_RESPONSIBLE
+# (``TicketUpdate.public_state``).
 FMS_STATUS = {
     Status.OPEN: "OPEN", Status.ACCEPTED: "INVESTIGATING", Status.IN_PROGRESS: "IN_PROGRESS",
     Status.RESOLVED: "FIXED", Status.CLOSED: "CLOSED", Status.REOPENED: "OPEN",
@@ -102,7 +104,7 @@ def update_view(update: TicketUpdate, service_request_id: str) -> dict[str, Any]
     return {
         "update_id": str(update.id),
         "service_request_id": service_request_id,
-        "status": FMS_STATUS[Status(update.status)],
+        "status": update.public_state or FMS_STATUS[Status(update.status)],
         "updated_datetime": w3c(update.created_at),
         "description": redact(update.note),
         "media_url": None,

@@ -304,3 +304,29 @@ def test_the_deadline_clock_through_the_api_and_who_may_use_it(client: TestClien
         "paused", "resumed", "extension_asked", "extension_decided"]
     tiers = client.get("/api/deadline-rules", headers=operator).json()["tiers"]
     assert {t["tier"] for t in tiers} >= {"immediate", "basic_livelihood", "general", "complex"}
+
+
+def test_the_call_centre_sees_likely_duplicates_and_links_one(client: TestClient) -> None:
+    operator = staff(client, "op.wang", Role.OPERATOR)
+    handler = staff(client, "hc.chen", Role.HANDLER, HOUSING)
+    master = filed(client, service_code="elevator_broken", description="幸福村小区3号楼电梯坏了三天，老人下不了楼")
+    other = filed(client, service_code="elevator_broken", description="幸福村小区7号楼电梯坏了三天，老人下不了楼")
+    me_too = filed(client, service_code="elevator_broken", description="3号楼电梯到现在还没修好")
+
+    assert client.get(f"/api/tickets/{me_too}/duplicates", headers=handler).status_code == 403
+    found = client.get(f"/api/tickets/{me_too}/duplicates", headers=operator).json()["candidates"]
+    assert [c["service_request_id"] for c in found] == [master]
+    assert found[0]["score"] >= 0.5 and found[0]["likeness"]["numbers_disagree"] is False
+    assert other not in [c["service_request_id"] for c in found]
+
+    for body in ({"master": master, "reason": ""}, {"master": "", "reason": "x"}, {"master": "x" * 33, "reason": "x"}):
+        assert client.post(f"/api/tickets/{me_too}/link", json=body, headers=operator).status_code == 422, body
+    assert client.post(f"/api/tickets/{me_too}/link", json={"master": "nope", "reason": "x"},
+                       headers=operator).status_code == 404
+    linked = client.post(f"/api/tickets/{me_too}/link", json={"master": master, "reason": "同一部电梯"},
+                         headers=operator)
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["duplicate_of"] == master and linked.json()["dispatch_state"] == "linked"
+    assert client.post(f"/api/tickets/{me_too}/link", json={"master": other, "reason": "x"},
+                       headers=operator).status_code == 409
+    assert [row["action"] for row in history(client, master)][-1] == "duplicate_added"

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fastapi.testclient import TestClient
 
-from hotline.config import DEV_API_KEY
+from hotline.config import DEV_API_KEY, DEV_OPERATOR_TOKEN
+from hotline.dispatch.workflow import Redispatch
 from hotline.domain.models import Status
 from hotline.domain.privacy import PRIVATE_SERVICE_CODES
 from tests.doubles.samples import required_answers
@@ -321,3 +322,33 @@ def test_an_api_key_in_the_url_is_refused_even_when_valid(client: TestClient) ->
     """Issue 13: keys never travel in URLs (they land in access logs); Open311 takes it in the body."""
     answer = client.post(f"/open311/v2/requests.json?api_key={DEV_API_KEY}", data={"service_code": "x"})
     assert answer.status_code == 400 and "never in the URL" in answer.text
+
+
+def test_dispatch_steps_appear_as_fixmystreet_states_and_the_request_stays_open_or_closed(client: TestClient) -> None:
+    """Re-dispatch is INTERNAL_REFERRAL (without the internal reason); staff can say ACTION_SCHEDULED, DUPLICATE or
+    NOT_RESPONSIBLE on an update; GeoReport v2's own status stays open/closed."""
+    backend = client.app.state.backend  # type: ignore[attr-defined]
+    light = file_request(client, service_code="street_light_out").json()[0]["service_request_id"]
+    started = datetime.now(timezone.utc) - timedelta(minutes=1)
+    backend.dispatcher.redispatch(light, Redispatch(service_code="poor_property_service"), actor="operator:wang",
+                                  reason="小区内部路灯，物业的事，联系王经理13812345678")
+    backend.lifecycle.update(light, status=Status.ACCEPTED, note="", note_language="zh", actor="handler:chen")
+    backend.lifecycle.update(light, status=None, note="已约维修周二上门", note_language="zh", actor="handler:chen",
+                             public_state="ACTION_SCHEDULED")
+    backend.lifecycle.update(light, status=Status.CLOSED, note="不属于政府管理范围", note_language="zh",
+                             actor="operator:wang", public_state="NOT_RESPONSIBLE")
+    updates = client.get("/open311/v2/servicerequestupdates.json", params={"start_date": started.isoformat()}).json()
+    mine = [(u["status"], u["external_status_code"]) for u in updates if u["service_request_id"] == light]
+    assert mine == [("OPEN", "open"), ("INTERNAL_REFERRAL", "open"), ("INVESTIGATING", "accepted"),
+                    ("ACTION_SCHEDULED", "accepted"), ("NOT_RESPONSIBLE", "closed")]
+    assert all("13812345678" not in (u["description"] or "") and "王经理" not in (u["description"] or "")
+               for u in updates)
+    assert client.get(f"/open311/v2/requests/{light}.json").json()[0]["status"] == "closed"
+
+    headers = {"Authorization": f"Bearer {DEV_OPERATOR_TOKEN}"}
+    other = file_request(client, service_code="street_light_out").json()[0]["service_request_id"]
+    bad = client.post(f"/api/tickets/{other}/updates", json={"note": "x", "public_state": "FIXED"}, headers=headers)
+    assert bad.status_code == 422
+    good = client.post(f"/api/tickets/{other}/updates", json={"status": "closed", "note": "与202612060000001重复",
+                                                               "public_state": "DUPLICATE"}, headers=headers)
+    assert good.status_code == 200, good.text
