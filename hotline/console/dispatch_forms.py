@@ -5,6 +5,7 @@ Each form checks, in this order: a live session, its CSRF token, the role, then 
 keeps what was typed). The dispatcher then decides under the ticket's row lock; what it refuses (a part
 decided meanwhile, a lead already there, nothing to change) comes back as the ticket page with a message in
 the page's language and 409 or 400, never a 500. Success redirects to the ticket page (``?done=``).
+``submit`` does this for the duplicates' link form (``link_form``) too.
 """
 
 from collections.abc import Callable
@@ -29,12 +30,12 @@ from hotline.domain.models import AssignmentRole, Role
 from hotline.domain.tickets import load_ticket
 
 router = APIRouter()
-FIELDS = ("unit", "role", "reason", "return_reason", "note", "service_code", "subdistrict_code")
+FIELDS = ("unit", "role", "reason", "return_reason", "note", "service_code", "subdistrict_code", "master")
 HANDLERS = frozenset({Role.HANDLER.value})
 ASSIST = AssignmentRole.ASSIST.value
 
 
-def _actor(staff: Staff) -> str:
+def actor_of(staff: Staff) -> str:
     return f"{staff[1].role}:{staff[1].name}"
 
 
@@ -47,12 +48,23 @@ def _text(value: str) -> str | None:
 
 
 Values = dict[str, str]
+Explain = Callable[[Backend, str, BackendError, str, Staff, Values, Translator, str], str]
 
 
-async def _submit(request: Request, backend: Backend, service_request_id: str, *, action: str,
-                  roles: frozenset[str], refusal: str, check: Callable[[Values, Backend, Translator], str | None],
-                  step: Callable[[Staff, Values], Any], done: Callable[[Values], str]) -> Response:
-    """What every dispatch form does around its own field check and dispatcher step."""
+def _explain(backend: Backend, service_request_id: str, exc: BackendError, action: str, staff: Staff,
+             values: dict[str, str], t: Translator, lang: str) -> str:
+    with backend.db.read() as session:
+        ticket = load_ticket(session, service_request_id)
+    unit = staff[1].unit if action in ("accept", "return") else values["unit"] or None
+    return explain(exc, ticket, action=action, unit=unit, backend=backend, t=t, lang=lang)
+
+
+async def submit(request: Request, backend: Backend, service_request_id: str, *, action: str,
+                 roles: frozenset[str], refusal: str, check: Callable[[Values, Backend, Translator], str | None],
+                 step: Callable[[Staff, Values], Any], done: Callable[[Values], str],
+                 why: Explain = _explain) -> Response:
+    """What every ticket-page form does around its own field check and domain step (``why`` words a
+    refusal)."""
     staff = await run_in_threadpool(current_staff, request, backend)
     if staff is None:
         return to_login()
@@ -75,18 +87,10 @@ async def _submit(request: Request, backend: Backend, service_request_id: str, *
             return refuse(request, "err_not_found", 404, here, staff)
         except BackendError as exc:
             code = exc.status_code
-            message = await run_in_threadpool(_explain, backend, service_request_id, exc, action, staff, values, t,
+            message = await run_in_threadpool(why, backend, service_request_id, exc, action, staff, values, t,
                                               lang)
     return await run_in_threadpool(render_detail, request, backend, staff, service_request_id, error=message,
                                    status_code=code, dispatch_form=values)
-
-
-def _explain(backend: Backend, service_request_id: str, exc: BackendError, action: str, staff: Staff,
-             values: dict[str, str], t: Translator, lang: str) -> str:
-    with backend.db.read() as session:
-        ticket = load_ticket(session, service_request_id)
-    unit = staff[1].unit if action in ("accept", "return") else values["unit"] or None
-    return explain(exc, ticket, action=action, unit=unit, backend=backend, t=t, lang=lang)
 
 
 def _no_fields(values: dict[str, str], backend: Backend, t: Translator) -> str | None:
@@ -108,7 +112,7 @@ def _dispatch_fields(values: dict[str, str], backend: Backend, t: Translator) ->
         return t("err_unit")
     if values["role"] not in PARTS:
         return t("err_part")
-    return _reason_field(values, t)
+    return reason_field(values, t)
 
 
 def _redispatch_fields(values: dict[str, str], backend: Backend, t: Translator) -> str | None:
@@ -118,10 +122,10 @@ def _redispatch_fields(values: dict[str, str], backend: Backend, t: Translator) 
         return t("err_subdistrict")
     if values["unit"] and values["unit"] not in backend.units:
         return t("err_unit")
-    return _reason_field(values, t)
+    return reason_field(values, t)
 
 
-def _reason_field(values: dict[str, str], t: Translator) -> str | None:
+def reason_field(values: dict[str, str], t: Translator) -> str | None:
     reason = _text(values["reason"])
     if reason is None:
         return t("err_reason")
@@ -133,33 +137,33 @@ def _reason_field(values: dict[str, str], t: Translator) -> str | None:
 async def accept(request: Request, backend: BackendDep, service_request_id: str) -> Response:
     """A handler takes on their unit's waiting part."""
     def step(staff: Staff, values: dict[str, str]) -> Any:
-        return backend.dispatcher.accept(service_request_id, unit=staff[1].unit or "", actor=_actor(staff))
+        return backend.dispatcher.accept(service_request_id, unit=staff[1].unit or "", actor=actor_of(staff))
 
-    return await _submit(request, backend, service_request_id, action="accept", roles=HANDLERS,
-                         refusal="err_handlers_only", check=_no_fields, step=step, done=lambda _: "accepted")
+    return await submit(request, backend, service_request_id, action="accept", roles=HANDLERS,
+                        refusal="err_handlers_only", check=_no_fields, step=step, done=lambda _: "accepted")
 
 
 @router.post("/tickets/{service_request_id}/return")
 async def give_back(request: Request, backend: BackendDep, service_request_id: str) -> Response:
     """A handler returns their unit's part with a reason and a note; a returned lead goes to the call centre."""
     def step(staff: Staff, values: dict[str, str]) -> Any:
-        return backend.dispatcher.give_back(service_request_id, unit=staff[1].unit or "", actor=_actor(staff),
+        return backend.dispatcher.give_back(service_request_id, unit=staff[1].unit or "", actor=actor_of(staff),
                                             reason=ReturnReason(values["return_reason"]), note=values["note"])
 
-    return await _submit(request, backend, service_request_id, action="return", roles=HANDLERS,
-                         refusal="err_handlers_only", check=_return_fields, step=step, done=lambda _: "returned")
+    return await submit(request, backend, service_request_id, action="return", roles=HANDLERS,
+                        refusal="err_handlers_only", check=_return_fields, step=step, done=lambda _: "returned")
 
 
 @router.post("/tickets/{service_request_id}/dispatch")
 async def dispatch(request: Request, backend: BackendDep, service_request_id: str) -> Response:
     """The call centre sends a ticket without an active lead to a unit, or adds an assisting unit."""
     def step(staff: Staff, values: dict[str, str]) -> Any:
-        return backend.dispatcher.dispatch(service_request_id, unit=values["unit"], actor=_actor(staff),
+        return backend.dispatcher.dispatch(service_request_id, unit=values["unit"], actor=actor_of(staff),
                                            reason=values["reason"], role=AssignmentRole(values["role"]))
 
-    return await _submit(request, backend, service_request_id, action="dispatch", roles=CALL_CENTRE,
-                         refusal="err_dispatch_role", check=_dispatch_fields, step=step,
-                         done=lambda values: "assist" if values["role"] == ASSIST else "dispatched")
+    return await submit(request, backend, service_request_id, action="dispatch", roles=CALL_CENTRE,
+                        refusal="err_dispatch_role", check=_dispatch_fields, step=step,
+                        done=lambda values: "assist" if values["role"] == ASSIST else "dispatched")
 
 
 @router.post("/tickets/{service_request_id}/redispatch")
@@ -168,8 +172,8 @@ async def redispatch(request: Request, backend: BackendDep, service_request_id: 
     def step(staff: Staff, values: dict[str, str]) -> Any:
         change = Redispatch(service_code=values["service_code"] or None,
                             subdistrict_code=values["subdistrict_code"] or None, unit=values["unit"] or None)
-        return backend.dispatcher.redispatch(service_request_id, change, actor=_actor(staff), reason=values["reason"])
+        return backend.dispatcher.redispatch(service_request_id, change, actor=actor_of(staff), reason=values["reason"])
 
-    return await _submit(request, backend, service_request_id, action="redispatch", roles=CALL_CENTRE,
-                         refusal="err_dispatch_role", check=_redispatch_fields, step=step,
-                         done=lambda _: "redispatched")
+    return await submit(request, backend, service_request_id, action="redispatch", roles=CALL_CENTRE,
+                        refusal="err_dispatch_role", check=_redispatch_fields, step=step,
+                        done=lambda _: "redispatched")

@@ -1,7 +1,8 @@
 """Operator console: server-rendered pages under /console/ (sign-in, queue, ticket, status updates, staff).
 
 The dispatch loop's pages (unit queues, the call centre's "to dispatch" queue, the dispatch forms) are in
-``unit_pages`` and ``dispatch_forms``; the ticket page itself in ``ticket_page``.
+``unit_pages`` and ``dispatch_forms``; duplicates in ``duplicate_panel`` and ``link_form``; the supervisor's
+escalations in ``escalation_pages``; the ticket page itself in ``ticket_page``.
 """
 
 import math
@@ -17,7 +18,9 @@ from bot.text import clean_text
 from hotline.api.views import ticket_summary
 from hotline.console.access import TICKET_QUEUE, sign_in, sign_out
 from hotline.console.dispatch_forms import router as dispatch_router
+from hotline.console.escalation_pages import router as escalation_router
 from hotline.console.i18n import Translator, translator
+from hotline.console.link_form import router as link_router
 from hotline.console.pages import (
     HERE,
     SESSION_COOKIE,
@@ -44,6 +47,8 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 router.include_router(staff_router)
 router.include_router(unit_router)
 router.include_router(dispatch_router)
+router.include_router(link_router)
+router.include_router(escalation_router)
 CSS = (HERE / "static" / "console.css").read_bytes()
 PAGE_SIZE = 50
 STATUSES = tuple(s.value for s in Status)

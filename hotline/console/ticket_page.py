@@ -14,6 +14,7 @@ from hotline.api.views import ticket_detail
 from hotline.console.access import CALL_CENTRE
 from hotline.console.choices import unit_name
 from hotline.console.dispatch_panel import dispatch_panel
+from hotline.console.duplicate_panel import duplicates_panel, master_of
 from hotline.console.i18n import category_path, label, translator
 from hotline.console.pages import Staff, lang_of, page, refuse, ticket_path
 from hotline.console.trail import assignment_rows, trail_rows
@@ -28,7 +29,7 @@ from hotline.domain.staff import Principal
 from hotline.domain.tickets import load_ticket
 
 WRITERS = CALL_CENTRE  # who updates status and notes
-DONE = frozenset({"accepted", "returned", "dispatched", "assist", "redispatched"})  # ?done= after a dispatch form
+DONE = frozenset({"accepted", "returned", "dispatched", "assist", "redispatched", "linked"})  # ?done= after a form
 
 
 def overdue(ticket: Ticket) -> bool:
@@ -91,5 +92,6 @@ def render_detail(request: Request, backend: Backend, staff: Staff, service_requ
         "trail": trail_rows(history, backend, t, lang, personal=principal.sees_personal_data,
                             names=name_variants(ticket.first_name, ticket.last_name)),
         "panel": dispatch_panel(backend, principal, ticket, lang, t), "dform": dispatch_form or {},
+        "master": master_of(backend, ticket), "dupes": duplicates_panel(backend, principal, ticket, lang),
     }
     return page(request, "ticket.html", context, status_code=status_code, here=here, staff=staff)

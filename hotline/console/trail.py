@@ -25,7 +25,7 @@ SYSTEM_REASONS = {"routing rules": "reason_routing_rules",
 # What the trail shows of each detail, in this order; anything else is left out (internal, like ``cause``).
 SHOWN = ("service_code", "department", "district_code", "subdistrict_code", "unit", "role", "return_reason",
          "priority", "deadline_tier", "tier", "response_due", "resolution_due", "deadline", "level", "due",
-         "amount", "unit_of_time", "approved", "resolved", "rating", "language")
+         "amount", "unit_of_time", "approved", "resolved", "rating", "language", "master", "duplicate")
 FIELD_LABELS = {"service_code": "f_category", "department": "f_department", "district_code": "f_district",
                 "subdistrict_code": "f_subdistrict", "deadline_tier": "f_tier", "tier": "f_tier"}
 
@@ -77,6 +77,7 @@ def _formatters(backend: Backend, t: Translator, lang: str) -> dict[str, Callabl
         "approved": lambda value: t("yes") if value else t("no"), "amount": str,
         "unit_of_time": lambda code: label(t, "time_", code),
         "language": lambda code: language_name(t, code), "status": lambda code: label(t, "status_", code),
+        "master": str, "duplicate": str,
     }
 
 

@@ -17,12 +17,13 @@ from hotline.console.i18n import label, translator
 from hotline.console.pages import current_staff, lang_of, page, page_number, refuse, to_login, unit_path
 from hotline.console.rows import latest_returns, queue_row, unit_loads
 from hotline.deps import BackendDep
-from hotline.dispatch.queues import to_dispatch, unit_queue
+from hotline.dispatch.queues import to_dispatch, unit_due_soon, unit_queue
 from hotline.domain.models import DispatchState, Role
 
 router = APIRouter()
 PAGE_SIZE = 50
 UNITS, DISPATCH = "/console/units", "/console/dispatch"
+DUE_SOON_VIEW = "due_soon"
 
 
 def pager(path: str, page_no: int, total: int) -> dict[str, object]:
@@ -57,7 +58,8 @@ def units_index(request: Request, backend: BackendDep) -> Response:
 
 @router.get("/units/{unit}")
 def unit_page(request: Request, backend: BackendDep, unit: str) -> Response:
-    """A unit's open tickets, waiting and accepted: urgent first, then newest first."""
+    """A unit's open tickets, waiting and accepted: urgent first, then newest first. ``?view=due_soon``: those
+    due soon or overdue, most escalated first, then by deadline."""
     staff = current_staff(request, backend)
     if staff is None:
         return to_login()
@@ -69,13 +71,17 @@ def unit_page(request: Request, backend: BackendDep, unit: str) -> Response:
     if principal.role == Role.HANDLER.value and principal.unit != unit:
         return refuse(request, "err_own_unit_only", 403, here, staff)
     lang, page_no, now = lang_of(request), page_number(request), datetime.now(timezone.utc)
-    total, rows = unit_queue(backend.db, unit, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    due_soon = request.query_params.get("view") == DUE_SOON_VIEW
+    listing = unit_due_soon if due_soon else unit_queue
+    total, rows = listing(backend.db, unit, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    paged = str(URL(here).include_query_params(view=DUE_SOON_VIEW)) if due_soon else here
     return page(request, "unit_queue.html", {
-        "unit": unit, "unit_name": unit_name(backend.units, unit, lang), "total": total,
+        "unit": unit, "unit_name": unit_name(backend.units, unit, lang), "total": total, "due_soon": due_soon,
+        "tabs": {"all": here, DUE_SOON_VIEW: str(URL(here).include_query_params(view=DUE_SOON_VIEW))},
         "rows": [queue_row(r.ticket, backend, lang, now, part=r.role, part_state=r.state) for r in rows],
         "unit_choices": [] if principal.role == Role.HANDLER.value
         else unit_groups(backend.units, backend.gazetteer, lang, translator(lang)),
-        **pager(here, page_no, total)}, staff=staff)
+        **pager(paged, page_no, total)}, staff=staff)
 
 
 @router.get("/dispatch")

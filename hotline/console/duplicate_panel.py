@@ -1,0 +1,51 @@
+"""The ticket page's "Possible duplicates" panel (hotline.dispatch.links); its form is in ``link_form``.
+
+The call centre (operators, supervisors, admins) sees, on an open ticket not linked yet, the open tickets it may
+duplicate, most alike first, with why (text, category, place alike; numbers that disagree). Linking makes the
+ticket on this page the duplicate and the suggestion its master; a linked ticket's page names its master.
+"""
+
+from typing import Any
+
+from hotline.console.access import CALL_CENTRE
+from hotline.console.dispatch_panel import label_of_category, subdistrict_name
+from hotline.console.pages import ticket_path
+from hotline.deps import Backend
+from hotline.domain.models import Ticket
+from hotline.domain.queries import OPEN311_CLOSED
+from hotline.domain.staff import Principal
+from hotline.open311.views import w3c
+
+
+def percent(share: float) -> int:
+    return round(share * 100)
+
+
+def master_id(backend: Backend, ticket: Ticket) -> str | None:
+    """The service request id of the ticket this one duplicates, or None."""
+    if ticket.master_id is None:
+        return None
+    with backend.db.read() as session:
+        master = session.get(Ticket, ticket.master_id)
+    return master.service_request_id if master else None
+
+
+def master_of(backend: Backend, ticket: Ticket) -> dict[str, str] | None:
+    """The ticket this one duplicates (id and page), or None."""
+    master = master_id(backend, ticket)
+    return {"id": master, "href": ticket_path(master)} if master else None
+
+
+def duplicates_panel(backend: Backend, principal: Principal, ticket: Ticket, lang: str) -> dict[str, Any]:
+    """What the panel shows; ``shown`` is False for other roles, a linked ticket, or one that is finished."""
+    if principal.role not in CALL_CENTRE or ticket.master_id is not None or ticket.status in OPEN311_CLOSED:
+        return {"shown": False}
+    rows = [{"id": other.service_request_id, "href": ticket_path(other.service_request_id),
+             "category": label_of_category(backend, other.service_code, lang),
+             "place": subdistrict_name(backend, other.subdistrict_code, lang) or other.address_string or "",
+             "requested": w3c(other.requested_at), "score": percent(likeness.score),
+             "text": percent(likeness.text), "same_category": likeness.category >= 1.0,
+             "place_alike": percent(likeness.place), "conflict": likeness.conflict}
+            for other, likeness in backend.linker.suggestions(ticket.service_request_id)]
+    return {"shown": True, "rows": rows}
+
