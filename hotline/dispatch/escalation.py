@@ -20,17 +20,17 @@ follows the escalations, not the number of tickets.
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.db import Database
-from hotline.domain.events import TICKET_ESCALATED, record_event
-from hotline.domain.history import Change, record_change
-from hotline.domain.models import Status, Ticket, TicketEscalation
+from hotline.domain.events import TICKET_ESCALATED, event_row
+from hotline.domain.history import Change
+from hotline.domain.models import OutboxEvent, Status, Ticket, TicketEscalation, TicketHistory
 
 log = logging.getLogger(__name__)
 
@@ -88,29 +88,52 @@ def restart(ticket: Ticket, kind: str) -> None:
     schedule(ticket)
 
 
-def fire_due_steps(session: Session, ticket: Ticket, *, now: datetime) -> int:
+@dataclass
+class StepRows:
+    """Rows a batch of steps writes, inserted together at the end of the batch (Core bulk inserts: the ORM's
+    per-object cost made a catch-up sweep of 18,579 steps take 12 s)."""
+
+    escalations: list[dict[str, object]] = field(default_factory=list)
+    history: list[dict[str, object]] = field(default_factory=list)
+    events: list[dict[str, object]] = field(default_factory=list)
+
+    def insert(self, session: Session) -> None:
+        for model, rows in ((TicketEscalation, self.escalations), (TicketHistory, self.history),
+                            (OutboxEvent, self.events)):
+            if rows:
+                session.execute(insert(model), rows)
+
+
+def fire_due_steps(session: Session, ticket: Ticket, *, now: datetime, rows: StepRows | None = None) -> int:
     """Record the steps reached by ``now`` (the highest per deadline: a sweep that was down skips "due soon"
-    once the deadline has passed) and reschedule. Returns how many were recorded."""
+    once the deadline has passed) and reschedule. Returns how many were recorded. With ``rows``, the new
+    rows are collected there for the caller to insert; without, they are inserted here."""
+    own = rows is None
+    rows = rows if rows is not None else StepRows()
     fired = 0
     for kind in (RESPONSE, RESOLUTION):
         reached = [s for s in pending_steps(ticket) if s.kind == kind and s.at <= now]
         if not reached:
             continue
         step = max(reached, key=lambda s: s.level)
-        session.add(TicketEscalation(ticket_id=ticket.id, kind=kind, level=LEVEL_NAMES[step.level],
-                                     due_at=step.due, at=now, unit=ticket.lead_unit))
+        level = LEVEL_NAMES[step.level]
+        rows.escalations.append({"ticket_id": ticket.id, "kind": kind, "level": level, "due_at": step.due,
+                                 "at": now, "unit": ticket.lead_unit})
         if kind == RESPONSE:
             ticket.response_escalation = step.level
         else:
             ticket.resolution_escalation = step.level
-        record_change(session, ticket, actor=SWEEP, change=Change.ESCALATED, at=now,
-                      reason=f"{kind} deadline {LEVEL_NAMES[step.level].replace('_', ' ')}",
-                      deadline=kind, level=LEVEL_NAMES[step.level], due=step.due.isoformat(), unit=ticket.lead_unit)
-        record_event(session, TICKET_ESCALATED, ticket, at=now, deadline=kind, level=LEVEL_NAMES[step.level],
-                     due=step.due.isoformat(), unit=ticket.lead_unit)
+        rows.history.append({"ticket_id": ticket.id, "at": now, "actor": SWEEP, "action": Change.ESCALATED.value,
+                             "reason": f"{kind} deadline {level.replace('_', ' ')}",
+                             "detail": {"deadline": kind, "level": level, "due": step.due.isoformat(),
+                                        "unit": ticket.lead_unit}})
+        rows.events.append(event_row(TICKET_ESCALATED, ticket, at=now, deadline=kind, level=level,
+                                     due=step.due.isoformat(), unit=ticket.lead_unit))
         fired += 1
     ticket.escalation_level = max(ticket.response_escalation, ticket.resolution_escalation)
     schedule(ticket)
+    if own:
+        rows.insert(session)
     return fired
 
 
@@ -136,8 +159,17 @@ class EscalationSweep:
                     select(Ticket).where(Ticket.next_escalation_at <= now)
                     .order_by(Ticket.next_escalation_at, Ticket.id).limit(self.batch)
                     .with_for_update(skip_locked=True)).all()
+                rows = StepRows()
                 for ticket in tickets:
-                    fired += fire_due_steps(session, ticket, now=now)
+                    fired += fire_due_steps(session, ticket, now=now, rows=rows)
+                levels = [{"id": t.id, "response_escalation": t.response_escalation,
+                           "resolution_escalation": t.resolution_escalation, "escalation_level": t.escalation_level,
+                           "next_escalation_at": t.next_escalation_at} for t in tickets]
+                # One executemany instead of the ORM's UPDATE per ticket (their changed columns differ).
+                session.expunge_all()
+                if levels:
+                    session.execute(update(Ticket), levels)
+                rows.insert(session)
             if len(tickets) < self.batch:
                 break
         return fired

@@ -21,15 +21,8 @@ CAUSE_RATING = "rating"
 CAUSE_MASTER = "master"  # a duplicate follows its master ticket (hotline.dispatch.links): the resident is told
 
 
-def record_event(session: Session, event_type: str, ticket: Ticket, *, at: datetime, **details: Any) -> OutboxEvent:
-    """Add an outbox row for ``ticket``.
-
-    The payload carries what the notifier needs to reach the resident (channel and channel
-    user id, language) and, in ``details``, what it tells them, as written: an operator's note
-    with a department's phone number must reach the resident with that number. So the stream
-    holds personal data, like the ticket store: it is for the backend's own workers, never a
-    public or analyst feed (those redact: ``hotline.open311.views``, ``hotline.api.views``).
-    """
+def event_payload(ticket: Ticket, *, at: datetime, **details: Any) -> dict[str, Any]:
+    """What every event about ``ticket`` carries, plus ``details`` (see ``record_event``)."""
     payload: dict[str, Any] = {
         "service_request_id": ticket.service_request_id,
         "service_code": ticket.service_code,
@@ -43,8 +36,24 @@ def record_event(session: Session, event_type: str, ticket: Ticket, *, at: datet
         "occurred_at": at.isoformat(),
     }
     payload.update(details)
-    event = OutboxEvent(
-        event_id=str(uuid.uuid4()), event_type=event_type, payload=payload, created_at=at, attempts=0
-    )
+    return payload
+
+
+def event_row(event_type: str, ticket: Ticket, *, at: datetime, **details: Any) -> dict[str, Any]:
+    """An outbox row as plain values, for bulk inserts (the escalation sweep writes thousands at once)."""
+    return {"event_id": str(uuid.uuid4()), "event_type": event_type,
+            "payload": event_payload(ticket, at=at, **details), "created_at": at, "attempts": 0}
+
+
+def record_event(session: Session, event_type: str, ticket: Ticket, *, at: datetime, **details: Any) -> OutboxEvent:
+    """Add an outbox row for ``ticket``.
+
+    The payload carries what the notifier needs to reach the resident (channel and channel
+    user id, language) and, in ``details``, what it tells them, as written: an operator's note
+    with a department's phone number must reach the resident with that number. So the stream
+    holds personal data, like the ticket store: it is for the backend's own workers, never a
+    public or analyst feed (those redact: ``hotline.open311.views``, ``hotline.api.views``).
+    """
+    event = OutboxEvent(**event_row(event_type, ticket, at=at, **details))
     session.add(event)
     return event
