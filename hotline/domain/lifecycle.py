@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.redact import name_variants, redact
 from hotline.db import Database
 from hotline.dispatch.escalation import schedule
 from hotline.domain.errors import BadRequest, Conflict
@@ -100,9 +101,11 @@ class Lifecycle:
     def _duplicates_follow(self, session: Session, master: Ticket, status: Status, *, note: str,
                            note_language: str, actor: str) -> None:
         """Tickets linked to ``master`` take its new status (each with its own timeline row and event, so each
-        resident is told, and asked to rate a resolution). A move their own state forbids is skipped."""
+        resident is told, and asked to rate a resolution). A move their own state forbids is skipped. The note
+        was written to the master's resident: the others get it without personal data (names, numbers)."""
         if master.id is None or master.master_id is not None:
             return
+        note = redact(note, name_variants(master.first_name, master.last_name)) if note else note
         for duplicate in session.scalars(select(Ticket).where(Ticket.master_id == master.id)).all():
             current = Status(duplicate.status)
             if current is not status and can_move(current, status):

@@ -57,8 +57,9 @@ def test_a_linked_ticket_follows_its_master_and_leaves_the_queues(world: World, 
     assert EscalationSweep(world.db, clock=world.clock).sweep() == 2  # the master's response and resolution only
 
     world.dispatcher.accept(master.service_request_id, unit=HOUSING, actor="handler:chen")
-    world.dispatcher.lifecycle.update(master.service_request_id, status=Status.RESOLVED, note="电梯已修复",
-                                      note_language="zh", actor="handler:chen")
+    world.dispatcher.lifecycle.update(master.service_request_id, status=Status.RESOLVED,
+                                      note="张先生您好，电梯已修复，有问题请打13812345678", note_language="zh",
+                                      actor="handler:chen")
     with world.db.read() as session:
         follower = session.get(Ticket, duplicate.id)
         events = session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == TICKET_STATUS_CHANGED)).all()
@@ -66,7 +67,9 @@ def test_a_linked_ticket_follows_its_master_and_leaves_the_queues(world: World, 
     assert follower is not None and follower.status == "resolved"
     mine = [(e.payload["status"], e.payload["cause"], e.payload["note"]) for e in events
             if e.payload["service_request_id"] == duplicate.service_request_id]
-    assert mine == [("accepted", CAUSE_MASTER, ""), ("resolved", CAUSE_MASTER, "电梯已修复")]
+    # The master's resident's name and number stay with the master's resident.
+    assert mine == [("accepted", CAUSE_MASTER, ""),
+                    ("resolved", CAUSE_MASTER, "[name]先生您好，电梯已修复，有问题请打[phone]")]
     assert "DUPLICATE" in public
 
 
