@@ -26,9 +26,11 @@ class LoopRedis:
     def client(self) -> aioredis.Redis:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
+            # Connecting gets the same time as a command: a fresh Rasa server takes a burst of conversations
+            # and opens a connection for each while its loop is busy, and a 1 s connect limit turned that into
+            # 500s (tests/assistant/test_two_instances.py, under load).
             self._client = aioredis.Redis.from_url(self.url, socket_timeout=self.timeout,
-                                                   socket_connect_timeout=min(self.timeout, 1.0),
-                                                   decode_responses=True)
+                                                   socket_connect_timeout=self.timeout, decode_responses=True)
             self._loop = loop
         return self._client
 
