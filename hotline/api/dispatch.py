@@ -6,6 +6,7 @@ supervisor or an admin may record it for any unit); a handler reads only tickets
 in. Another unit's ticket answers 404, as if it did not exist.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -65,6 +66,15 @@ def _rows(backend: Backend, principal: Principal, total: int, rows: list[QueueRo
         for row in rows]}
 
 
+def _unit_rows(backend: Backend, principal: Principal, unit: str,
+               page: Callable[[], tuple[int, list[QueueRow]]], lang: Lang) -> dict[str, Any]:
+    """A unit's page of tickets, once the principal may read that unit (unknown unit 404, another unit 403)."""
+    if unit not in backend.units:
+        raise NotFound(f"unit {unit!r} not found")
+    check_acts_for(principal.role, principal.unit, unit)
+    return _rows(backend, principal, *page(), lang.value)
+
+
 @router.get("/units")
 def get_units(backend: BackendDep, _reader: UnitReader, kind: str | None = None,
               lang: Lang = Lang.ZH) -> dict[str, Any]:
@@ -78,22 +88,15 @@ def get_units(backend: BackendDep, _reader: UnitReader, kind: str | None = None,
 def get_unit_queue(backend: BackendDep, principal: UnitReader, unit: str, limit: Limit = 50, offset: Offset = 0,
                    lang: Lang = Lang.ZH) -> dict[str, Any]:
     """A unit's open tickets, waiting and accepted, urgent first then newest first."""
-    if unit not in backend.units:
-        raise NotFound(f"unit {unit!r} not found")
-    check_acts_for(principal.role, principal.unit, unit)
-    total, rows = unit_queue(backend.db, unit, limit=limit, offset=offset)
-    return _rows(backend, principal, total, rows, lang.value)
+    return _unit_rows(backend, principal, unit, lambda: unit_queue(backend.db, unit, limit=limit, offset=offset), lang)
 
 
 @router.get("/units/{unit}/due-soon")
 def get_unit_due_soon(backend: BackendDep, principal: UnitReader, unit: str, limit: Limit = 50, offset: Offset = 0,
                       lang: Lang = Lang.ZH) -> dict[str, Any]:
     """A unit's open tickets whose response or resolution deadline is near or past."""
-    if unit not in backend.units:
-        raise NotFound(f"unit {unit!r} not found")
-    check_acts_for(principal.role, principal.unit, unit)
-    total, rows = unit_due_soon(backend.db, unit, limit=limit, offset=offset)
-    return _rows(backend, principal, total, rows, lang.value)
+    return _unit_rows(backend, principal, unit, lambda: unit_due_soon(backend.db, unit, limit=limit, offset=offset),
+                      lang)
 
 
 @router.get("/escalations")

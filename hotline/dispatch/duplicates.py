@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from bot.gazetteer import haversine_km
 from bot.suggest import features
@@ -123,8 +124,13 @@ class DuplicateDetector:
         total = len(documents)
         self.idf = {token: math.log((1 + total) / (1 + df)) + 1.0 for token, df in frequency.items()}
         self.unseen_idf = math.log(1 + total) + 1.0  # a word no category uses says the most about the case
+        self._vector = lru_cache(maxsize=4096)(self._vector_of)
 
     def vector(self, text: str) -> dict[str, float]:
+        """The TF-IDF vector of ``text`` (cached: one ticket is compared with up to 2,000 others). Read-only."""
+        return self._vector(text)
+
+    def _vector_of(self, text: str) -> dict[str, float]:
         counts = Counter(tokens(text))
         weights = {t: (1 + math.log(c)) * self.idf.get(t, self.unseen_idf) for t, c in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
