@@ -33,6 +33,7 @@ from actions.repair import (
     RepairingFormValidation,
     Turn,
     ask_again,
+    failures,
     is_cancel_reply,
     said_no,
     yes_or_no_of,
@@ -64,6 +65,9 @@ MIN_SUGGESTION_CONFIDENCE = 0.5
 # also taken when no other comes close: words that name no category score alike ("其他": 0.19 vs 0.06,
 # "随便吧": 0.13 vs 0.12).
 MIN_CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.03, 4
+# Among the buttons offered, the words need only beat the other offered ones (searched in the top 10).
+OFFERED_MARGIN, OPTION_SEARCH = 2, 10
+MAX_OPTIONS = 4  # buttons when the resident's words add choices to the description's three
 MAX_ORDINAL_CHARS = 24
 FIELDS = {"description": "appeal_description", "location": "appeal_location", "category": "appeal_category"}
 FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "phone"}
@@ -391,11 +395,17 @@ class ValidateAppealForm(RepairingFormValidation):
         exact = [code for code, name in known.items() if typed and normalised(name) == typed]
         if len(exact) == 1:
             return {"appeal_category": exact[0], "appeal_attributes": {}}
-        best = await suggest(text, language, limit=2)  # the resident named a category in their own words
+        best = await suggest(text, language, limit=OPTION_SEARCH)  # the resident named one in their own words
         if best and (best[0].confidence >= MIN_SUGGESTION_CONFIDENCE or (
                 best[0].confidence >= MIN_CLEAR_CONFIDENCE
                 and (len(best) < 2 or best[1].confidence * CLEAR_MARGIN <= best[0].confidence))):
             return {"appeal_category": best[0].service_code, "appeal_attributes": {}}
+        # Words for one of the buttons offered ("バスの路線や停留所についての要望です" among a bus route, a bus
+        # stop and road works): the offered one the words fit clearly best.
+        offered = [s for s in best if s.service_code in options]
+        if offered and offered[0].confidence >= MIN_CLEAR_CONFIDENCE and (
+                len(offered) < 2 or offered[1].confidence * OFFERED_MARGIN <= offered[0].confidence):
+            return {"appeal_category": offered[0].service_code, "appeal_attributes": {}}
         return {"appeal_category": None}
 
     async def validate_appeal_attribute(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -446,10 +456,16 @@ class ActionAskAppealCategory(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
         suggestions = await suggest(tracker.get_slot("appeal_description") or "", language)
-        if not suggestions and tracker.get_slot("requested_slot") == "appeal_category":
-            # Nothing from the description (a language we do not serve, say): the resident's own
-            # words for the category, not confident enough to take, still give choices.
-            suggestions = await suggest(str((tracker.latest_message or {}).get("text") or ""), language)
+        typed = str((tracker.latest_message or {}).get("text") or "")
+        refused = failures(tracker, "appeal_category") > 0 or tracker.get_slot(EXPLAINED) == "appeal_category"
+        if tracker.get_slot("requested_slot") == "appeal_category" and typed and not is_payload(typed) and (
+                refused or not suggestions):
+            # Asked again after the resident's own words for the category (not clear enough to take): the
+            # categories those words fit come first, so the choices move towards what they said.
+            by_words = [s for s in await suggest(typed, language) if s.confidence >= MIN_CLEAR_CONFIDENCE] \
+                or ([] if suggestions else await suggest(typed, language))
+            codes = {s.service_code for s in by_words}
+            suggestions = [*by_words, *(s for s in suggestions if s.service_code not in codes)][:MAX_OPTIONS]
         buttons = [{"title": s.service_name, "payload": f'/choose_category{{"appeal_category": "{s.service_code}"}}'}
                    for s in suggestions]
         dispatcher.utter_message(response="msg_ask_appeal_category", buttons=buttons, suggestions_hint="")

@@ -12,6 +12,7 @@ Two conversation-wide guards live here because every message passes through them
 """
 
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from rasa.core.nlg.generator import NaturalLanguageGenerator
@@ -33,6 +34,9 @@ class TranslatedNLG(NaturalLanguageGenerator):
     def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None,
                  catalog: Catalog | None = None) -> None:
         self.catalog = catalog or load_catalog()
+        # The turns given the way out already. An action's messages are all rendered before any reaches the
+        # tracker, so the tracker alone cannot tell the second of them that the first was the way out.
+        self._ways_out: OrderedDict[tuple[str, float], None] = OrderedDict()
         if not speedups.applied():
             logger.warning("The assistant was not started with `python -m assistant run`: the speed fixes are off and "
                            "the WeChat and Telegram channels are on only if the credentials file names them.")
@@ -47,13 +51,25 @@ class TranslatedNLG(NaturalLanguageGenerator):
         text = rendered.get("text")
         if said_twice_in_a_row(tracker, utter_action, text) or answered_alike_twice(tracker, utter_action, text):
             logger.info("conversation %s: %s would go round in a circle", tracker.sender_id, utter_action)
-            if LOOP_BREAKER in this_turns_responses(tracker):
+            if LOOP_BREAKER in this_turns_responses(tracker) or not self._first_way_out(tracker):
                 return None  # the way out was offered in this turn already: one is enough
             return self.catalog.render(LOOP_BREAKER, language, slots)
         return rendered
 
+    def _first_way_out(self, tracker: DialogueStateTracker) -> bool:
+        """Whether this turn has not had the way out yet (and now has it)."""
+        latest = tracker.latest_message
+        turn = (tracker.sender_id, float(latest.timestamp) if latest is not None else 0.0)
+        if turn in self._ways_out:
+            return False
+        self._ways_out[turn] = None
+        while len(self._ways_out) > WAYS_OUT_REMEMBERED:
+            self._ways_out.popitem(last=False)
+        return True
+
 
 LOOP_BREAKER = "msg_loop_breaker"
+WAYS_OUT_REMEMBERED = 10_000  # turns; a turn's messages are rendered within moments of each other
 HISTORY_LOOKED_AT = 60  # events: enough for a few turns, the cost stays flat however long the history
 
 

@@ -399,12 +399,12 @@ _EN_STREET = r"(?:Road|Street|Avenue|Lane|Alley|Hutong|Lu|Jie|Rd|St|Ave|Boulevar
 _PLACE_SPANS = (
     re.compile(rf"\b(?:No\.?\s*)?\d+[A-Za-z]?,?\s+(?:[A-Z][\w'-]*\s+){{1,4}}{_EN_STREET}\b"
                rf"|\b(?:[A-Z][\w'-]*\s+){{1,4}}{_EN_STREET}\b(?:\.?\s*(?:No\.?\s*)?\d+[A-Za-z]?\b)?"),
-    re.compile(r"[\u4e00-\u9fff]{1,8}?(?:大街|路(?![灯面过上边人线况])|街(?!道)|胡同|巷)(?:\d+号)?(?:院)?(?:\d+(?:号楼|栋|号))?"
+    re.compile(r"[\u4e00-\u9fff]{1,8}?(?:大街|路(?![灯面过上边人线况])|街(?!道)|胡同|巷)(?:\d+号楼|\d+号)?(?:院)?(?:\d+(?:号楼|栋|号))?"
                r"|[\u4e00-\u9fff]{2,8}?\d+号(?:院|楼)?(?:\d+号楼)?"),
 )
 # Words before a street that belong to the sentence: "现在在上地东路35号", "不是信息路那边".
 _SPAN_LEAD = re.compile(r"^(?:现在|目前|其实|应该|实际上|我们|我家|我|公司|单位|家里|就|还|也|不是|而是"
-                        r"|是在|住在|搬到了?|搬去了?|在|是)+")
+                        r"|是在|住在|搬到了?|搬去了?|在|是|麻烦|请|帮我|帮忙|改成|改为|换成|写成|应该是)+")
 
 
 _AREA_BEFORE = re.compile(r"^.*(?:街道|地区|区|镇|乡)")
@@ -427,14 +427,61 @@ def place_spans(text: str) -> list[str]:
 def place_correction(text: str, place: str) -> Correction | None:
     """A street in ``text`` that is not in the place given: the place, corrected loosely ("Oh wait, that's my
     office address! We live at Huizhong Road 12"); the street it replaces is the one of ``place`` the message
-    names, else the place's first street."""
+    names, else the place's first street. Without a new street, a new number for a numbered part of the place
+    ("it was Terminal 2", "the number is 58, not 85", "是12号楼")."""
     spans = place_spans(text)
     new = [span for span in spans if not mentions(place, span)]
+    if len(new) > 1:  # "扯电线的是隔壁12号楼，麻烦改成右内西街12号楼": the one on the place's own street
+        given = {_street_stem(span) for span in place_spans(place)}
+        new = [span for span in new if _street_stem(span) in given] or new
     if len(new) != 1:
-        return None
+        return number_correction(text, place) if not new else None
     named = [span for span in spans if mentions(place, span)]
     old = named[0] if named else next(iter(place_spans(place)), None)
     return Correction(new=new[0], old=old, field="location")
+
+
+_NUMBERING = re.compile(r"\d+|no\.?\s*|#|号|番|号楼|号院|栋|棟|单元|門|门|层|階|楼|院", re.IGNORECASE)
+
+
+def _street_stem(span: str) -> str:
+    """A street address without its numbers ("右内西街12号楼" -> "右内西街")."""
+    return normalised(_NUMBERING.sub("", nfkc(span)))
+
+
+# A number with what it numbers: "Terminal 2", "Building 5", "Gate #3" (the word before); "12号楼", "3棟",
+# "5単元" (the word after).
+_LABEL_BEFORE = re.compile(r"\b([A-Za-z][A-Za-z'-]{2,})\.?\s*(?:no\.?\s*|#\s*)?(\d+)\b", re.IGNORECASE)
+_LABEL_AFTER = re.compile(r"(\d+)\s*(号楼|号院|号门|栋|棟|单元|単元|号|番地|番|層|层|階|楼|院|门|門|口)")
+_NUMBER_WORDS = re.compile(r"\b(number|no\.|house number|street number|digits?)\b|门牌|号码|門牌|番地|番号",
+                           re.IGNORECASE)
+_NOT_LABELS = {"at", "on", "in", "it", "is", "was", "the", "and", "but", "its", "it's", "about", "around", "after",
+               "before", "since", "for", "from", "than", "last", "every", "until", "till", "past"}
+
+
+def number_correction(text: str, place: str) -> Correction | None:
+    """A new number for one numbered part of ``place``: the same word numbered ("Terminal 2" for "Terminal 3",
+    "12号楼" for "10号楼"), or, when the message speaks of the number and the place has exactly one, that one
+    ("I got the number backwards. It's 58")."""
+    written, given = nfkc(text), nfkc(place)
+    numbers = set(re.findall(r"\d+", written))
+    if len(numbers) != 1 or numbers <= set(re.findall(r"\d+", given)):
+        return None
+    (number,) = numbers
+    for pattern, label_group, number_group in ((_LABEL_BEFORE, 1, 2), (_LABEL_AFTER, 2, 1)):
+        for said in pattern.finditer(written):
+            label = said.group(label_group)
+            if said.group(number_group) != number or label.lower() in _NOT_LABELS:
+                continue
+            for old in pattern.finditer(given):
+                if old.group(label_group).lower() == label.lower() and old.group(number_group) != number:
+                    start, end = old.span(number_group)
+                    return Correction(new=given[:start] + number + given[end:], old=place, field="location")
+    in_place = list(re.finditer(r"\d+", given))
+    if _NUMBER_WORDS.search(written) and len(in_place) == 1:
+        start, end = in_place[0].span()
+        return Correction(new=given[:start] + number + given[end:], old=place, field="location")
+    return None
 
 
 _NEGATION = re.compile(r"\b(no|not|nope|don'?t|won'?t|rather|skip|without|out)\b"

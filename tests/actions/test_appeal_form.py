@@ -63,6 +63,31 @@ def test_category_from_button_ordinal_or_own_words(hotline: FakeHotline) -> None
     assert validate("appeal_category", "说不清")[0]["appeal_category"] is None  # not confident: ask again
 
 
+def test_own_words_for_one_of_the_offered_buttons_choose_it(hotline: FakeHotline) -> None:
+    """Words that fit one offered category clearly better than the other offered ones choose it, even when
+    they are not sure enough to choose among every category (the shipped taxonomy's suggester)."""
+    hotline.down = True
+    offered = {"category_options": ["road_excavation_unrestored", "bus_route_suggestion", "bus_stop_facility"],
+               "language": "ja"}
+    chosen = validate("appeal_category", "バスの路線や停留所についての要望です", slots=offered)[0]
+    assert chosen["appeal_category"] == "bus_route_suggestion"
+    assert validate("appeal_category", "よくわかりません", slots=offered)[0]["appeal_category"] is None
+
+
+def test_asked_again_after_own_words_the_choices_follow_them(hotline: FakeHotline) -> None:
+    hotline.down = True
+    slots = {"appeal_description": "最寄りのバス停が道路工事でなくなりました", "language": "ja",
+             "requested_slot": "appeal_category", "category_options": ["road_excavation_unrestored"],
+             "repair_failures": {"slot": "appeal_category", "count": 1}}
+    messages, events = run(ActionAskAppealCategory(), tracker(slots=slots, text="バスの運転手の態度について"))
+    assert events[0]["value"][0] == "bus_driver_conduct"
+    assert len(messages[0]["buttons"]) <= 4
+    # The first time the question is asked, the latest message (an address) chooses nothing.
+    first = {**slots, "category_options": None, "repair_failures": None}
+    _, events = run(ActionAskAppealCategory(), tracker(slots=first, text="北京市海淀区北下関街道"))
+    assert "bus_driver_conduct" not in events[0]["value"]
+
+
 def test_required_questions_of_the_category_then_contact(hotline: FakeHotline) -> None:
     assert "appeal_attribute" in required(appeal_category="street_light_out")
     assert "appeal_attribute" not in required(appeal_category="street_light_out",

@@ -86,3 +86,17 @@ def test_one_response_asking_a_new_question_is_no_loop() -> None:
     assert answer is not None and answer["text"] == "Exact location (building, floor, entrance)"
     again = asyncio.run(nlg.generate("msg_ask_appeal_attribute", tracker_of(history), "rest", question=asked))
     assert again == nlg.catalog.render(LOOP_BREAKER, "en", {"language": "en"})
+
+
+def test_two_messages_of_one_action_give_one_way_out() -> None:
+    """An action's messages are rendered before either reaches the tracker: the second is dropped."""
+    nlg = TranslatedNLG()
+    history = [*turn(nlg, "hello", "msg_greet_in_form", "utter_ask_appeal_location"),
+               *turn(nlg, "hello", "msg_greet_in_form", "utter_ask_appeal_location"), UserUttered("hello")]
+    tracker = tracker_of(history)
+    first = generate(nlg, "msg_greet_in_form", tracker)
+    assert first == nlg.catalog.render(LOOP_BREAKER, "en", {"language": "en"})
+    assert generate(nlg, "utter_ask_appeal_location", tracker) is None
+    # Another resident's loop in the same moment still gets its way out.
+    other = DialogueStateTracker.from_events("someone-else", [SlotSet("language", "en"), *history])
+    assert generate(nlg, "msg_greet_in_form", other) == first

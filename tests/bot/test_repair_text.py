@@ -493,6 +493,38 @@ def test_a_loose_place_correction_names_the_street_it_replaces() -> None:
     assert place_correction("the light on Anli Road 58 is out", "Anli Road 58, Yayuncun") is None
 
 
+@pytest.mark.parametrize(("text", "place", "corrected"), [
+    ("Nearly right, but it was Terminal 2, I always mix them up", "Capital Airport Terminal 3 taxi queue, Chaoyang",
+     "Capital Airport Terminal 2 taxi queue, Chaoyang"),
+    ("The street is right but I got the number backwards. It's 58", "Gulou East Street 85, Jiaodaokou, Dongcheng",
+     "Gulou East Street 58, Jiaodaokou, Dongcheng"),
+    ("不对，是3号楼", "朝阳区安贞街道安贞里5号楼", "朝阳区安贞街道安贞里3号楼"),
+    ("間違えました、3棟です", "朝陽区安貞街道安貞里5棟", "朝陽区安貞街道安貞里3棟"),
+    ("门牌号记错了，是27", "东城区交道口街道鼓楼东大街85号", "东城区交道口街道鼓楼东大街27号"),
+])
+def test_a_new_number_for_a_numbered_part_of_the_place(text: str, place: str, corrected: str) -> None:
+    moved = place_correction(text, place)
+    assert moved is not None and moved.field == "location"
+    assert replace_place(place, moved.old or place, moved.new) == corrected
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("it happens every night after 11", "Gulou East Street 85, Jiaodaokou"),  # a time, not a number of the place
+    ("about 20 people live there", "Building 5, Anzhen Li, Chaoyang"),
+    ("Building 5 is right", "Building 5, Anzhen Li, Chaoyang"),  # the same number
+    ("已经坏了3天了", "朝阳区安贞街道安贞里5号楼"),
+])
+def test_other_numbers_are_no_place_correction(text: str, place: str) -> None:
+    assert place_correction(text, place) is None
+
+
+def test_of_two_new_streets_the_one_on_the_places_own_street_corrects_it() -> None:
+    place = "西城区白纸坊街道右内西街10号楼"
+    moved = place_correction("哦，地址写的是我家，可扯电线的是隔壁12号楼，麻烦改成右内西街12号楼", place)
+    assert moved == Correction(new="右内西街12号楼", old="右内西街10号楼", field="location")
+    assert replace_place(place, moved.old, moved.new) == "西城区白纸坊街道右内西街12号楼"
+
+
 @pytest.mark.parametrize(("text", "announces"), [
     ("Oh wait, that's my office address", True), ("等一下，地址不对", True), ("訂正があります", True),
     ("Hang on, I need to fix something I wrote earlier", True), ("哦还有，前面说得不太准", True),
