@@ -16,6 +16,7 @@ from actions.conversation import (
     LOCATION_CANDIDATE,
     LOCATION_CHECK,
     gazetteer,
+    is_descriptive,
     is_phone_number,
     language_of,
     latest_entity,
@@ -53,6 +54,7 @@ from bot.repair import (
     mentions,
     names_field,
     place_correction,
+    place_in_words,
     place_spans,
     replace_mention,
     replace_place,
@@ -89,6 +91,16 @@ def _ordinal(text: str) -> int | None:
 def known_place(text: str) -> Place | None:
     """The district (and sub-district) ``text`` names, in Chinese, English or Japanese kanji."""
     return gazetteer().match_address(gazetteer_form(text))
+
+
+def _other_area(new: str, old: str) -> bool:
+    """Whether ``new`` names a district or sub-district other than the one ``old`` is in."""
+    there, before = known_place(new), known_place(old)
+    if there is None or before is None:
+        return False
+    return there.district.code != before.district.code or (
+        there.subdistrict is not None and before.subdistrict is not None
+        and there.subdistrict.code != before.subdistrict.code)
 
 
 async def next_required_attribute(tracker: Tracker) -> dict[str, Any] | None:
@@ -144,7 +156,18 @@ class ValidateAppealForm(RepairingFormValidation):
             return await self._cancel_confirmation(turn, dispatcher, tracker, domain)
         if requested == LOCATION_CHECK:
             return await self._location_check(turn, dispatcher, tracker, domain)
+        if requested == "appeal_attribute" and not turn.is_payload and await self._yes_no_answer(turn, tracker):
+            # "No, not this minute" to "Is anyone in immediate danger?": the answer, not a refusal to answer.
+            return await self.answer(requested, turn.text, dispatcher, tracker, domain)
         return None
+
+    async def _yes_no_answer(self, turn: Turn, tracker: Tracker) -> bool:
+        """Whether the category's question is a yes-or-no one and the message says yes or no."""
+        attribute = await next_required_attribute(tracker)
+        if attribute is None or turn.intent in ("emergency", "request_human") or cancels_the_appeal(turn.text):
+            return False
+        keys = {str(v["key"]) for v in attribute.get("values", [])}
+        return {"yes", "no"} <= keys and yes_or_no_of(turn) is not None
 
     async def _cancel_confirmation(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> list[EventType]:
@@ -196,6 +219,12 @@ class ValidateAppealForm(RepairingFormValidation):
             return None
         place = str(tracker.get_slot("appeal_location") or "")
         moved = place_correction(turn.text, place) if place else None
+        # A place given in a sentence of its own ("The flat is Building 3, Shaoyaoju Beili", "养老院在兴谷街道平翔路"):
+        # it replaces the whole place when nothing finer was found, or when it is in another area of the city.
+        given = place_in_words(turn.text, place, lambda text: known_place(text) is not None) \
+            if place and (at_summary or names_field(turn.text, "location")) else None
+        if given is not None and (moved is None or _other_area(given, place)):
+            return Correction(new=given, old=place, field="location")
         if moved is not None:
             return moved
         # Words about the problem itself ("let me correct one thing: it was in the salad, not the noodles"),
@@ -210,14 +239,27 @@ class ValidateAppealForm(RepairingFormValidation):
         if turn.is_payload:
             return False
         found = self.found_correction(turn, tracker)
-        if found is None:
-            return turn.intent == "correct_appeal" and turn.confidence >= 0.6
         requested = tracker.get_slot(REQUESTED_SLOT)
+        if found is None:
+            # "Hepingli West Street, Hepingli, Dongcheng, it's the primary school there" taken for a correction,
+            # while nothing was given yet for the question asked and the words fit it: the answer.
+            first_answer = requested in FIELD_OF and not tracker.get_slot(requested) \
+                and self._fits(str(requested), turn.text)
+            return turn.intent == "correct_appeal" and turn.confidence >= 0.6 and not first_answer
         # "Actually, it's near the park" while the place is asked for the first time is just the answer.
         if found.old is None and found.field in (None, FIELD_OF.get(requested)) and requested in FIELD_OF \
                 and not tracker.get_slot(requested):
             return False
         return True
+
+    @staticmethod
+    def _fits(slot: str, text: str) -> bool:
+        """Whether ``text`` can be the answer to ``slot``'s question (a place, a phone number, a description)."""
+        if slot == "appeal_location":
+            return looks_like_place(text) or known_place(text) is not None
+        if slot == "contact_phone":
+            return is_phone_number(text)
+        return slot == "appeal_description" and is_descriptive(text)
 
     async def correct(self, turn: Turn, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: DomainDict) -> list[EventType]:

@@ -9,6 +9,7 @@ message names, wishes and requests that are not cancellations ("〜てほしい"
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.short_replies import is_bare_reply, normalised
@@ -187,13 +188,15 @@ _CANCEL_CUES = re.compile(
     r"|キャンセル|取り消|取りやめ|取り下げ|やめ|止め|中止|中断|ストップ|なかったこと|なし|無し|もういい|いいです|結構|破棄"
     r"|送信しない|提出しない|出さない|報告しません|続けなくて"
     r"|cancel|stop|halt|never ?mind|forget|changed my mind|don'?t (file|submit|send|want|go ahead)|rather not"
+    r"|call\b[\w\s']{0,25}?\boff\b"
     r"|abort|quit"
     r"|drop|withdraw|scrap|not do this|no more|don'?t continue|let'?s not|not anymore|call it off)",
     re.IGNORECASE)
 # Cancel words that mean cancelling whatever follows them.
 _UNMISTAKABLE_CANCEL = re.compile(r"(取消|撤销|撤回|キャンセル|取り消|取り下げ|中止|中断|無しに|なしに|"
                                   r"cancel|withdraw|never ?mind|"
-                                  r"forget it|call it off|don'?t go ahead)", re.IGNORECASE)
+                                  r"forget it|call (it|this|that|the whole thing|everything) off|don'?t go ahead)",
+                                  re.IGNORECASE)
 _WHOLE_APPEAL = re.compile(r"(appeal|complaint|report|ticket|the whole thing|everything|all of it"
                            r"|诉求|投诉|反映|举报|工单|全部|整个|这个事|这件事|申し立て|申告|通報|報告|依頼|苦情|すべて|全て)",
                            re.IGNORECASE)
@@ -439,6 +442,36 @@ def place_correction(text: str, place: str) -> Correction | None:
     named = [span for span in spans if mentions(place, span)]
     old = named[0] if named else next(iter(place_spans(place)), None)
     return Correction(new=new[0], old=old, field="location")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？;；])\s*")
+# What comes before the place in a sentence that gives one: "The flat is ...", "we live at ...", "养老院在...",
+# "老人ホームは...".
+_PLACE_LEADS = (
+    re.compile(r"^(?:but |and |so |no,? )?(?:the |our |my |his |her |their )?(?:[\w'-]+ ){0,3}?"
+               r"(?:is|are|was|were|'s|lives?|stays?|sits?)\s+(?:actually |really |in fact )?(?:at |in |on |near )?",
+               re.IGNORECASE),
+    re.compile(r"^(?:但|不过|其实|实际上)?[\u4e00-\u9fff]{0,8}?(?:位于|是在|在|地址是|地点是)(?=.{3,})"),
+    re.compile(r"^[^。、]{0,12}?(?:は|が)(?=.{4,})"),
+)
+_PLACE_TAILS = re.compile(r"(?:路上|街上)$|(?:上|那边|那儿|那里|这边|です|にあります|にある|あたり|にいます)$")
+
+
+def place_in_words(text: str, place: str, names_a_place: Callable[[str], bool]) -> str | None:
+    """The place a correction gives in a sentence of its own ("The flat is Building 3, Shaoyaoju Beili, still in
+    Taiyanggong", "养老院在兴谷街道平翔路上"): the last sentence that, without its lead ("the flat is", "养老院在")
+    and tail ("上", "にあります"), ``names_a_place`` (the city's gazetteer knows its area) and is not in ``place``."""
+    for sentence in reversed([part for part in _SENTENCE_END.split(text.strip()) if part.strip()]):
+        clause = _clean(sentence)
+        if is_question(sentence):
+            continue
+        for lead in _PLACE_LEADS:
+            clause = lead.sub("", clause, count=1)
+        clause = _clean(_PLACE_TAILS.sub(lambda m: "路" if m.group().startswith("路") else
+                                         ("街" if m.group().startswith("街") else ""), clause))
+        if len(clause) >= 3 and names_a_place(clause) and not mentions(place, clause):
+            return clause
+    return None
 
 
 _NUMBERING = re.compile(r"\d+|no\.?\s*|#|号|番|号楼|号院|栋|棟|单元|門|门|层|階|楼|院", re.IGNORECASE)

@@ -21,8 +21,9 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.input_check import TOO_LONG
 from bot.repair import is_courtesy, is_question
-from nlu.input_guard import BAD_INPUT, PROBLEM_KEY, StatelessComponent, promote_ranked
+from nlu.input_guard import BAD_INPUT, PROBLEM_KEY, StatelessComponent, make_intent, promote_ranked
 from nlu.language import ENTITY as DETECTED_LANGUAGE
+from nlu.narrative_guard import is_long_account
 
 EMERGENCY = "emergency"
 
@@ -180,9 +181,12 @@ class EmergencyGuard(StatelessComponent):
 
     @staticmethod
     def _demote_risk_later(message: Message, text: str) -> None:
-        """The classifier's emergency for a hazard that may hurt someone later becomes the report behind it."""
-        if risk_later(text, _detected_language(message)) or smoke_nuisance(text):
-            promote_ranked(message, REPORT, MIN_REPORT_SUPPORT)
+        """The classifier's emergency for a hazard that may hurt someone later becomes the report behind it; an
+        account of one ("…住了二十来号人…万一着火可怎么办": emergency 0.98) is a report however sure it was."""
+        if not (risk_later(text, _detected_language(message)) or smoke_nuisance(text)):
+            return
+        if not promote_ranked(message, REPORT, MIN_REPORT_SUPPORT) and is_long_account(text):
+            make_intent(message, REPORT)
 
     @staticmethod
     def _demote_unsure(message: Message, text: str) -> None:

@@ -69,6 +69,14 @@ class InputJudge(StatelessComponent):
         return messages
 
 
+def make_intent(message: Message, name: str) -> None:
+    """Makes ``name`` the message's intent whatever the classifier gave it (its ranked confidence, else 0)."""
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    entry = next((r for r in ranking if r.get("name") == name), None) or {"name": name, "confidence": 0.0}
+    message.set(INTENT, dict(entry), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [entry, *(r for r in ranking if r is not entry)], add_to_output=True)
+
+
 def promote_ranked(message: Message, name: str, min_confidence: float) -> bool:
     """Makes the ranking's ``name`` the message's intent, when the classifier gave it ``min_confidence``."""
     ranking = message.get(INTENT_RANKING_KEY) or []

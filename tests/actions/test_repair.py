@@ -322,3 +322,51 @@ def test_a_new_street_without_the_old_one_keeps_the_district_and_sub_district(ho
     slots = {**DESCRIBED, "appeal_category": "traffic_signal_fault", "contact_consent": False}
     messages, events = appeal("等一下，地址写错了，是工体南路8号", "correct_appeal", slots, "appeal_confirmed")
     assert _slots(events)["appeal_location"] == "朝阳区三里屯街道工体南路8号"
+
+
+@pytest.mark.parametrize("text, place, corrected", [
+    ("Sorry, I have to correct the address: Taiyanggong Middle Road is my office. The flat is Building 3, "
+     "Shaoyaoju Beili, still in Taiyanggong", "Taiyanggong Middle Road 12, Taiyanggong, Chaoyang",
+     "Building 3, Shaoyaoju Beili, still in Taiyanggong"),
+    # another sub-district: the whole place, not only the street
+    ("地址不对，府前街是我家。养老院在兴谷街道平翔路上", "平谷区滨河街道府前街，那家颐康养老院", "兴谷街道平翔路"),
+])
+def test_a_place_given_in_a_sentence_of_its_own_replaces_the_place(text: str, place: str, corrected: str,
+                                                                   hotline: FakeHotline) -> None:
+    slots = {"appeal_description": "the bill tripled", "appeal_location": place,
+             "appeal_category": "electricity_billing", "contact_consent": False}
+    messages, events = appeal(text, "nlu_fallback", slots, "appeal_confirmed")
+    assert _slots(events)["appeal_location"] == corrected
+    assert messages[0]["response"] == "msg_corrected_location"
+    # At another question too, when the message names the address.
+    messages, events = appeal(text, "nlu_fallback", {**slots, "contact_consent": None}, "contact_consent")
+    assert _slots(events)["appeal_location"] == corrected
+
+
+def test_the_place_given_the_first_time_is_no_correction_whatever_the_model_says(hotline: FakeHotline) -> None:
+    text = "Hepingli West Street, Hepingli, Dongcheng, it's the primary school there"
+    messages, events = appeal(text, "correct_appeal", {"appeal_description": "a PE teacher bullies my son"},
+                              "appeal_location")
+    assert _slots(events)["appeal_location"] == text
+    assert "msg_appeal_not_understood_field" not in [m.get("response") for m in messages]
+
+
+@pytest.mark.parametrize("text, intent, value", [
+    ("no, not this minute", "deny", "no"), ("いいえ、今すぐ危ないというわけではありません", "deny", "no"),
+    ("有，天天有小孩从下面过", "affirm", "yes"), ("没有", "deny", "no")])
+def test_yes_or_no_to_a_yes_or_no_question_of_the_category_is_its_answer(text: str, intent: str, value: str,
+                                                                         hotline: FakeHotline) -> None:
+    hotline.definitions["dangerous_building"] = [
+        {"code": "people_at_risk", "required": True, "order": 1, "datatype": "singlevaluelist",
+         "description": "现在是否有人身危险？", "values": [{"key": "yes", "name": "有"}, {"key": "no", "name": "没有"}]}]
+    slots = {**DESCRIBED, "appeal_category": "dangerous_building", "appeal_attributes": {}}
+    messages, events = appeal(text, intent, slots, "appeal_attribute")
+    assert _slots(events)["appeal_attributes"] == {"people_at_risk": value}
+    assert "msg_required_appeal_attribute" not in [m.get("response") for m in messages]
+
+
+def test_calling_the_whole_thing_off_cancels_at_a_yes_or_no_question(hotline: FakeHotline) -> None:
+    text = "You know what, I fly home tomorrow. Let's call the whole thing off"
+    messages, events = appeal(text, "nlu_fallback", {**DESCRIBED, "appeal_category": "ticket_scalping"},
+                              "contact_consent")
+    assert _slots(events)["requested_slot"] == "cancel_confirmation"

@@ -22,6 +22,7 @@ from bot.repair import (
     named_field,
     names_the_appeal,
     place_correction,
+    place_in_words,
     place_spans,
     refuses_a_number,
     replace_mention,
@@ -594,3 +595,16 @@ def test_declining_the_phone_for_fear_of_the_neighbours_withdraws_nothing() -> N
 def test_a_street_is_found_after_its_district_and_sub_district() -> None:
     assert place_spans("朝阳区三里屯街道工体北路8号") == ["工体北路8号"]
     assert replace_place("朝阳区三里屯街道工体北路8号", "工体北路8号", "工体南路8号") == "朝阳区三里屯街道工体南路8号"
+
+
+def test_a_place_in_a_sentence_of_its_own() -> None:
+    def known(text: str) -> bool:
+        return any(area in text for area in ("Taiyanggong", "Sanlitun", "兴谷", "興谷"))
+
+    assert place_in_words("場所が違いました。老人ホームは興谷街道の平翔路にあります", "平谷区浜河街道府前街", known) == \
+        "興谷街道の平翔路"
+    assert place_in_words("No, we actually live in Sanlitun, Chaoyang", "Taiyanggong Middle Road 12", known) == \
+        "Sanlitun, Chaoyang"
+    assert place_in_words("yes that's right, thanks", "Taiyanggong Middle Road 12, Taiyanggong", known) is None
+    assert place_in_words("Is Taiyanggong the right area?", "Anli Road 58", known) is None  # a question gives none
+    assert place_in_words("It is in Taiyanggong", "Taiyanggong Middle Road 12, Taiyanggong", known) is None

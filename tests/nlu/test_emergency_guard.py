@@ -142,6 +142,13 @@ def test_an_emergency_with_danger_now_or_without_a_report_behind_it_stays() -> N
     assert alone.get(INTENT)["name"] == "emergency"
 
 
+def test_an_account_of_a_hazard_for_later_is_a_report_however_sure_the_classifier() -> None:
+    text = ("对门那套两居室让二房东隔成了八个小单间，住了二十来号人，楼道里天天堆着行李箱和外卖盒子，"
+            "半夜还有人进进出出。麻烦你们派人来查一查，这么多人挤在一块儿，万一着火可怎么办")
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 0.98), ("report_problem", 0.01)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+
+
 def test_the_classifiers_emergency_for_smoke_from_burnt_rubbish_becomes_a_report() -> None:
     text = "夜になると空き地で誰かがごみを燃やしていて、煙が部屋の中まで入ってきます"
     [message] = EmergencyGuard().process([classified(text, [("emergency", 0.7), ("report_problem", 0.25)])])

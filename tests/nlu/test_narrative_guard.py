@@ -27,6 +27,10 @@ QUESTIONS = [
     "我在北京交了五年社保了，现在想把户口从老家迁过来，请问需要满足什么条件，要准备哪些材料，去哪里办理",
     "来月から北京で働くことになりましたが、就労許可の申請にはどのような書類が必要で、どこで手続きできますか",
     "how do I book a hospital appointment",
+    "I'd like to know what the rules are for keeping a medium-sized dog in a flat in Chaoyang, and whether the "
+    "registration has to be renewed every year",
+    "我想了解一下外地户口的孩子在北京上小学，需要家长准备哪些证明材料，在哪个平台上登记",
+    "北京で子どもを小学校に入れたいのですが、外国籍の場合の手続きと必要な書類について知りたいです",
 ]
 
 
@@ -47,12 +51,13 @@ def test_a_policy_answer_to_an_account_becomes_a_report() -> None:
     assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["report_problem", "faq"]
 
 
-def test_questions_and_unsupported_reports_keep_the_answer() -> None:
+def test_questions_keep_the_answer_and_accounts_become_reports_however_sure_the_classifier() -> None:
     guard = NarrativeGuard()
     [question] = guard.process([classified(QUESTIONS[0], [("faq", 0.7), ("report_problem", 0.3)])])
-    [unsupported] = guard.process([classified(ACCOUNTS[0], [("faq", 0.995), ("report_problem", 0.005)])])
+    [sure] = guard.process([classified(ACCOUNTS[0], [("faq", 0.995), ("report_problem", 0.005)])])
+    [unranked] = guard.process([classified(ACCOUNTS[2], [("faq", 1.0)])])
     assert question.get(INTENT)["name"] == "faq"
-    assert unsupported.get(INTENT)["name"] == "faq"
+    assert sure.get(INTENT)["name"] == "report_problem" and unranked.get(INTENT)["name"] == "report_problem"
 
 
 def test_no_policy_question_of_the_training_data_reads_as_an_account() -> None:
