@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -156,3 +157,13 @@ def text_of_last_intent(tracker: Tracker, intent: str) -> str | None:
         if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get("name") == intent:
             return str(event.get("text") or "") or None
     return None
+
+
+def readable_time(iso: str | None) -> str:
+    """``2026-11-25T14:08:44+08:00`` -> ``2026-11-25 14:08`` (Beijing time, as the backend sends it)."""
+    if not iso:
+        return ""
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso

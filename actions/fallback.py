@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import language_of, latest_entity, written_language
+from actions.me_too import answer_same_case
 from actions.other_language import note_other_language
 from actions.texts import fragment
 from bot.input_check import MAX_MESSAGE_CHARS
@@ -77,6 +78,9 @@ class ActionBareReply(Action):
         return "action_bare_reply"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        answered = await answer_same_case(dispatcher, tracker)  # yes or no to "is it the same problem as ...?"
+        if answered is not None:
+            return answered
         reply = short_reply(str((tracker.latest_message or {}).get("text") or ""))
         if reply is None or written_language(tracker):
             return await ActionClarify().run(dispatcher, tracker, domain)

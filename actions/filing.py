@@ -2,7 +2,6 @@
 
 import logging
 import re
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -20,12 +19,14 @@ from actions.conversation import (
     language_of,
     latest_entity,
     latest_intent,
+    readable_time,
     resident_of,
     shared_location,
     text_of_last_intent,
     written_language,
 )
 from actions.hotline_client import FiledTicket, HotlineRejected, HotlineUnavailable
+from actions.me_too import offer_same_case
 from actions.other_language import note_other_language
 
 log = logging.getLogger(__name__)
@@ -42,16 +43,6 @@ def category_department(service_code: str, language: str) -> str:
     category = next((c for c in taxonomy.leaves if c.code == service_code), None)
     names = taxonomy.departments.get(category.department) if category else None
     return str(names.get(language) or names.get("zh") or "") if names else ""
-
-
-def readable_time(iso: str | None) -> str:
-    """``2026-11-25T14:08:44+08:00`` -> ``2026-11-25 14:08`` (Beijing time, as the backend sends it)."""
-    if not iso:
-        return ""
-    try:
-        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
 
 
 class ActionStartAppeal(Action):
@@ -153,8 +144,13 @@ class ActionFileTicket(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("appeal_confirmed") is not True:
             return []
-        await file_or_queue(dispatcher, tracker, appeal_fields(tracker), appeal_key(tracker))
-        return reset_appeal()
+        fields = appeal_fields(tracker)
+        ticket = await file_or_queue(dispatcher, tracker, fields, appeal_key(tracker))
+        if ticket is None:
+            return reset_appeal()
+        # Filed: is it the same problem as an open ticket? The resident may join it ("me too").
+        return [*reset_appeal(), *await offer_same_case(dispatcher, tracker, ticket.service_request_id,
+                                                        language_of(tracker))]
 
 
 class ActionAnnounceQueuedTicket(Action):

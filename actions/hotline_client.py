@@ -49,6 +49,16 @@ class ResidentTicket:
     last_note: str | None
 
 
+@dataclass(frozen=True)
+class OpenCase:
+    """Someone else's open ticket as a resident may see it: what, where (sub-district), since when."""
+
+    service_request_id: str
+    service_name: str
+    subdistrict: str
+    requested_datetime: str
+
+
 class HotlineClient:
     """One shared ``httpx.AsyncClient`` per process; every call maps failures to typed errors."""
 
@@ -124,6 +134,30 @@ class HotlineClient:
             headers={"Authorization": f"Bearer {self.service_key}"},
         )
         return str(body.get("status", ""))
+
+    async def same_case(self, service_request_id: str, *, resident: tuple[str, str],
+                        language: str) -> OpenCase | None:
+        """The open ticket the resident's new one most looks like, described without anyone's words or address."""
+        channel, channel_user_id = resident
+        body = await self._request(
+            "POST", f"/api/tickets/{_segment(service_request_id)}/same-case",
+            json={"resident": {"channel": channel, "channel_user_id": channel_user_id}, "language": language},
+            headers={"Authorization": f"Bearer {self.service_key}"},
+        )
+        found = body.get("candidate")
+        if not found:
+            return None
+        return OpenCase(str(found["service_request_id"]), str(found.get("service_name") or ""),
+                        str(found.get("subdistrict") or ""), str(found.get("requested_datetime") or ""))
+
+    async def me_too(self, service_request_id: str, *, resident: tuple[str, str], master: str) -> None:
+        """The resident says their new ticket is the same problem as ``master``: the backend links them."""
+        channel, channel_user_id = resident
+        await self._request(
+            "POST", f"/api/tickets/{_segment(service_request_id)}/me-too",
+            json={"resident": {"channel": channel, "channel_user_id": channel_user_id}, "master": master},
+            headers={"Authorization": f"Bearer {self.service_key}"},
+        )
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -6,8 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import deps
-from actions.conversation import language_of, resident_of
-from actions.filing import readable_time
+from actions.conversation import language_of, readable_time, resident_of
 from actions.hotline_client import HotlineRejected, HotlineUnavailable
 from actions.texts import fragment
 

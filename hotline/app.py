@@ -20,6 +20,7 @@ from bot.suggest import CategorySuggester
 from bot.taxonomy import load_taxonomy
 from hotline.api.deadlines import router as deadlines_router
 from hotline.api.dispatch import router as dispatch_router
+from hotline.api.me_too import router as me_too_router
 from hotline.api.ops import router as ops_router
 from hotline.api.routes import router as api_router
 from hotline.api.translation import router as translation_router
@@ -142,6 +143,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
     app.include_router(api_router)
     app.include_router(dispatch_router)
     app.include_router(deadlines_router)
+    app.include_router(me_too_router)
     app.include_router(ops_router)
     app.include_router(translation_router)
     app.include_router(console_router)

@@ -15,7 +15,7 @@ from hotline.deps import Backend, BackendDep
 from hotline.domain.audit import audit_entries
 from hotline.domain.errors import BadRequest, NotFound
 from hotline.domain.lifecycle import Rating
-from hotline.domain.models import Status
+from hotline.domain.models import Status, Ticket
 from hotline.domain.queries import TicketFilter, count_tickets, find_tickets, resident_tickets
 from hotline.domain.rates import GroupBy, ticket_rates
 from hotline.domain.staff import SERVICE, add_staff, list_staff, revoke_staff
@@ -81,7 +81,7 @@ async def post_update(backend: BackendDep, principal: StaffWriter, service_reque
 async def post_satisfaction(backend: BackendDep, principal: Rater, service_request_id: str,
                             body: SatisfactionIn) -> dict[str, Any]:
     if principal.role == SERVICE:  # the assistant rates only for the resident who owns the ticket
-        await run_in_threadpool(_check_owner, backend, service_request_id, body.resident)
+        await run_in_threadpool(check_resident_owns, backend, service_request_id, body.resident)
     rating = Rating(resolved=body.resolved, rating=body.rating, comment=body.comment)
     actor = "resident" if principal.role == SERVICE else f"{principal.role}:{principal.name}"
     ticket = await run_in_threadpool(backend.lifecycle.rate, service_request_id, rating,
@@ -91,8 +91,8 @@ async def post_satisfaction(backend: BackendDep, principal: Rater, service_reque
                              for s in ticket.satisfaction]}
 
 
-def _check_owner(backend: Backend, service_request_id: str, resident: ResidentIn | None) -> None:
-    """Raises NotFound unless ``resident`` filed the ticket (a stranger learns nothing, not even that it exists)."""
+def check_resident_owns(backend: Backend, service_request_id: str, resident: ResidentIn | None) -> Ticket:
+    """The ticket; NotFound unless ``resident`` filed it (a stranger learns nothing, not even that it exists)."""
     if resident is None:
         raise BadRequest("resident (channel, channel_user_id) is required when the assistant rates a ticket")
     with backend.db.read() as session:
@@ -101,6 +101,7 @@ def _check_owner(backend: Backend, service_request_id: str, resident: ResidentIn
     if not (owner[0] == resident.channel and owner[1] is not None
             and hmac.compare_digest(owner[1].encode(), resident.channel_user_id.encode())):
         raise NotFound(f"service request {service_request_id} not found")
+    return ticket
 
 
 @router.get("/rates")

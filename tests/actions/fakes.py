@@ -13,6 +13,7 @@ from actions.hotline_client import (
     FiledTicket,
     HotlineRejected,
     HotlineUnavailable,
+    OpenCase,
     ResidentTicket,
 )
 
@@ -32,6 +33,8 @@ class FakeHotline:
         CategorySuggestion("traffic_signal_fault", "信号灯故障", 0.1),
         CategorySuggestion("road_excavation_unrestored", "道路开挖未恢复", 0.05),
     ])
+    open_case: OpenCase | None = None  # what same_case finds for a new ticket
+    joined: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)  # (ticket, resident, master)
     definitions: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {
         "street_light_out": [{"code": "recurring", "required": True, "order": 2, "datatype": "singlevaluelist",
                               "description": "这个问题是一次性的还是反复出现？",
@@ -43,6 +46,15 @@ class FakeHotline:
             raise HotlineUnavailable("connection refused")
         if self.reject_with:
             raise HotlineRejected(400, self.reject_with)
+
+    async def same_case(self, service_request_id: str, *, resident: tuple[str, str],
+                        language: str) -> OpenCase | None:
+        self._check()
+        return self.open_case
+
+    async def me_too(self, service_request_id: str, *, resident: tuple[str, str], master: str) -> None:
+        self._check()
+        self.joined.append((service_request_id, resident, master))
 
     async def file_request(self, fields: dict[str, str], *, idempotency_key: str) -> FiledTicket:
         self._check()

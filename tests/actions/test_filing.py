@@ -4,8 +4,8 @@ from rasa_sdk.events import SlotSet
 
 from actions import deps
 from actions.appeal_outbox import AppealOutbox
-from actions.conversation import appeal_key
-from actions.filing import ActionFileTicket, ActionStartAppeal, appeal_fields, readable_time
+from actions.conversation import appeal_key, readable_time
+from actions.filing import ActionFileTicket, ActionStartAppeal, appeal_fields
 from tests.actions.conftest import run
 from tests.actions.fakes import FakeHotline, tracker
 

@@ -20,6 +20,7 @@ backend records the resolution and the notifier triggers ``EXTERNAL_ticket_updat
 
 import json
 import re
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -67,7 +68,7 @@ def load(folder: Path = FOLDER) -> list[Conversation]:
     return conversations
 
 
-def _http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+def http_json(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={"content-type": "application/json", **(headers or {})})
@@ -99,24 +100,35 @@ class Resident:
     def say(self, text: str) -> Turn:
         if text == "notify:resolved":
             return self.resolved()
-        _http("POST", f"{self.stack.rasa_url}/webhooks/rest/webhook", {"sender": self.sender, "message": text},
+        http_json("POST", f"{self.stack.rasa_url}/webhooks/rest/webhook", {"sender": self.sender, "message": text},
               headers=self.stack.rest_headers())
         return self._turn()
 
     def resolved(self) -> Turn:
         """The resident's latest ticket is resolved by its department; the notifier tells the conversation."""
-        ticket_id = self.tickets[-1] if self.tickets else self._file_ticket()
-        _http("POST", f"{self.stack.backend_url}/api/tickets/{ticket_id}/updates",
+        ticket_id = self.tickets[-1] if self.tickets else self.file_ticket()
+        http_json("POST", f"{self.stack.backend_url}/api/tickets/{ticket_id}/updates",
               {"status": "resolved", "note": "路灯已更换", "note_language": "zh"}, headers=OPERATOR)
         event = {"event_id": f"ev-{uuid.uuid4().hex[:12]}", "ticket_id": ticket_id, "status": "resolved",
                  "department": "北京市城市管理委员会", "note": "路灯已更换", "note_language": "zh",
                  "note_translated": "The street light has been replaced", "survey": True}
         conversation = quote(self.stack.rest_conversation(self.sender), safe=":@")
-        _http("POST", f"{self.stack.rasa_url}/conversations/{conversation}/trigger_intent",
+        http_json("POST", f"{self.stack.rasa_url}/conversations/{conversation}/trigger_intent",
               {"name": "EXTERNAL_ticket_update", "entities": event}, headers=self.stack.rasa_headers())
         return self._turn()  # trigger_intent adds the notifier's event as a user message
 
-    def _file_ticket(self) -> str:
+    def close_tickets(self) -> None:
+        """Closes the tickets this conversation filed, so that the next conversation's appeal, often about the
+        same street light, is not asked whether it is the same problem ("me too", actions/me_too.py)."""
+        for ticket_id in dict.fromkeys(self.tickets):
+            try:
+                http_json("POST", f"{self.stack.backend_url}/api/tickets/{ticket_id}/updates",
+                      {"status": "closed", "note": "test conversation over", "note_language": "en"}, headers=OPERATOR)
+            except urllib.error.HTTPError as error:
+                if error.code != 409:  # 409: closed already (a survey closed it)
+                    raise
+
+    def file_ticket(self) -> str:
         """A ticket of this resident's, filed through Open311 as the assistant files them."""
         fields = {"api_key": OPEN311_KEY, "service_code": "street_light_out", "language": "zh",
                   "attribute[recurring]": "ongoing",
@@ -133,7 +145,7 @@ class Resident:
 
     def _turn(self) -> Turn:
         conversation = quote(self.stack.rest_conversation(self.sender), safe=":@")
-        tracker = _http("GET", f"{self.stack.rasa_url}/conversations/{conversation}/tracker",
+        tracker = http_json("GET", f"{self.stack.rasa_url}/conversations/{conversation}/tracker",
                         headers=self.stack.rasa_headers())
         events = tracker["events"]
         start = max(i for i, e in enumerate(events) if e.get("event") == "user")

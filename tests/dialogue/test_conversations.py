@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dialogue.conversations import Conversation, Resident, load, mismatches
+from tests.dialogue.conversations import OPERATOR, Conversation, Resident, http_json, load, mismatches
 from tests.doubles.local_servers import redis_server
 from tools.stack import Stack, running_stack
 
@@ -39,8 +39,44 @@ def test_there_are_enough_conversations_for_every_pattern_and_language() -> None
 def test_the_conversation_holds_at_every_step(stack: Stack, conversation: Conversation) -> None:
     resident = Resident(stack)
     said: list[str] = []
-    for number, step in enumerate(conversation.steps, start=1):
-        turn = resident.say(step.user)
-        said += [f"> {step.user}", *(f"  {text}" for text in turn.texts)]
-        problems = mismatches(turn, step.expected)
-        assert not problems, f"step {number} ({step.user!r}): {problems}\n" + "\n".join(said)
+    try:
+        for number, step in enumerate(conversation.steps, start=1):
+            turn = resident.say(step.user)
+            said += [f"> {step.user}", *(f"  {text}" for text in turn.texts)]
+            problems = mismatches(turn, step.expected)
+            assert not problems, f"step {number} ({step.user!r}): {problems}\n" + "\n".join(said)
+    finally:
+        resident.close_tickets()
+
+
+ME_TOO = [
+    # language, the appeal, its place, the answer to "is it the same problem?", linked
+    ("zh", "小区门口的路灯坏了一个星期，晚上很黑", "朝阳区三里屯街道工体北路8号", "是的，就是这个", True),
+    ("en", "The street light at our compound gate has been out for a week", "Gongti North Road 8, Sanlitun, Chaoyang",
+     "/affirm", True),
+    ("ja", "団地の入口の街灯が一週間も消えたままです", "朝陽区三里屯街道工体北路8号", "いいえ、違う街灯です", False),
+]
+
+
+@pytest.mark.parametrize("language, appeal, place, answer, linked", ME_TOO, ids=[m[0] for m in ME_TOO])
+def test_me_too_a_resident_joins_the_open_case_of_the_same_problem(stack: Stack, language: str, appeal: str,
+                                                                   place: str, answer: str, linked: bool) -> None:
+    """Someone else reported the same street light; the resident is asked after filing and a yes links the
+    new ticket to theirs (the backend shows it), a no leaves it on its own."""
+    first, resident = Resident(stack), Resident(stack)
+    try:
+        reported = first.file_ticket()  # through Open311, as the assistant files them
+        for text in (appeal, place, '/choose_category{"appeal_category": "street_light_out"}',
+                     '/inform_attribute{"appeal_attribute": "ongoing"}', "/deny"):
+            resident.say(text)
+        filed = resident.say("/affirm")
+        assert filed.says == ["msg_ticket_filed", "msg_me_too_offer"], filed.texts
+        assert filed.slots["language"] == language
+        replied = resident.say(answer)
+        assert replied.says == ["msg_me_too_linked" if linked else "msg_me_too_kept"], replied.texts
+        mine = http_json("GET", f"{stack.backend_url}/api/tickets/{resident.tickets[0]}", headers=OPERATOR)
+        assert (mine.get("duplicate_of") == reported) is linked
+        assert (mine["dispatch_state"] == "linked") is linked
+    finally:
+        first.close_tickets()
+        resident.close_tickets()
