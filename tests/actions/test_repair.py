@@ -358,7 +358,8 @@ def test_yes_or_no_to_a_yes_or_no_question_of_the_category_is_its_answer(text: s
                                                                          hotline: FakeHotline) -> None:
     hotline.definitions["dangerous_building"] = [
         {"code": "people_at_risk", "required": True, "order": 1, "datatype": "singlevaluelist",
-         "description": "现在是否有人身危险？", "values": [{"key": "yes", "name": "有"}, {"key": "no", "name": "没有"}]}]
+         "description": "现在是否有人身危险？",
+         "values": [{"key": "yes", "name": "有"}, {"key": "no", "name": "没有"}]}]
     slots = {**DESCRIBED, "appeal_category": "dangerous_building", "appeal_attributes": {}}
     messages, events = appeal(text, intent, slots, "appeal_attribute")
     assert _slots(events)["appeal_attributes"] == {"people_at_risk": value}

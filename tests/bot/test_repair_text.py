@@ -601,8 +601,8 @@ def test_a_place_in_a_sentence_of_its_own() -> None:
     def known(text: str) -> bool:
         return any(area in text for area in ("Taiyanggong", "Sanlitun", "兴谷", "興谷"))
 
-    assert place_in_words("場所が違いました。老人ホームは興谷街道の平翔路にあります", "平谷区浜河街道府前街", known) == \
-        "興谷街道の平翔路"
+    moved = "場所が違いました。老人ホームは興谷街道の平翔路にあります"
+    assert place_in_words(moved, "平谷区浜河街道府前街", known) == "興谷街道の平翔路"
     assert place_in_words("No, we actually live in Sanlitun, Chaoyang", "Taiyanggong Middle Road 12", known) == \
         "Sanlitun, Chaoyang"
     assert place_in_words("yes that's right, thanks", "Taiyanggong Middle Road 12, Taiyanggong", known) is None
