@@ -26,7 +26,9 @@ ANONYMOUS = "anonymous"
 ADMITTED = STAFF_ROLES  # who may sign in to the console (hotline.domain.staff.CONSOLE_ROLES leaves out handlers)
 CALL_CENTRE = frozenset({Role.OPERATOR.value, Role.SUPERVISOR.value, Role.ADMIN.value})  # dispatch, re-dispatch
 TICKET_QUEUE = CALL_CENTRE | {Role.ANALYST.value}  # the whole ticket queue, /console/
-UNIT_READERS = CALL_CENTRE | {Role.HANDLER.value}  # unit queues (handlers: their own unit's only)
+UNIT_READERS = CALL_CENTRE | {Role.HANDLER.value}  # unit queues (handlers: their own unit's only), pause, resume
+SUPERVISORS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})  # escalations, extension decisions
+UNIT_ACTORS = SUPERVISORS | {Role.HANDLER.value}  # ask for more time (handlers: of tickets their unit leads)
 
 
 @dataclass(frozen=True)

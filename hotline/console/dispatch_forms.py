@@ -1,11 +1,12 @@
 """The ticket page's dispatch forms: accept and return (a unit's handlers), dispatch, add an assisting unit and
 re-dispatch (the call centre).
 
-Each form checks, in this order: a live session, its CSRF token, the role, then its fields (a 422 page that
-keeps what was typed). The dispatcher then decides under the ticket's row lock; what it refuses (a part
-decided meanwhile, a lead already there, nothing to change) comes back as the ticket page with a message in
-the page's language and 409 or 400, never a 500. Success redirects to the ticket page (``?done=``).
-``submit`` does this for the duplicates' link form (``link_form``) too.
+Each form checks, in this order: a live session, its CSRF token, the role, where a form has one the unit
+(``gate``: a refusal page), then its fields (a 422 page that keeps what was typed). The dispatcher then decides
+under the ticket's row lock; what it refuses (a part decided meanwhile, a lead already there, nothing to
+change) comes back as the ticket page with a message in the page's language and 409 or 400, never a 500.
+Success redirects to the ticket page (``?done=``). ``submit`` does this for every form of the ticket page: the
+update form (``routes``), the duplicates' link form (``link_form``) and the deadline clock's (``clock_forms``).
 """
 
 from collections.abc import Callable
@@ -30,8 +31,11 @@ from hotline.domain.models import AssignmentRole, Role
 from hotline.domain.tickets import load_ticket
 
 router = APIRouter()
-FIELDS = ("unit", "role", "reason", "return_reason", "note", "service_code", "subdistrict_code", "master")
+# Every field a ticket-page form sends (each form reads its own; the others stay empty).
+FIELDS = ("unit", "role", "reason", "return_reason", "note", "service_code", "subdistrict_code", "master", "status",
+          "note_language", "public_state", "deadline", "amount", "unit_of_time", "decision", "request")
 HANDLERS = frozenset({Role.HANDLER.value})
+MAX_NOTE_CHARS = 4000
 ASSIST = AssignmentRole.ASSIST.value
 
 
@@ -49,6 +53,8 @@ def _text(value: str) -> str | None:
 
 Values = dict[str, str]
 Explain = Callable[[Backend, str, BackendError, str, Staff, Values, Translator, str], str]
+Refusal = tuple[str, int]  # a message key of the i18n table and the status of the refusal page
+Gate = Callable[[Backend, Staff, str], Refusal | None]
 
 
 def _explain(backend: Backend, service_request_id: str, exc: BackendError, action: str, staff: Staff,
@@ -62,9 +68,10 @@ def _explain(backend: Backend, service_request_id: str, exc: BackendError, actio
 async def submit(request: Request, backend: Backend, service_request_id: str, *, action: str,
                  roles: frozenset[str], refusal: str, check: Callable[[Values, Backend, Translator], str | None],
                  step: Callable[[Staff, Values], Any], done: Callable[[Values], str],
-                 why: Explain = _explain) -> Response:
-    """What every ticket-page form does around its own field check and domain step (``why`` words a
-    refusal)."""
+                 why: Explain = _explain, gate: Gate | None = None, landing: str = "done") -> Response:
+    """What every ticket-page form does around its own field check and domain step (``gate`` refuses a member
+    the role admits but the ticket does not, ``why`` words a refusal of the domain; success lands on
+    ``?{landing}={done(values)}``)."""
     staff = await run_in_threadpool(current_staff, request, backend)
     if staff is None:
         return to_login()
@@ -74,15 +81,17 @@ async def submit(request: Request, backend: Backend, service_request_id: str, *,
         return refuse(request, "err_csrf", 403, here, staff)
     if staff[1].role not in roles:
         return refuse(request, refusal, 403, here, staff)
+    if gate is not None and (refused := await run_in_threadpool(gate, backend, staff, service_request_id)):
+        return refuse(request, refused[0], refused[1], here, staff)
     values = {k: v if isinstance(v := form.get(k), str) else "" for k in FIELDS}
     values["form"] = action
     lang = lang_of(request)
     t = translator(lang)
-    message, code = check(values, backend, t), 422
+    message, code = await run_in_threadpool(check, values, backend, t), 422
     if message is None:
         try:
             await run_in_threadpool(step, staff, values)
-            return RedirectResponse(f"{here}?done={done(values)}", status_code=303)
+            return RedirectResponse(f"{here}?{landing}={done(values)}", status_code=303)
         except NotFound:
             return refuse(request, "err_not_found", 404, here, staff)
         except BackendError as exc:
@@ -90,7 +99,7 @@ async def submit(request: Request, backend: Backend, service_request_id: str, *,
             message = await run_in_threadpool(why, backend, service_request_id, exc, action, staff, values, t,
                                               lang)
     return await run_in_threadpool(render_detail, request, backend, staff, service_request_id, error=message,
-                                   status_code=code, dispatch_form=values)
+                                   status_code=code, typed=values)
 
 
 def _no_fields(values: dict[str, str], backend: Backend, t: Translator) -> str | None:
@@ -130,6 +139,15 @@ def reason_field(values: dict[str, str], t: Translator) -> str | None:
     if reason is None:
         return t("err_reason")
     values["reason"] = reason
+    return None
+
+
+def note_field(values: dict[str, str], t: Translator) -> str | None:
+    """An optional note (a status update's, a decision's), cleaned in place; up to 4,000 characters as on /api/."""
+    try:
+        values["note"] = clean_text(values["note"], field="note", max_chars=MAX_NOTE_CHARS, required=False)
+    except InvalidText:
+        return t("err_note")
     return None
 
 

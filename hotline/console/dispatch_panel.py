@@ -2,8 +2,9 @@
 
 A handler whose unit's latest part waits gets Accept; waiting or accepted, Return. The call centre (operators,
 supervisors, admins) gets Dispatch while the ticket has no active lead, Add an assisting unit while it has one,
-and Re-dispatch while it is open. Analysts get none. What the panel offers is a convenience: each form's
-endpoint checks again, and the dispatcher decides under the ticket's row lock.
+and Re-dispatch while it is open. Analysts get none, and nobody gets it on a duplicate: a linked ticket follows
+its master (hotline.dispatch.links), whose units handle the case. What the panel offers is a convenience: each
+form's endpoint checks again, and the dispatcher decides under the ticket's row lock.
 """
 
 from typing import Any
@@ -38,6 +39,8 @@ def dispatch_panel(backend: Backend, principal: Principal, ticket: Ticket, lang:
     """What the panel shows ``principal`` on ``ticket``; ``shown`` is False when it has nothing for them."""
     running = ticket.status not in OPEN311_CLOSED
     panel: dict[str, Any] = {"shown": False, "finished": not running}
+    if ticket.master_id is not None:
+        return panel
     if principal.role == Role.HANDLER.value:
         part = own_part(ticket, principal.unit)
         panel.update(shown=True, handler=True, return_reasons=RETURN_REASONS,

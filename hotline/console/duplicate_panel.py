@@ -2,10 +2,13 @@
 
 The call centre (operators, supervisors, admins) sees, on an open ticket not linked yet, the open tickets it may
 duplicate, most alike first, with why (text, category, place alike; numbers that disagree). Linking makes the
-ticket on this page the duplicate and the suggestion its master; a linked ticket's page names its master.
+ticket on this page the duplicate and the suggestion its master; a linked ticket's page names its master, and
+a master's page lists the tickets linked to it for everyone who reads it (``linked_duplicates``).
 """
 
 from typing import Any
+
+from sqlalchemy import func, select
 
 from hotline.console.access import CALL_CENTRE
 from hotline.console.dispatch_panel import label_of_category, subdistrict_name
@@ -15,6 +18,8 @@ from hotline.domain.models import Ticket
 from hotline.domain.queries import OPEN311_CLOSED
 from hotline.domain.staff import Principal
 from hotline.open311.views import w3c
+
+MAX_LINKED_SHOWN = 200  # a city-wide outage may gather more "me too" tickets than a page should list
 
 
 def percent(share: float) -> int:
@@ -49,3 +54,15 @@ def duplicates_panel(backend: Backend, principal: Principal, ticket: Ticket, lan
             for other, likeness in backend.linker.suggestions(ticket.service_request_id)]
     return {"shown": True, "rows": rows}
 
+
+
+def linked_duplicates(backend: Backend, ticket: Ticket) -> dict[str, Any]:
+    """The tickets linked to ``ticket`` as its duplicates, first filed first (id, filed, status, page), and how
+    many there are in all."""
+    with backend.db.read() as session:
+        total = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.master_id == ticket.id)) or 0
+        rows = session.scalars(select(Ticket).where(Ticket.master_id == ticket.id)
+                               .order_by(Ticket.requested_at, Ticket.id).limit(MAX_LINKED_SHOWN)).all() if total else []
+    return {"total": total, "more": total - len(rows),
+            "rows": [{"id": d.service_request_id, "href": ticket_path(d.service_request_id),
+                      "requested": w3c(d.requested_at), "status": d.status} for d in rows]}

@@ -11,19 +11,19 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import URL
 
+from hotline.console.access import SUPERVISORS
 from hotline.console.choices import unit_groups, unit_name
 from hotline.console.i18n import Translator, translator
-from hotline.console.pages import current_staff, lang_of, page, page_number, refuse, to_login
+from hotline.console.pages import admitted, lang_of, page, page_number
 from hotline.console.rows import OVERDUE, queue_row
 from hotline.deps import BackendDep
 from hotline.dispatch.escalation import RESOLUTION, RESPONSE
 from hotline.dispatch.queues import escalated
-from hotline.domain.models import Role, Ticket
+from hotline.domain.models import Ticket
 
 router = APIRouter()
 PAGE_SIZE = 50
 ESCALATIONS = "/console/escalations"
-SUPERVISORS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
 
 
 def late_for(late: timedelta, t: Translator) -> str:
@@ -44,11 +44,9 @@ def overdue_lines(ticket: Ticket, marks: dict[str, str], now: datetime, t: Trans
 @router.get("/escalations")
 def escalations(request: Request, backend: BackendDep) -> Response:
     """Overdue open tickets of every unit, or of one lead unit (``?unit=``), paged."""
-    staff = current_staff(request, backend)
-    if staff is None:
-        return to_login()
-    if staff[1].role not in SUPERVISORS:
-        return refuse(request, "err_escalations_role", 403, ESCALATIONS, staff)
+    staff = admitted(request, backend, SUPERVISORS, "err_escalations_role", ESCALATIONS)
+    if isinstance(staff, Response):
+        return staff
     lang, page_no, now = lang_of(request), page_number(request), datetime.now(timezone.utc)
     t = translator(lang)
     unit = request.query_params.get("unit", "")

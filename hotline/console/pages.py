@@ -80,6 +80,14 @@ def refuse(request: Request, message: str, status_code: int, here: str, staff: S
     return page(request, "error.html", {"message": message}, status_code=status_code, here=here, staff=staff)
 
 
+def admitted(request: Request, backend: Backend, roles: frozenset[str], refusal: str, here: str) -> Staff | Response:
+    """The signed-in member if their role is one of ``roles``; else the way to sign in, or the refusal page (403)."""
+    staff = current_staff(request, backend)
+    if staff is None:
+        return to_login()
+    return staff if staff[1].role in roles else refuse(request, refusal, 403, here, staff)
+
+
 def page_number(request: Request) -> int:
     """The ``page`` query parameter, 1 to 100,000; anything else is page 1."""
     value = request.query_params.get("page", "1")

@@ -1,11 +1,13 @@
 """Operator console: server-rendered pages under /console/ (sign-in, queue, ticket, status updates, staff).
 
 The dispatch loop's pages (unit queues, the call centre's "to dispatch" queue, the dispatch forms) are in
-``unit_pages`` and ``dispatch_forms``; duplicates in ``duplicate_panel`` and ``link_form``; the supervisor's
+``unit_pages`` and ``dispatch_forms``; duplicates in ``duplicate_panel`` and ``link_form``; the deadline clock in
+``clock_panel`` and ``clock_forms``, the supervisor's extension requests in ``extension_pages``; the supervisor's
 escalations in ``escalation_pages``; the ticket page itself in ``ticket_page``.
 """
 
 import math
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -17,13 +19,17 @@ from bot.lang import LANGS
 from bot.text import clean_text
 from hotline.api.views import ticket_summary
 from hotline.console.access import TICKET_QUEUE, sign_in, sign_out
+from hotline.console.clock_forms import router as clock_router
+from hotline.console.dispatch_forms import Values, actor_of, note_field, submit
 from hotline.console.dispatch_forms import router as dispatch_router
 from hotline.console.escalation_pages import router as escalation_router
-from hotline.console.i18n import Translator, translator
+from hotline.console.extension_pages import router as extension_router
+from hotline.console.i18n import Translator, label, translator
 from hotline.console.link_form import router as link_router
 from hotline.console.pages import (
     HERE,
     SESSION_COOKIE,
+    Staff,
     client_address,
     csrf_ok,
     current_staff,
@@ -32,14 +38,13 @@ from hotline.console.pages import (
     page,
     page_number,
     refuse,
-    ticket_path,
     to_login,
 )
 from hotline.console.staff_pages import router as staff_router
-from hotline.console.ticket_page import WRITERS, overdue, render_detail
+from hotline.console.ticket_page import PUBLIC_STATES, WRITERS, overdue, render_detail
 from hotline.console.unit_pages import router as unit_router
 from hotline.deps import Backend, BackendDep
-from hotline.domain.errors import BackendError, Conflict
+from hotline.domain.errors import BackendError, BadRequest, Conflict
 from hotline.domain.models import Status
 from hotline.domain.queries import TicketFilter, count_tickets, find_tickets
 
@@ -49,6 +54,8 @@ router.include_router(unit_router)
 router.include_router(dispatch_router)
 router.include_router(link_router)
 router.include_router(escalation_router)
+router.include_router(clock_router)
+router.include_router(extension_router)
 CSS = (HERE / "static" / "console.css").read_bytes()
 PAGE_SIZE = 50
 STATUSES = tuple(s.value for s in Status)
@@ -150,41 +157,30 @@ def ticket_page(request: Request, backend: BackendDep, service_request_id: str) 
 
 @router.post("/tickets/{service_request_id}/updates")
 async def post_update(request: Request, backend: BackendDep, service_request_id: str) -> Response:
-    staff = await run_in_threadpool(current_staff, request, backend)
-    if staff is None:
-        return to_login()
-    here = ticket_path(service_request_id)
-    form = await request.form()
-    if not csrf_ok(form.get("csrf"), staff[0]):
-        return refuse(request, "err_csrf", 403, here, staff)
-    if staff[1].role not in WRITERS:
-        return refuse(request, "err_forbidden", 403, here, staff)
-    values = {k: v if isinstance(v := form.get(k), str) else "" for k in ("status", "note", "note_language")}
-    t = translator(lang_of(request))
-    message, code = invalid(values, t), 422
-    if message is None:
-        try:
-            await run_in_threadpool(
-                backend.lifecycle.update, service_request_id,
-                status=Status(values["status"]) if values["status"] else None, note=values["note"],
-                note_language=values["note_language"], actor=f"{staff[1].role}:{staff[1].name}")
-            return RedirectResponse(f"{here}?saved=1", status_code=303)
-        except Conflict:
-            message, code = t("err_transition", to=t(f"status_{values['status']}")), 409
-        except BackendError as exc:  # BadRequest: neither a status nor a note; NotFound renders below
-            message, code = t("err_empty") if exc.status_code == 400 else str(exc), exc.status_code
-    return await run_in_threadpool(render_detail, request, backend, staff, service_request_id,
-                                   error=message, status_code=code, form=values)
+    """The call centre changes the status and/or adds a note, optionally with what Open311 shows for it."""
+    def step(staff: Staff, values: Values) -> Any:
+        return backend.lifecycle.update(
+            service_request_id, status=Status(values["status"]) if values["status"] else None, note=values["note"],
+            note_language=values["note_language"], actor=actor_of(staff), public_state=values["public_state"] or None)
+
+    return await submit(request, backend, service_request_id, action="update", roles=WRITERS, refusal="err_forbidden",
+                        check=invalid, step=step, done=lambda _: "1", why=explain_update, landing="saved")
 
 
-def invalid(values: dict[str, str], t: Translator) -> str | None:
+def invalid(values: Values, backend: Backend, t: Translator) -> str | None:
     """Check the update form in place (the note is cleaned); a message for the first bad field, or None."""
     if values["status"] and values["status"] not in STATUSES:
         return t("err_status")
+    if values["public_state"] and values["public_state"] not in PUBLIC_STATES:
+        return t("err_public_state")
     if values["note_language"] not in {lg.value for lg in LANGS}:
         return t("err_language")
-    try:
-        values["note"] = clean_text(values["note"], field="note", max_chars=4000, required=False)
-    except InvalidText:
-        return t("err_note")
-    return None
+    return note_field(values, t)
+
+
+def explain_update(backend: Backend, service_request_id: str, exc: BackendError, action: str, staff: Staff,
+                   values: Values, t: Translator, lang: str) -> str:
+    """The lifecycle's refusals: a move it does not allow, or an update with neither a status nor a note."""
+    if isinstance(exc, Conflict):
+        return t("err_transition", to=label(t, "status_", values["status"]))
+    return t("err_empty") if isinstance(exc, BadRequest) else t("err_not_done", detail=exc.description)

@@ -4,17 +4,19 @@ A handler opens only tickets their unit has (had) a part in; any other answers 4
 """
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import Request, Response
 
 from bot.lang import LANGS
 from bot.redact import name_variants
+from hotline.api.schemas import UpdateIn
 from hotline.api.views import ticket_detail
 from hotline.console.access import CALL_CENTRE
 from hotline.console.choices import unit_name
+from hotline.console.clock_panel import clock_panel
 from hotline.console.dispatch_panel import dispatch_panel
-from hotline.console.duplicate_panel import duplicates_panel, master_of
+from hotline.console.duplicate_panel import duplicates_panel, linked_duplicates, master_of
 from hotline.console.i18n import category_path, label, translator
 from hotline.console.pages import Staff, lang_of, page, refuse, ticket_path
 from hotline.console.trail import assignment_rows, trail_rows
@@ -29,7 +31,10 @@ from hotline.domain.staff import Principal
 from hotline.domain.tickets import load_ticket
 
 WRITERS = CALL_CENTRE  # who updates status and notes
-DONE = frozenset({"accepted", "returned", "dispatched", "assist", "redispatched", "linked"})  # ?done= after a form
+# What Open311 may show for an update in place of its status's state: the values /api/'s UpdateIn takes.
+PUBLIC_STATES: tuple[str, ...] = get_args(get_args(UpdateIn.model_fields["public_state"].annotation)[0])
+DONE = frozenset({"accepted", "returned", "dispatched", "assist", "redispatched", "linked",  # ?done= after a form
+                  "paused", "resumed", "asked", "approved", "refused"})
 
 
 def overdue(ticket: Ticket) -> bool:
@@ -63,10 +68,9 @@ def visible_ticket(backend: Backend, principal: Principal, service_request_id: s
 
 
 def render_detail(request: Request, backend: Backend, staff: Staff, service_request_id: str, *,
-                  error: str | None = None, status_code: int = 200, form: dict[str, str] | None = None,
-                  dispatch_form: dict[str, str] | None = None) -> Response:
-    """The ticket page; ``error`` is an already translated message from a failed form, ``form`` and
-    ``dispatch_form`` what was typed into the update and dispatch forms."""
+                  error: str | None = None, status_code: int = 200, typed: dict[str, str] | None = None) -> Response:
+    """The ticket page; ``error`` is an already translated message from a failed form, ``typed`` what was typed
+    into it (its ``form`` names which form, so that one shows it again)."""
     lang = lang_of(request)
     t = translator(lang)
     here = ticket_path(service_request_id)
@@ -83,7 +87,8 @@ def render_detail(request: Request, backend: Backend, staff: Staff, service_requ
         "v": view, "overdue": overdue(ticket), "path": category_path(backend.taxonomy, ticket.service_code, lang),
         "can_update": principal.role in WRITERS, "error": error, "saved": request.query_params.get("saved") == "1",
         "next_statuses": [s.value for s in Status if s in ALLOWED[Status(ticket.status)]],
-        "note_langs": [lg.value for lg in LANGS], "form": form or {"note_language": lang},
+        "note_langs": [lg.value for lg in LANGS], "public_states": PUBLIC_STATES,
+        "form": typed if typed and typed.get("form") == "update" else {"note_language": lang},
         "translation_pending": translation_pending(ticket),
         "action": f"{here}/updates", "here": here, "done": done if done in DONE else None,
         "dispatch_state": label(t, "ds_", ticket.dispatch_state),
@@ -91,7 +96,8 @@ def render_detail(request: Request, backend: Backend, staff: Staff, service_requ
         "assignments": assignment_rows(ticket, backend, t, lang),
         "trail": trail_rows(history, backend, t, lang, personal=principal.sees_personal_data,
                             names=name_variants(ticket.first_name, ticket.last_name)),
-        "panel": dispatch_panel(backend, principal, ticket, lang, t), "dform": dispatch_form or {},
+        "panel": dispatch_panel(backend, principal, ticket, lang, t), "dform": typed or {},
         "master": master_of(backend, ticket), "dupes": duplicates_panel(backend, principal, ticket, lang),
+        "linked": linked_duplicates(backend, ticket), "clock": clock_panel(backend, principal, ticket, lang, t),
     }
     return page(request, "ticket.html", context, status_code=status_code, here=here, staff=staff)

@@ -24,10 +24,12 @@ SYSTEM_REASONS = {"routing rules": "reason_routing_rules",
                   "an urgent report from the same source within the merge window": "reason_merged"}
 # What the trail shows of each detail, in this order; anything else is left out (internal, like ``cause``).
 SHOWN = ("service_code", "department", "district_code", "subdistrict_code", "unit", "role", "return_reason",
-         "priority", "deadline_tier", "tier", "response_due", "resolution_due", "deadline", "level", "due",
-         "amount", "unit_of_time", "approved", "resolved", "rating", "language", "master", "duplicate")
+         "priority", "deadline_tier", "tier", "response_due", "resolution_due", "response", "resolution", "deadline",
+         "level", "due", "amount", "unit_of_time", "approved", "paused_from", "resolved", "rating", "language",
+         "master", "duplicate")
 FIELD_LABELS = {"service_code": "f_category", "department": "f_department", "district_code": "f_district",
-                "subdistrict_code": "f_subdistrict", "deadline_tier": "f_tier", "tier": "f_tier"}
+                "subdistrict_code": "f_subdistrict", "deadline_tier": "f_tier", "tier": "f_tier",
+                "response": "f_response_due", "resolution": "f_resolution_due"}  # the clock's before and after
 
 
 def actor_name(t: Translator, actor: str | None) -> str:
@@ -72,6 +74,7 @@ def _formatters(backend: Backend, t: Translator, lang: str) -> dict[str, Callabl
         "role": lambda role: label(t, "part_", role), "return_reason": lambda code: label(t, "rr_", code),
         "priority": lambda code: label(t, "priority_", code), "deadline_tier": lambda code: label(t, "tier_", code),
         "tier": lambda code: label(t, "tier_", code), "response_due": _when, "resolution_due": _when, "due": _when,
+        "response": _when, "resolution": _when, "paused_from": _when,
         "deadline": lambda code: label(t, "deadline_", code), "level": lambda code: label(t, "level_", code),
         "resolved": lambda value: t("yes") if value else t("no"), "rating": lambda value: str(value or t("none")),
         "approved": lambda value: t("yes") if value else t("no"), "amount": str,
@@ -82,18 +85,19 @@ def _formatters(backend: Backend, t: Translator, lang: str) -> dict[str, Callabl
 
 
 def _changes(action: str, detail: dict[str, Any], fmt: dict[str, Callable[[Any], str]], t: Translator) -> list[Row]:
-    """``[{label, before, after}]``: ``before`` is None where the detail has no earlier value."""
+    """``[{label, before, after}]``: ``before`` is None where the detail has no earlier value. Values changed
+    (``before`` and ``after``) come first, then the detail's own (an extension decision: approved or not)."""
     def field(key: str) -> str:
         return t(FIELD_LABELS.get(key, f"f_{key}"))
 
     before, after = detail.get("before"), detail.get("after")
+    rows: list[Row] = []
     if isinstance(before, dict) and isinstance(after, dict):
         keys = [k for k in SHOWN if k in after and before.get(k) != after.get(k)]
         if not keys and "unit" in after:
             keys = ["unit"]
-        return [{"label": field(k), "before": fmt[k](before.get(k)), "after": fmt[k](after[k])} for k in keys]
-    rows: list[Row] = []
-    if action == Change.STATUS.value and before is not None and after is not None:
+        rows = [{"label": field(k), "before": fmt[k](before.get(k)), "after": fmt[k](after[k])} for k in keys]
+    elif action == Change.STATUS.value and before is not None and after is not None:
         rows.append({"label": t("f_status"), "before": fmt["status"](before), "after": fmt["status"](after)})
     rows += [{"label": field(k), "before": None, "after": fmt[k](detail[k])}
              for k in SHOWN if k in detail and detail[k] is not None]

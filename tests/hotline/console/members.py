@@ -1,6 +1,7 @@
 """Console members for the dispatch-loop tests: staff of each role signed in through the form, one client each."""
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,3 +71,23 @@ def filed(client: TestClient, **fields: Any) -> str:
     assert response.status_code == 201, response.text
     service_request_id: str = response.json()[0]["service_request_id"]
     return service_request_id
+
+
+def at_once(members: list[Member], service_request_id: str, step: str,
+            fields: list[dict[str, str]]) -> list[httpx.Response]:
+    """Each member posts the ticket's ``step`` form with their fields at the same moment, from their own thread;
+    the answers."""
+    tokens = [who.csrf(f"/console/tickets/{service_request_id}") for who in members]
+    barrier, answers = threading.Barrier(len(members)), []
+
+    def post(who: Member, csrf: str, data: dict[str, str]) -> None:
+        barrier.wait()
+        answers.append(who.client.post(f"/console/tickets/{service_request_id}/{step}", data={"csrf": csrf, **data},
+                                       follow_redirects=False))
+
+    threads = [threading.Thread(target=post, args=triple) for triple in zip(members, tokens, fields, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

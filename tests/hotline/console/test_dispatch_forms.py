@@ -3,7 +3,6 @@ unit, re-dispatch; CSRF on each; who may use which; bad input and the domain's r
 5xx; the handling units and the audit trail in words, zh and en."""
 
 import re
-import threading
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from tests.hotline.console.members import (
     PHONE,
     SANLITUN,
     SANLITUN_OFFICE,
-    Member,
+    at_once,
     backend_of,
     filed,
     member,
@@ -252,30 +251,12 @@ def test_the_trail_and_units_read_in_english_and_are_redacted_for_analysts(clien
     assert PHONE not in redacted and "[phone]" in redacted and "请居民补充门牌号" in redacted
 
 
-def accept_at_once(members: list[Member], service_request_id: str) -> list[httpx.Response]:
-    """Each member posts Accept on the ticket at the same moment, from their own thread; the answers."""
-    tokens = [who.csrf(ticket_path(service_request_id)) for who in members]
-    barrier, answers = threading.Barrier(len(members)), []
-
-    def accept(who: Member, csrf: str) -> None:
-        barrier.wait()
-        answers.append(who.client.post(ticket_path(service_request_id, "accept"), data={"csrf": csrf},
-                                       follow_redirects=False))
-
-    threads = [threading.Thread(target=accept, args=pair) for pair in zip(members, tokens, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
-
-
 def test_two_handlers_accepting_at_once_one_wins_and_the_other_reads_why(client: TestClient) -> None:
     first = member(client, "cm.liu", Role.HANDLER, CITY_MANAGEMENT, raise_server_exceptions=False)
     second = member(client, "cm.zhao", Role.HANDLER, CITY_MANAGEMENT, raise_server_exceptions=False)
     for round_number in range(4):
         light = filed(client, service_code="street_light_out", description=f"路灯坏了，第{round_number}盏")
-        answers = accept_at_once([first, second], light)
+        answers = at_once([first, second], light, "accept", [{}, {}])
         assert sorted(a.status_code for a in answers) == [303, 409], round_number
         lost = next(a for a in answers if a.status_code == 409)
         assert re.fullmatch(r"本单位对该工单的任务已是“已接收”（cm\.(liu|zhao)（承办人员））。", error_of(lost))
