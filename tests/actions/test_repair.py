@@ -371,3 +371,13 @@ def test_calling_the_whole_thing_off_cancels_at_a_yes_or_no_question(hotline: Fa
     messages, events = appeal(text, "nlu_fallback", {**DESCRIBED, "appeal_category": "ticket_scalping"},
                               "contact_consent")
     assert _slots(events)["requested_slot"] == "cancel_confirmation"
+
+
+def test_a_correction_opening_with_an_oh_is_no_yes(hotline: FakeHotline) -> None:
+    slots = {"appeal_description": "有人从四楼扯电线下来给电动车充电",
+             "appeal_location": "西城区白纸坊街道右内西街10号楼", "appeal_category": "flying_lead_charging",
+             "contact_consent": False}
+    text = "哦，地址写的是我家，可扯电线的是隔壁12号楼，麻烦改成右内西街12号楼"
+    messages, events = appeal(text, "affirm", slots, "appeal_confirmed")
+    assert _slots(events)["appeal_location"] == "西城区白纸坊街道右内西街12号楼"
+    assert _slots(events).get("appeal_confirmed") is None
