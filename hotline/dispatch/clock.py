@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hotline.db import Database
 from hotline.dispatch.deadlines import DeadlineRules, Kind
 from hotline.dispatch.escalation import RESOLUTION, RESPONSE, restart, schedule
-from hotline.dispatch.workflow import ticket_for_update
+from hotline.dispatch.workflow import check_workable, ticket_for_update
 from hotline.domain.errors import BadRequest, Conflict, NotFound
 from hotline.domain.history import Change, record_change
 from hotline.domain.models import ExtensionRequest, Status, Ticket
@@ -170,8 +170,7 @@ class DeadlineClock:
 
 def _open_ticket(session: Session, service_request_id: str) -> Ticket:
     ticket = ticket_for_update(session, service_request_id)
-    if ticket.status in OPEN311_CLOSED:
-        raise Conflict(f"the ticket is {ticket.status}")
+    check_workable(ticket)
     return ticket
 
 

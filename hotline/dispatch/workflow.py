@@ -80,7 +80,7 @@ class Dispatcher:
         self._check_unit(unit)
         with self.db.write() as session, session.begin():
             ticket = ticket_for_update(session, service_request_id)
-            _check_open(ticket)
+            check_workable(ticket)
             now = self.clock()
             if any(a.unit == unit and a.state in ACTIVE for a in ticket.assignments):
                 raise Conflict(f"{unit} already handles this ticket")
@@ -107,7 +107,7 @@ class Dispatcher:
         """
         with self.db.write() as session, session.begin():
             ticket = ticket_for_update(session, service_request_id)
-            _check_open(ticket)
+            check_workable(ticket)
             part = _part_of(ticket, unit)
             now = self.clock()
             part.state, part.decided_at, part.decided_by = AssignmentState.ACCEPTED.value, now, actor
@@ -132,7 +132,7 @@ class Dispatcher:
             raise BadRequest("say why the ticket is returned (note)")
         with self.db.write() as session, session.begin():
             ticket = ticket_for_update(session, service_request_id)
-            _check_open(ticket)
+            check_workable(ticket)
             part = _part_of(ticket, unit, accepted_too=True)
             now = self.clock()
             part.state, part.decided_at, part.decided_by = AssignmentState.RETURNED.value, now, actor
@@ -166,7 +166,7 @@ class Dispatcher:
             self._check_unit(change.unit)
         with self.db.write() as session, session.begin():
             ticket = ticket_for_update(session, service_request_id)
-            _check_open(ticket)
+            check_workable(ticket)
             now = self.clock()
             before = {"service_code": ticket.service_code, "department": ticket.department,
                       "subdistrict_code": ticket.subdistrict_code, "district_code": ticket.district_code,
@@ -238,9 +238,12 @@ def ticket_for_update(session: Session, service_request_id: str) -> Ticket:
     return ticket
 
 
-def _check_open(ticket: Ticket) -> None:
+def check_workable(ticket: Ticket) -> None:
+    """Raises Conflict for a ticket no unit works on: closed, or a duplicate following its master."""
     if ticket.status in OPEN311_CLOSED:
         raise Conflict(f"the ticket is {ticket.status}")
+    if ticket.master_id is not None:
+        raise Conflict("the ticket is a duplicate and follows its master: act on the master")
 
 
 def _active_lead(ticket: Ticket) -> TicketAssignment | None:

@@ -330,3 +330,23 @@ def test_the_call_centre_sees_likely_duplicates_and_links_one(client: TestClient
     assert client.post(f"/api/tickets/{me_too}/link", json={"master": other, "reason": "x"},
                        headers=operator).status_code == 409
     assert [row["action"] for row in history(client, master)][-1] == "duplicate_added"
+
+
+def test_a_linked_duplicate_is_worked_through_its_master_only(client: TestClient) -> None:
+    operator = staff(client, "op.wang", Role.OPERATOR)
+    handler = staff(client, "hc.chen", Role.HANDLER, HOUSING)
+    master = filed(client, service_code="elevator_broken", description="幸福村小区3号楼电梯坏了三天，老人下不了楼")
+    me_too = filed(client, service_code="elevator_broken", description="3号楼电梯到现在还没修好")
+    linked = client.post(f"/api/tickets/{me_too}/link", json={"master": master, "reason": "同一部电梯"},
+                         headers=operator)
+    assert linked.status_code == 200, linked.text
+    for path, body, headers in (
+            ("dispatch", {"unit": HOUSING, "role": "lead", "reason": "x"}, operator),
+            ("redispatch", {"unit": HOUSING, "reason": "x"}, operator),
+            ("pause", {"reason": "问居民"}, operator),
+            ("extensions", {"deadline": "resolution", "amount": 2, "unit_of_time": "working_days",
+                            "reason": "x"}, handler)):
+        refused = client.post(f"/api/tickets/{me_too}/{path}", json=body, headers=headers)
+        assert refused.status_code in (404, 409), (path, refused.text)
+        assert refused.status_code != 404 or headers is handler, (path, refused.text)
+    assert client.post(f"/api/tickets/{master}/pause", json={"reason": "问居民"}, headers=operator).status_code == 200
