@@ -59,7 +59,7 @@ from bot.repair import (
     replace_mention,
     replace_place,
 )
-from bot.short_replies import Reply, is_bare_reply, normalised, short_reply
+from bot.short_replies import Reply, is_bare_reply, normalised, opening_reply, sentence_reply, short_reply
 
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
@@ -233,10 +233,10 @@ class ValidateAppealForm(RepairingFormValidation):
         moved = place_correction(turn.text, place) if place else None
         # A place given in a sentence of its own ("The flat is Building 3, Shaoyaoju Beili", "养老院在兴谷街道平翔路"):
         # it replaces the whole place when nothing finer was found, or when it is in another area of the city.
-        given = place_in_words(turn.text, place, lambda text: known_place(text) is not None) \
+        stated = place_in_words(turn.text, place, lambda text: known_place(text) is not None) \
             if place and (at_summary or names_field(turn.text, "location")) else None
-        if given is not None and (moved is None or _other_area(given, place)):
-            return Correction(new=given, old=place, field="location")
+        if stated is not None and (moved is None or _other_area(stated, place)):
+            return Correction(new=stated, old=place, field="location")
         if moved is not None:
             return moved
         # Words about the problem itself ("let me correct one thing: it was in the salad, not the noodles"),
@@ -302,8 +302,10 @@ class ValidateAppealForm(RepairingFormValidation):
         return await self.settle([*events, SlotSet("appeal_confirmed", None)], dispatcher, tracker, domain)
 
     async def _field_of(self, found: Correction, tracker: Tracker, language: str) -> str | None:
-        """Which answer a correction without a named field changes."""
-        for name, field in (("appeal_description", "description"), ("appeal_location", "location")):
+        """Which answer a correction without a named field changes (a number: the place's first)."""
+        numbers = found.old and any(ch.isdigit() for ch in found.old) and any(ch.isdigit() for ch in found.new)
+        order = (("appeal_location", "location"), ("appeal_description", "description"))
+        for name, field in order if numbers else order[::-1]:
             if found.old and mentions(str(tracker.get_slot(name) or ""), found.old):
                 return field
         if known_place(found.new) is not None or (looks_like_place(found.new) and not found.old):
@@ -416,9 +418,12 @@ class ValidateAppealForm(RepairingFormValidation):
         if shared:
             return {"appeal_location": text, "appeal_latitude": shared[0], "appeal_longitude": shared[1],
                     LOCATION_CANDIDATE: None}
-        # "yes", "ok", "I don't know"; "哟，这么晚还有人回消息，辛苦辛苦": small talk, no place
-        if is_bare_reply(text) or ((is_courtesy(text) or is_question(text)) and not looks_like_place(text)
-                                   and known_place(text) is None):
+        # "yes", "ok", "I don't know", "yep, sure", "はい、わかりました"; "哟，这么晚还有人回消息，辛苦辛苦": small
+        # talk; "我上个月打12345说楼下化粪池冒水那事儿，到底有人管没有？": a question. No place in any of them.
+        said_yes_or_no = (opening_reply(text) or sentence_reply(text)) is not None and not place_spans(text)
+        if is_bare_reply(text) or ((is_courtesy(text) or is_question(text) or said_yes_or_no)
+                                   and known_place(text) is None
+                                   and (not looks_like_place(text) or (is_question(text) and not place_spans(text)))):
             dispatcher.utter_message(response="msg_not_a_place")
             return {"appeal_location": None, EXPLAINED: "appeal_location"}
         if known_place(text) is None:

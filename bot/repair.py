@@ -50,8 +50,10 @@ _NOT_BUT = (
                r"(?:it'?s |it is )?not (?!only|far|a big|that|very|too|so|sure|really|much|bad)"
                r"(?:the |a |an |in |on |at )?(?P<old>.+?)"
                r"(?:,? (?:but|it'?s|it is) |[,;] )(?:the |a |an |in |on |at )?(?P<new>.+)$", re.IGNORECASE),
-    re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it'?s |it is )(?:the |a |an |in |on |at )?(?P<new>.+?),? "
-               r"not (?:the |a |an |in |on |at )?(?P<old>.+)$", re.IGNORECASE),
+    re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it'?s |it is |we'?re |we are |i'?m |i am |they'?re "
+               r"|they are |that'?s |that is |(?:the|my|our|her|his) [\w-]+ (?:is|was|are|were) )"
+               r"(?:the |a |an |in |on |at )?(?P<new>.+?),? not (?:the |a |an |in |on |at )?(?P<old>.+)$",
+               re.IGNORECASE),
     re.compile(r"^(?:(?:不对|不是的|错了|说错了|抱歉|对不起|哦)[，,、 ]*)?(?:是在|是|在)(?P<new>.+?)[，,、 ]*"
                r"(?:而不是|不是|不在)(?P<old>.+)$"),
 )
@@ -100,8 +102,8 @@ _COPULA = re.compile(r"(です|でした|だ|吧)$")
 
 # "Wait, I gave you the wrong street. It's ..., not ...", "哎地址说错了，是…，不是…": a lead, then the correction.
 _LEAD_END = re.compile(r"[.!?。！？:：;；，,]\s*")
-_CORRECTION_LEAD = re.compile(r"(wrong|mistake|correct|meant|说错|写错|不对|错了|搞错|弄错|更正"
-                              r"|間違|訂正|違います|違いました)", re.IGNORECASE)
+_CORRECTION_LEAD = re.compile(r"(wrong|mistake|correct|meant|typo|one fix|a fix|small fix|说错|写错|写差|说差|打错|记错"
+                              r"|记岔|搞混|不对|错了|搞错|弄错|更正|間違|訂正|違います|違いました)", re.IGNORECASE)
 MAX_LEAD = 60
 
 
@@ -158,11 +160,18 @@ def _whole_correction(plain: str, new_only: bool = True) -> Correction | None:
     return None
 
 
+# The number of a building, flat or house is part of the place, not a phone number ("棟の番号を間違えました").
+_PLACE_NUMBER = re.compile(r"(棟|部屋|号室|番地|门牌|楼|房|building|house|flat|door|street|block|apartment|unit)"
+                           r"\s*(の)?\s*(番号|号码|号|number|no\.?)|(楼号|房号|门牌号|棟番号|部屋番号)", re.IGNORECASE)
+
+
 def named_field(text: str) -> str | None:
     """The field of the appeal a short text talks about ("the address", "地点", "場所"), if exactly one."""
     lowered = text.lower()
     if len(lowered) > 40:
         return None
+    if _PLACE_NUMBER.search(lowered):
+        return "location"
     named = [field for field, words in _FIELD_WORDS.items() if any(word in lowered for word in words)]
     return named[0] if len(named) == 1 else None
 
@@ -188,7 +197,7 @@ _CANCEL_CUES = re.compile(
     r"|キャンセル|取り消|取りやめ|取り下げ|やめ|止め|中止|中断|ストップ|なかったこと|なし|無し|もういい|いいです|結構|破棄"
     r"|送信しない|提出しない|出さない|報告しません|続けなくて"
     r"|cancel|stop|halt|never ?mind|forget|changed my mind|don'?t (file|submit|send|want|go ahead)|rather not"
-    r"|call\b[\w\s']{0,25}?\boff\b"
+    r"|call\b[\w\s']{0,25}?\boff\b|don'?t bother|nothing for you to do"
     r"|abort|quit"
     r"|drop|withdraw|scrap|not do this|no more|don'?t continue|let'?s not|not anymore|call it off)",
     re.IGNORECASE)
@@ -198,7 +207,8 @@ _UNMISTAKABLE_CANCEL = re.compile(r"(取消|撤销|撤回|キャンセル|取り
                                   r"forget it|call (it|this|that|the whole thing|everything) off|don'?t go ahead)",
                                   re.IGNORECASE)
 _WHOLE_APPEAL = re.compile(r"(appeal|complaint|report|ticket|the whole thing|everything|all of it"
-                           r"|诉求|投诉|反映|举报|工单|全部|整个|这个事|这件事|申し立て|申告|通報|報告|依頼|苦情|すべて|全て)",
+                           r"|诉求|投诉|反映|举报|工单|全部|整个|这个事|这件事|这单|这一单|这个单|单子"
+                           r"|申し立て|申告|通報|報告|依頼|苦情|すべて|全て|この話|この件)",
                            re.IGNORECASE)
 SHORT_CJK_CHARS, SHORT_WORDS = 12, 5
 
@@ -215,7 +225,9 @@ def names_the_appeal(text: str) -> bool:
 
 # Verbs of reporting, negated or withdrawn: they can only mean the appeal ("那我就先不报了，撤了吧").
 _APPEAL_DROPPED = re.compile(
-    r"((先|就|也)?不(想|用|必|再)?(报|反映|投诉|举报|提交)了|别(再)?(报|提交|反映|投诉)了|撤(了|回|掉)吧|撤了(?=[，。！,.!~～]|$)"
+    r"((先|就|也)?不(想|用|必|再)?(报|反映|投诉|举报|提交)了|别(再)?(往上)?(报|提交|反映|投诉)了|撤(了|回|掉)吧"
+    r"|撤了(?=[，。！,.!~～]|$)|don'?t bother (filing|sending|submitting|reporting|with (it|this|that))"
+    r"|(送ら|出さ|提出し|申告し|報告し)なくて(大丈夫|いい|結構)|なかったことに"
     r"|don'?t (file|submit|send|report) (it|this|that|anything)|no need to (file|submit|report)( it| this)?"
     r"|(withdraw|drop) (it|this|my)|i'?ll (drop|withdraw) it"
     r"|\b(drop|withdraw|cancel|scrap|forget) (the|my|this)( whole)? (report|appeal|complaint|ticket|thing)\b"
@@ -380,9 +392,9 @@ def declines_contact(text: str) -> bool:
 # A message that says an answer given was wrong, without the "not X but Y" shape: "Oh wait, that's my office
 # address, sorry!", "等一下，地址不对", "ちょっと待ってください、訂正があります".
 _ANNOUNCES_CORRECTION = re.compile(
-    r"\b(wrong|mistake|correct|meant|(oh |hang on|hold on)?wait|hang on|hold on|fix (something|that|what)"
-    r"|i wrote earlier)\b|correct"
-    r"|说错|写错|不对|错了|搞错|弄错|更正|等一下|等等"
+    r"\b(wrong|mistake|correct|meant|typo|(oh |hang on|hold on)?wait|hang on|hold on|fix (something|that|what)"
+    r"|(one|a|small|quick) fix|i wrote earlier)\b|correct"
+    r"|说错|写错|写差|说差|打错|记错|记岔|搞混|不对|错了|搞错|弄错|更正|等一下|等等"
     r"|間違|訂正|違います|違いました|ちょっと待", re.IGNORECASE)
 
 

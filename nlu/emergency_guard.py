@@ -105,6 +105,31 @@ FUTURE_RISK: dict[str, re.Pattern[str]] = {
 # From a word about what could happen to the end of its clause.
 _CLAUSE_FROM = {code: re.compile(rf"(?:{HYPOTHETICAL[code].pattern}|{FUTURE_RISK[code].pattern})[^,.;!?，。；！？、]*",
                                  re.IGNORECASE) for code in FUTURE_RISK}
+# A long account of an emergency that is over ("My father collapsed on Sunday night and the ambulance took 55
+# minutes") is a complaint about what happened, not a call for help now: past time words and none of the present.
+PAST: dict[str, re.Pattern[str]] = {
+    "zh": re.compile(r"昨天|前天|昨晚|上周|上个月|上星期|那天|当时|去年|前几天|上次"
+                     r"|周[一二三四五六日天](晚上|早上|下午)?那"),
+    "en": re.compile(r"\b(yesterday|last (night|week|month|year|time|sunday|monday|tuesday|wednesday|thursday|friday"
+                     r"|saturday)|on (sunday|monday|tuesday|wednesday|thursday|friday|saturday)|ago"
+                     r"|that (night|day))\b", re.IGNORECASE),
+    "ja": re.compile(r"昨日|昨夜|おととい|先週|先月|去年|この前|その日|当時|[日月火水木金土]曜日?の(夜|朝|午後)"),
+}
+NOW: dict[str, re.Pattern[str]] = {
+    "zh": re.compile(r"现在|正在|还在|此刻|马上|赶紧|快来"),
+    "en": re.compile(r"\b(now|right now|still|currently|at the moment|hurry|quick(ly)?|help!)\b", re.IGNORECASE),
+    "ja": re.compile(r"今|いま|まだ|現在|急いで|すぐ"),
+}
+
+
+def past_account(text: str, language: str | None = None) -> bool:
+    """A long account of danger that is over: past time words, none of the present (in any of our languages
+    when ``language`` is None)."""
+    languages = [language] if language in PAST else list(PAST)
+    return is_long_account(text) and any(PAST[code].search(text) for code in languages) \
+        and not any(NOW[code].search(text) for code in NOW)
+
+
 REPORT = "report_problem"
 # The classifier's emergency below this, with no danger wording at all ("这么晚了还有人值班啊，辛苦了": 0.41),
 # is a misreading: the next intent of the ranking takes its place, else a fallback that asks back.
@@ -119,6 +144,8 @@ def means_danger_now(text: str, language: str | None = None) -> bool:
     languages = [language] if language in DANGER else list(DANGER)
     if SMOKING.search(text):
         text = SMOKE.sub("", text)
+    if past_account(text, language):
+        return False
     return any(DANGER[code].search(text) and not HYPOTHETICAL[code].search(text) and not DENIAL[code].search(text)
                for code in languages)
 
@@ -183,7 +210,11 @@ class EmergencyGuard(StatelessComponent):
     def _demote_risk_later(message: Message, text: str) -> None:
         """The classifier's emergency for a hazard that may hurt someone later becomes the report behind it; an
         account of one ("…住了二十来号人…万一着火可怎么办": emergency 0.98) is a report however sure it was."""
-        if not (risk_later(text, _detected_language(message)) or smoke_nuisance(text)):
+        language = _detected_language(message)
+        if past_account(text, language):  # over: a complaint about how it went
+            make_intent(message, REPORT)
+            return
+        if not (risk_later(text, language) or smoke_nuisance(text)):
             return
         if not promote_ranked(message, REPORT, MIN_REPORT_SUPPORT) and is_long_account(text):
             make_intent(message, REPORT)

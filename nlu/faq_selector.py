@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.linear import LinearComponent
+from nlu.narrative_guard import may_be_question
 
 RANKING_LENGTH = 5
 
@@ -45,9 +46,11 @@ class FaqSelector(LinearComponent):
         return self.fit(examples, [m.get(INTENT_RESPONSE_KEY) for m in examples])
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Selects a topic for the messages whose intent is the retrieval intent; others need none."""
+        """Selects a topic for the messages whose intent is the retrieval intent, and for reports that ask a
+        question (nlu/narrative_guard.py may make them questions); others need none."""
         intent = self.config["retrieval_intent"]
-        messages_with_intent = [m for m in messages if (m.get(INTENT) or {}).get("name") == intent]
+        messages_with_intent = [m for m in messages if (m.get(INTENT) or {}).get("name") == intent
+                                or may_be_question(m, intent)]
         predicted = self.predict(messages_with_intent)
         if predicted is None:
             return messages

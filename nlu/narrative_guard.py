@@ -10,12 +10,18 @@ a fallback, however sure the classifier was: "居民委員会で居住証明を�
 もらえません" shares its words with the residence-permit answer (faq 1.00) and still tells what happened to
 someone. No policy question of the training data reads as an account (tests/nlu/test_narrative_guard.py).
 Long questions ("how do I extend my visa if ...", "I'd like to know ...") stay questions.
+
+The other way round, a short message read as a report that asks a policy question ("ここのセントラルヒーティングって
+いつから入るんでしょう？もう部屋が寒くて…": report 0.89, faq 0.11) becomes the question when the classifier ranked
+the question at least ``MIN_QUESTION_SUPPORT`` and nlu/faq_selector.py (which selects a topic for such
+reports too) is sure of the answer: the resident gets the answer, and "did that help?" still leads to an appeal.
 """
 
 import re
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu.input_guard import StatelessComponent, make_intent
@@ -28,8 +34,13 @@ ASKS_FOR_ACTION = re.compile(
     r"管一管|管管|处理一下|解决一下|帮忙解决|给个说法|查处|整治|过来看看|来看一下|督促|派人|查一查|查一下|来查"
     r"|入って(いただけ|もらえ)|対応して(いただけ|もらえ|ほしい|ください)|何とかして|注意して(いただけ|もらえ|ほしい)"
     r"|指導して|調べて(いただけ|もらえ|ほしい)|やめさせて"
+    # after an account, asking someone to do something ("見直していただけないでしょうか", "窓口に伝えていただけますか"),
+    # unless it asks to be told something ("教えていただけますか")
+    r"|(?<!教え)(?<!知らせ)て(いただけ|いただきたい|もらえ|ほしい|欲しい)"
+    r"|希望(你们|有关部门|相关部门|政府)?.{0,8}(处理|解决|整改|督促|核查|查一查|管一管|协调)"
     r"|\b(do something about|deal with (it|this|them)|look into (it|this)|send someone|step in|make them stop"
-    r"|get (it|this|them) (fixed|stopped))\b", re.IGNORECASE)
+    r"|get (it|this|them) (fixed|stopped)|(could|can|would) you (please )?(tell|ask|get|make|have|contact|talk to"
+    r"|check (on|with)|follow (it |this )?up|pass (it|this) on))\b", re.IGNORECASE)
 
 
 def is_long_account(text: str) -> bool:
@@ -66,13 +77,39 @@ def tells_what_happened(text: str) -> bool:
     return is_long_account(text) and (not asks_a_question(text) or bool(ASKS_FOR_ACTION.search(text)))
 
 
+# A report that asks a policy question ("セントラルヒーティングっていつから入るんでしょう？もう部屋が寒くて…": report
+# 0.89, faq 0.11) is the question when the classifier gave the question this much and the policy answer is this
+# sure.
+MIN_QUESTION_SUPPORT, MIN_TOPIC_CONFIDENCE = 0.05, 0.8
+
+
+def _ranked(message: Message, name: str) -> float:
+    return next((float(r.get("confidence") or 0.0) for r in message.get(INTENT_RANKING_KEY) or []
+                 if r.get("name") == name), 0.0)
+
+
+def may_be_question(message: Message, faq: str = FAQ) -> bool:
+    """A report that asks a question, not a long account, with the question ranked behind it."""
+    text = message.get(TEXT) or ""
+    return (message.get(INTENT) or {}).get("name") == REPORT and not text.startswith("/") \
+        and asks_a_question(text) and not tells_what_happened(text) and _ranked(message, faq) >= MIN_QUESTION_SUPPORT
+
+
+def _topic_confidence(message: Message) -> float:
+    selected = ((message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(FAQ) or {}).get("response") or {}
+    return float(selected.get("confidence") or 0.0)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class NarrativeGuard(StatelessComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if (message.get(INTENT) or {}).get("name") not in (FAQ, NLU_FALLBACK) or text.startswith("/"):
+            if text.startswith("/"):
                 continue
-            if tells_what_happened(text):
+            intent = (message.get(INTENT) or {}).get("name")
+            if intent in (FAQ, NLU_FALLBACK) and tells_what_happened(text):
                 make_intent(message, REPORT)
+            elif may_be_question(message) and _topic_confidence(message) >= MIN_TOPIC_CONFIDENCE:
+                make_intent(message, FAQ)
         return messages

@@ -381,3 +381,30 @@ def test_a_correction_opening_with_an_oh_is_no_yes(hotline: FakeHotline) -> None
     messages, events = appeal(text, "affirm", slots, "appeal_confirmed")
     assert _slots(events)["appeal_location"] == "西城区白纸坊街道右内西街12号楼"
     assert _slots(events).get("appeal_confirmed") is None
+
+
+@pytest.mark.parametrize("text", ["yep, sure", "はい、わかりました",
+                                  "先问问，我上个月打12345说楼下化粪池冒水那事儿，到底有人管没有？"])
+def test_a_yes_or_a_question_given_as_the_place_is_no_place(text: str, hotline: FakeHotline) -> None:
+    messages, events = appeal(text, "nlu_fallback", {"appeal_description": "低保上个月突然停了"}, "appeal_location")
+    assert [m["response"] for m in messages] == ["msg_not_a_place"]
+    assert _slots(events).get("location_candidate") is None
+
+
+@pytest.mark.parametrize("text", ["yes, near the east gate of Chaoyang Park", "是的，在三里屯",
+                                  "はい、朝陽公園の南門の近くです"])
+def test_a_place_that_opens_with_yes_is_still_the_place(text: str, hotline: FakeHotline) -> None:
+    messages, events = appeal(text, "nlu_fallback", {"appeal_description": "the bins stink"}, "appeal_location")
+    slots = _slots(events)
+    assert slots.get("appeal_location") == text or slots.get("location_candidate") == text
+    assert "msg_not_a_place" not in [m.get("response") for m in messages]
+
+
+def test_a_number_corrected_goes_to_the_place_first(hotline: FakeHotline) -> None:
+    slots = {"appeal_description": "We got the keys in October 4 weeks ago and still have no meter",
+             "appeal_location": "Building 4, Tiangong Xinyuan, Tiangongyuan, Daxing",
+             "appeal_category": "power_connection", "contact_consent": False}
+    messages, events = appeal("Wrong building, my typo. We're in 14, not 4", "nlu_fallback", slots,
+                              "appeal_confirmed")
+    assert _slots(events)["appeal_location"] == "Building 14, Tiangong Xinyuan, Tiangongyuan, Daxing"
+    assert "appeal_description" not in _slots(events)

@@ -608,3 +608,29 @@ def test_a_place_in_a_sentence_of_its_own() -> None:
     assert place_in_words("yes that's right, thanks", "Taiyanggong Middle Road 12, Taiyanggong", known) is None
     assert place_in_words("Is Taiyanggong the right area?", "Anli Road 58", known) is None  # a question gives none
     assert place_in_words("It is in Taiyanggong", "Taiyanggong Middle Road 12, Taiyanggong", known) is None
+
+
+@pytest.mark.parametrize("text", [
+    "So there's nothing for you to do here, don't bother filing anything",
+    "刚刚又提交了一次，备案通过了！那这单就不要了，别往上报了",
+    "謝りに来てくれました。なので、これは送らなくて大丈夫です。やめておきます",
+    "よく考えたら私の勘違いでした。この話はなかったことにしてください",
+    "You know what, let's call the whole thing off",
+])
+def test_dropping_the_appeal_in_more_words(text: str) -> None:
+    assert cancels_the_appeal(text)
+
+
+@pytest.mark.parametrize("text, new, old, field", [
+    ("すみません、棟の番号を間違えました。3号棟ではなく8号棟です", "8号棟", "3号棟", "location"),
+    ("Wrong building, my typo. We're in 14, not 4", "14", "4", None),
+    ("one fix before you file it: the medicine is her diabetes tablets, metformin, not blood pressure pills",
+     "her diabetes tablets, metformin", "blood pressure pills", None),
+])
+def test_corrections_in_more_words(text: str, new: str, old: str, field: str | None) -> None:
+    assert correction(text) == Correction(new=new, old=old, field=field)
+
+
+@pytest.mark.parametrize("text", ["地址写差了，是果园西路18号院", "不好意思打错了，是5号楼", "My typo: it's number 15"])
+def test_more_ways_of_saying_something_was_wrong(text: str) -> None:
+    assert announces_correction(text)

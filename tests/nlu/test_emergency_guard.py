@@ -179,3 +179,12 @@ def test_a_question_without_danger_wording_asks_about_a_service() -> None:
     assert message.get(INTENT)["name"] == "faq"
     [danger] = EmergencyGuard().process([classified("楼下着火了，怎么办？", [("emergency", 0.7), ("faq", 0.25)])])
     assert danger.get(INTENT)["name"] == "emergency"
+
+
+def test_an_account_of_an_emergency_that_is_over_is_a_complaint() -> None:
+    text = ("My father collapsed at home on Sunday night and we called 120. The ambulance took 55 minutes to get to "
+            "us, and then the crew refused to take him to the hospital ten minutes away where his records are")
+    assert not means_danger_now(text, "en")
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 0.9), ("report_problem", 0.05)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+    assert means_danger_now("My father just collapsed and he's not breathing, he's still on the floor now", "en")

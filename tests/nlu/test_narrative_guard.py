@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
 
 from bench.bench_nlu_eval import load_examples
 from nlu.narrative_guard import NarrativeGuard, tells_what_happened
@@ -70,3 +71,23 @@ def test_a_fallback_between_report_and_question_for_an_account_becomes_a_report(
     ranking = [("nlu_fallback", 0.35), ("report_problem", 0.3), ("faq", 0.25)]
     [message] = NarrativeGuard().process([classified(ACCOUNTS[1], ranking)])
     assert message.get(INTENT)["name"] == "report_problem"
+
+
+def _with_topic(message: Message, topic: str, confidence: float) -> Message:
+    message.set("response_selector", {"faq": {"response": {"intent_response_key": topic, "confidence": confidence}}})
+    return message
+
+
+def test_a_report_that_asks_a_policy_question_becomes_the_question_when_the_answer_is_sure() -> None:
+    text = "北京で初めての冬なんですが、ここのセントラルヒーティングっていつから入るんでしょう？もう部屋が寒くて"
+    guard = NarrativeGuard()
+    [sure] = guard.process([_with_topic(classified(text, [("report_problem", 0.89), ("faq", 0.11)]),
+                                        "faq/heating_season", 0.95)])
+    assert sure.get(INTENT)["name"] == "faq"
+    [unsure] = guard.process([_with_topic(classified(text, [("report_problem", 0.89), ("faq", 0.11)]),
+                                          "faq/heating_season", 0.4)])
+    [unranked] = guard.process([_with_topic(classified(text, [("report_problem", 0.99), ("faq", 0.01)]),
+                                            "faq/heating_season", 0.95)])
+    report = classified("我家暖气不热，屋里才15度", [("report_problem", 0.8), ("faq", 0.2)])
+    [statement] = guard.process([_with_topic(report, "faq/heating_season", 0.95)])
+    assert {m.get(INTENT)["name"] for m in (unsure, unranked, statement)} == {"report_problem"}
