@@ -1,6 +1,7 @@
 """The appeal form: what happened, where, which category (with the backend's suggestions),
 the category's required questions, optional contact with consent, and a confirmation."""
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -60,6 +61,7 @@ from bot.repair import (
     replace_place,
 )
 from bot.short_replies import Reply, is_bare_reply, normalised, opening_reply, sentence_reply, short_reply
+from bot.text import nfkc
 
 MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
@@ -321,6 +323,10 @@ class ValidateAppealForm(RepairingFormValidation):
         """The slot events of a correction, or [] when the new value cannot be used."""
         if field == "location":
             old_place = str(tracker.get_slot("appeal_location") or "")
+            numbers = re.findall(r"\d+", nfkc(found.new))
+            if found.old and found.old.isdigit() and len(numbers) == 1:
+                # "under number 15, the block facing mine, not 12": the number replaces the number
+                found = Correction(new=numbers[0], old=found.old, field=found.field)
             # A new street without the one it replaces ("地址写错了，是工体南路8号") replaces the place's street.
             old = found.old or (next(iter(place_spans(old_place)), None) if place_spans(found.new) else None)
             place = replace_place(old_place, old, found.new) if old else found.new

@@ -51,7 +51,7 @@ _NOT_BUT = (
                r"(?:the |a |an |in |on |at )?(?P<old>.+?)"
                r"(?:,? (?:but|it'?s|it is) |[,;] )(?:the |a |an |in |on |at )?(?P<new>.+)$", re.IGNORECASE),
     re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it'?s |it is |we'?re |we are |i'?m |i am |they'?re "
-               r"|they are |that'?s |that is |(?:the|my|our|her|his) [\w-]+ (?:is|was|are|were) )"
+               r"|they are |that'?s |that is |(?:the|my|our|her|his) (?:[\w-]+ ){1,3}?(?:is|was|are|were) )"
                r"(?:the |a |an |in |on |at )?(?P<new>.+?),? not (?:the |a |an |in |on |at )?(?P<old>.+)$",
                re.IGNORECASE),
     re.compile(r"^(?:(?:不对|不是的|错了|说错了|抱歉|对不起|哦)[，,、 ]*)?(?:是在|是|在)(?P<new>.+?)[，,、 ]*"

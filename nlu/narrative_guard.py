@@ -80,7 +80,7 @@ def tells_what_happened(text: str) -> bool:
 # A report that asks a policy question ("セントラルヒーティングっていつから入るんでしょう？もう部屋が寒くて…": report
 # 0.89, faq 0.11) is the question when the classifier gave the question this much and the policy answer is this
 # sure.
-MIN_QUESTION_SUPPORT, MIN_TOPIC_CONFIDENCE = 0.05, 0.8
+MIN_QUESTION_SUPPORT, MIN_TOPIC_CONFIDENCE = 0.05, 0.6
 
 
 def _ranked(message: Message, name: str) -> float:

@@ -408,3 +408,13 @@ def test_a_number_corrected_goes_to_the_place_first(hotline: FakeHotline) -> Non
                               "appeal_confirmed")
     assert _slots(events)["appeal_location"] == "Building 14, Tiangong Xinyuan, Tiangongyuan, Daxing"
     assert "appeal_description" not in _slots(events)
+
+
+def test_a_number_said_in_a_longer_phrase_replaces_only_the_number(hotline: FakeHotline) -> None:
+    slots = {"appeal_description": "a gambling den in the basement opposite",
+             "appeal_location": "Basement of Building 12, Laoshan Dongli, Laoshan, Shijingshan",
+             "appeal_category": "gambling_report", "contact_consent": False}
+    text = ("The building number is off: the card room is under number 15, the block facing mine across the car "
+            "park, not 12")
+    messages, events = appeal(text, "nlu_fallback", slots, "appeal_confirmed")
+    assert _slots(events)["appeal_location"] == "Basement of Building 15, Laoshan Dongli, Laoshan, Shijingshan"
