@@ -4,7 +4,7 @@ import hashlib
 import re
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -12,6 +12,7 @@ from actions.categories import local_taxonomy
 from actions.conversation import APPEAL_SLOTS, language_of, resident_of
 from actions.filing import file_or_queue
 from actions.texts import fragment
+from actions.urgent_place import PLACE_SLOT, TICKET_SLOT, needs_place
 from bot.dangers import main_danger
 
 EXACT_LOCATION_LIMIT = 200
@@ -64,5 +65,11 @@ class ActionHandleEmergency(Action):
             fields["reporter"] = reporter  # the web chat's network: a flood from one network merges
         message_id = str((tracker.latest_message or {}).get("message_id") or text)
         key = "assistant-emergency:" + hashlib.sha256(f"{tracker.sender_id}|{message_id}".encode()).hexdigest()[:32]
-        await file_or_queue(dispatcher, tracker, fields, key, filed_response="msg_emergency_logged")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *[SlotSet(n, None) for n in APPEAL_SLOTS]]
+        ticket = await file_or_queue(dispatcher, tracker, fields, key, filed_response="msg_emergency_logged")
+        events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None),
+                                   *[SlotSet(n, None) for n in APPEAL_SLOTS]]
+        if ticket is not None and needs_place(text, tracker.get_slot("appeal_location")):
+            # Filed without a place: where is it? (actions/urgent_place.py; the resident may decline.)
+            events += [SlotSet(TICKET_SLOT, ticket.service_request_id), SlotSet(PLACE_SLOT, None),
+                       FollowupAction("urgent_place_form")]
+        return events

@@ -159,6 +159,15 @@ class HotlineClient:
             headers={"Authorization": f"Bearer {self.service_key}"},
         )
 
+    async def add_place(self, service_request_id: str, *, resident: tuple[str, str], place: str) -> None:
+        """Where the resident's urgent report is, told after filing it."""
+        channel, channel_user_id = resident
+        await self._request(
+            "POST", f"/api/tickets/{_segment(service_request_id)}/place",
+            json={"resident": {"channel": channel, "channel_user_id": channel_user_id}, "address_string": place},
+            headers={"Authorization": f"Bearer {self.service_key}"},
+        )
+
     async def close(self) -> None:
         await self.http.aclose()
 

@@ -24,6 +24,7 @@ from hotline.api.me_too import router as me_too_router
 from hotline.api.ops import router as ops_router
 from hotline.api.routes import router as api_router
 from hotline.api.translation import router as translation_router
+from hotline.api.urgent_place import router as urgent_place_router
 from hotline.config import Settings
 from hotline.console.routes import router as console_router
 from hotline.db import Database, migrate
@@ -144,6 +145,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> FastAPI:
     app.include_router(dispatch_router)
     app.include_router(deadlines_router)
     app.include_router(me_too_router)
+    app.include_router(urgent_place_router)
     app.include_router(ops_router)
     app.include_router(translation_router)
     app.include_router(console_router)

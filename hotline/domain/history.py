@@ -36,6 +36,7 @@ class Change(str, Enum):
     LINKED = "linked"  # this ticket duplicates another (its master) and follows it
     DUPLICATE_ADDED = "duplicate_added"  # another ticket was linked to this one
     RATED = "rated"
+    PLACE_GIVEN = "place_given"  # the resident said where an urgent report is, after filing it
 
 
 def record_change(session: Session, ticket: Ticket, *, actor: str, change: Change, at: datetime,

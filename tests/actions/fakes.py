@@ -35,6 +35,7 @@ class FakeHotline:
     ])
     open_case: OpenCase | None = None  # what same_case finds for a new ticket
     joined: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)  # (ticket, resident, master)
+    places: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)  # (ticket, resident, place)
     definitions: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {
         "street_light_out": [{"code": "recurring", "required": True, "order": 2, "datatype": "singlevaluelist",
                               "description": "这个问题是一次性的还是反复出现？",
@@ -55,6 +56,10 @@ class FakeHotline:
     async def me_too(self, service_request_id: str, *, resident: tuple[str, str], master: str) -> None:
         self._check()
         self.joined.append((service_request_id, resident, master))
+
+    async def add_place(self, service_request_id: str, *, resident: tuple[str, str], place: str) -> None:
+        self._check()
+        self.places.append((service_request_id, resident, place))
 
     async def file_request(self, fields: dict[str, str], *, idempotency_key: str) -> FiledTicket:
         self._check()

@@ -80,3 +80,32 @@ def test_me_too_a_resident_joins_the_open_case_of_the_same_problem(stack: Stack,
     finally:
         first.close_tickets()
         resident.close_tickets()
+
+
+URGENT = [
+    # language, the emergency (no place in it), the answer to "where is it?", the sub-district it names
+    ("zh", "雨下了一宿，我们楼的地下室进水了，现在已经没过脚脖子，还在往里灌", "丰台区东高地街道万源南里12号楼地下室",
+     "110106"),
+    ("en", "There's a strong smell of gas on our stairwell and nobody is cooking", "Building 5, Anzhen Li, Chaoyang",
+     "110105"),
+    ("ja", "階段でガスの臭いがします！", "結構です", None),
+]
+
+
+@pytest.mark.parametrize("language, emergency, answer, district", URGENT, ids=[u[0] for u in URGENT])
+def test_an_urgent_report_without_a_place_is_asked_where_after_the_numbers(
+        stack: Stack, language: str, emergency: str, answer: str, district: str | None) -> None:
+    resident = Resident(stack)
+    try:
+        first = resident.say(emergency)
+        assert first.says == ["msg_emergency", "msg_emergency_logged", "msg_ask_urgent_place"], first.texts
+        assert first.form == "urgent_place_form" and first.asks == "urgent_place"
+        second = resident.say(answer)
+        assert second.says == ["msg_urgent_place_added" if district else "msg_urgent_place_skipped"], second.texts
+        assert second.form is None
+        ticket = http_json("GET", f"{stack.backend_url}/api/tickets/{resident.tickets[0]}", headers=OPERATOR)
+        assert ticket["priority"] == "urgent" and ticket["district_code"] == district
+        if district:
+            assert ticket["address"] == answer
+    finally:
+        resident.close_tickets()
