@@ -63,6 +63,7 @@ bench: setup
 	$(SERVICES_PY) -m bench.bench_open311_post
 	$(SERVICES_PY) -m bench.bench_notifier
 	$(SERVICES_PY) -m bench.bench_dispatch
+	$(SERVICES_PY) -m bench.bench_dispatch_week
 	$(SERVICES_PY) -m bench.bench_duplicates
 	$(ASSISTANT_PY) -m bench.bench_notifications_e2e
 	$(ASSISTANT_PY) -m bench.bench_wechat

@@ -35,14 +35,10 @@ end), so they do not isolate what the day left.
 import asyncio
 import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,8 +52,8 @@ from bench.report import write_section
 from bench.traffic import Resident, drive, residents, seed_returning, template_history
 from tests.doubles.fake_telegram import BOT_TOKEN, SEND, FakeTelegram, text_update
 from tests.doubles.fake_wechat import CUSTOM, FakeWeChat, message_xml, webhook_call
-from tools.ports import free_port, wait_for_port
-from tools.run_all import redis_arguments
+from tools.ports import free_port
+from tools.run_all import make_run_redis
 from tools.stack import Stack, running_stack
 from tools.train_model import model_path
 
@@ -270,20 +266,6 @@ async def play_day(stack: Stack, redis_url: str, channels: Channels, plan: list[
     await channels.http.aclose()
 
 
-@contextmanager
-def make_run_redis() -> Iterator[str]:
-    """redis-server with the arguments ``make run`` gives it (tools/run_all.py)."""
-    folder = Path(tempfile.mkdtemp(prefix="bench-day-redis-"))
-    port = free_port()
-    binary = shutil.which("redis-server") or "redis-server"
-    process = subprocess.Popen([binary, *redis_arguments(port, folder, None)], stdout=subprocess.DEVNULL)
-    try:
-        wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # ---- the report ----
@@ -387,7 +369,7 @@ def main() -> int:
     people = residents(4000, f"day-{os.getpid()}", seed=2026)
     plan = arrivals(rng, people)
     log(f"{len(plan)} residents over a day of {len(HOURLY) * HOUR_SECONDS / 60:.0f} minutes")
-    with tempfile.TemporaryDirectory(prefix="bench-day-") as folder, make_run_redis() as redis_url, \
+    with tempfile.TemporaryDirectory(prefix="bench-day-") as folder, make_run_redis("bench-day-redis-") as redis_url, \
             FakeWeChat().running() as wechat, FakeTelegram().running() as telegram:
         rasa_port = free_port()
         # The probe's one REST key stands for many integrations; its own limit would measure itself.

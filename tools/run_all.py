@@ -13,11 +13,15 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.rasa_jwt import DEV_RASA_JWT_SECRET
+from tools.ports import free_port, wait_for_port
 from tools.stack import DEV_REST_KEY, running_stack
 from tools.train_model import model_path
 
@@ -43,6 +47,23 @@ def redis_arguments(port: int, folder: Path, password: str | None) -> list[str]:
     arguments = ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--appendonly", "yes",
                  "--maxmemory", REDIS_MAXMEMORY, "--maxmemory-policy", "volatile-lru"]
     return arguments + (["--requirepass", password] if password else [])
+
+
+
+@contextmanager
+def make_run_redis(prefix: str) -> Iterator[str]:
+    """A redis-server with the arguments ``make run`` gives it, in a temporary folder (for benchmarks)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    port = free_port()
+    process = subprocess.Popen([shutil.which("redis-server") or "redis-server", *redis_arguments(port, folder, None)],
+                               stdout=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def ensure_redis(url: str) -> subprocess.Popen[bytes] | None:
