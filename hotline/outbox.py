@@ -25,6 +25,7 @@ from hotline.stream_report import StreamWatch
 
 log = logging.getLogger(__name__)
 STREAM_MAXLEN = 1_000_000  # approximate trim; far beyond any consumer's backlog
+RELAY_BATCH = 200  # rows per pass: also the most a pass cut short (a crash) can publish twice
 
 
 def stream_fields(event: OutboxEvent) -> dict[str, str]:
@@ -38,7 +39,7 @@ def stream_fields(event: OutboxEvent) -> dict[str, str]:
 class OutboxRelay:
     """Publishes pending outbox rows; ``publish_pending`` is one pass, ``run`` loops."""
 
-    def __init__(self, db: Database, client: redis.Redis, *, stream: str, batch_size: int = 200) -> None:
+    def __init__(self, db: Database, client: redis.Redis, *, stream: str, batch_size: int = RELAY_BATCH) -> None:
         self.db = db
         self.client = client
         self.stream = stream
@@ -132,6 +133,8 @@ class RelayThread:
                     self._pass()
                 except Exception:  # the relay must outlive database hiccups too
                     log.exception("outbox relay pass failed; retrying")
+                if self.sweep is not None and self.sweep.behind and self.leadership.held:
+                    continue  # a catch-up sweep goes on at once, its events published in between
                 self.relay.wake.wait(self.interval)
                 self.relay.wake.clear()
         finally:

@@ -19,6 +19,7 @@ follows the escalations, not the number of tickets.
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -141,18 +142,25 @@ SWEEP = "system:escalation"
 
 
 class EscalationSweep:
-    """Fires due steps in batches, one transaction per batch. Run by the relay leader only (one per database)."""
+    """Fires due steps in batches, one transaction per batch. Run by the relay leader only (one per database).
+
+    The relay publishes nothing while the sweep runs (they share the leader's thread), so a run from the relay
+    (``run_if_due``) stops after ``budget`` and says it is ``behind``: the relay publishes, then the sweep goes
+    on at once. A catch-up of 20,000 steps no longer holds new tickets' events back for its whole length."""
 
     def __init__(self, db: Database, *, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 batch: int = 500,
-                 every: timedelta = timedelta(seconds=30)) -> None:
-        self.db, self.clock, self.batch, self.every = db, clock, batch, every
+                 batch: int = 500, every: timedelta = timedelta(seconds=30),
+                 budget: timedelta = timedelta(seconds=1)) -> None:
+        self.db, self.clock, self.batch, self.every, self.budget = db, clock, batch, every, budget
         self._last: datetime | None = None
+        self.behind = False  # the last run stopped at its budget with steps still due
 
-    def sweep(self, stop: threading.Event | None = None) -> int:
-        """Every step due now, fired. Returns how many steps were recorded."""
+    def sweep(self, stop: threading.Event | None = None, *, budget: timedelta | None = None) -> int:
+        """The steps due now, fired (within ``budget``, if given). Returns how many steps were recorded."""
         now = self.clock()
+        until = time.monotonic() + budget.total_seconds() if budget is not None else None
         fired = 0
+        self.behind = False
         while stop is None or not stop.is_set():
             with self.db.write() as session, session.begin():
                 tickets = session.scalars(
@@ -172,13 +180,17 @@ class EscalationSweep:
                 rows.insert(session)
             if len(tickets) < self.batch:
                 break
+            if until is not None and time.monotonic() >= until:
+                self.behind = True
+                break
         return fired
 
     def run_if_due(self, stop: threading.Event | None = None) -> None:
         now = self.clock()
-        if self._last is not None and now - self._last < self.every:
+        if not self.behind and self._last is not None and now - self._last < self.every:
             return
-        self._last = now
-        fired = self.sweep(stop)
+        if not self.behind:
+            self._last = now
+        fired = self.sweep(stop, budget=self.budget)
         if fired:
             log.info("escalation sweep: %d deadline step(s) reached", fired)

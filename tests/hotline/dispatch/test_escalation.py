@@ -132,3 +132,17 @@ def test_a_sweep_that_dies_mid_batch_loses_and_doubles_nothing(world, monkeypatc
     assert sweep(db, clock, tickets[0].response_due) == 4
     assert all(steps(db, t) == [("response", "overdue")] for t in tickets)
     assert escalation_events(db) == 7
+
+
+def test_a_sweep_from_the_relay_stops_at_its_budget_and_goes_on_at_the_next_pass(world) -> None:  # type: ignore[no-untyped-def]
+    db, desk, _, clock = world
+    tickets = [file_light(desk, f"路灯不亮 {n}") for n in range(7)]
+    clock.now = tickets[0].response_due
+    sweeper = EscalationSweep(db, clock=clock, batch=3, budget=timedelta(0), every=timedelta(hours=1))
+    done = []
+    for _ in range(5):  # one batch of three per pass, however long ago the last run was
+        sweeper.run_if_due()
+        done.append((escalation_events(db), sweeper.behind))
+    assert done[:3] == [(3, True), (6, True), (7, False)]
+    assert done[3:] == [(7, False), (7, False)]  # caught up: the next run waits for ``every``
+    assert all(steps(db, t) == [("response", "overdue")] for t in tickets)

@@ -1,5 +1,6 @@
 """kill -9 of the real backend in the middle of an escalation sweep: the restarted backend's sweep fires the rest,
-and every step reached is recorded once and published once.
+and every step reached is recorded once and published (at least once: a relay pass cut short publishes its
+batch again, with the same event ids).
 
 The backend is ``python -m hotline`` as ``make run`` starts it (tools.stack.Processes), on a real PostgreSQL
 and a redis-server of its own, with a sweep every second. The database holds ``TICKETS`` tickets already due,
@@ -30,6 +31,7 @@ from hotline.dispatch.escalation import DUE_SOON, LEVEL_NAMES, NONE, OVERDUE, RE
 from hotline.domain.events import TICKET_ESCALATED
 from hotline.domain.models import DispatchState, Status, Ticket
 from hotline.domain.routing import NORMAL
+from hotline.outbox import RELAY_BATCH
 from tests.doubles.local_servers import redis_server
 from tests.hotline.conftest import fresh_postgres_database
 from tools.ports import free_port, wait_for_port
@@ -166,7 +168,11 @@ def test_a_backend_killed_mid_sweep_records_and_publishes_every_step_exactly_onc
     assert Counter((p["service_request_id"], p["deadline"], p["level"]) for _, p in events) == steps
     assert left == 0 and trail == total  # and one audit-trail row each
     published = Counter(fields["event_id"] for _, fields in entries if fields["event_type"] == TICKET_ESCALATED)
-    assert max(published.values()) == 1 and set(published) == {str(event_id) for event_id, _ in events}
+    assert set(published) == {str(event_id) for event_id, _ in events}  # every event on the stream, none extra
+    # The relay is at-least-once (hotline/outbox.py): the sweep yields to it between batches, so a kill can land
+    # in a relay pass after its stream writes and before its commit; that pass's events (one relay batch at most)
+    # go out again after the restart, with the same event_id for consumers to drop.
+    assert sum(count - 1 for count in published.values()) <= RELAY_BATCH
 
     restarted = log.read_bytes()[restarted_from:].decode("utf-8", errors="replace")
     assert "Traceback" not in restarted  # no relay pass or sweep failed and retried
