@@ -17,6 +17,7 @@ from actions.conversation import (
     LOCATION_CANDIDATE,
     LOCATION_CHECK,
     gazetteer,
+    is_announcement,
     is_descriptive,
     is_phone_number,
     language_of,
@@ -228,7 +229,9 @@ class ValidateAppealForm(RepairingFormValidation):
         if found is not None and (found.old is None or found.field is not None or mentions(given, found.old)):
             return found
         at_summary = tracker.get_slot(REQUESTED_SLOT) == "appeal_confirmed"
-        announced = announces_correction(turn.text)
+        # "not X but Y" whose X the resident said in other words ("they're not coming from the restaurant") is
+        # still a correction: it goes beside the description, below.
+        announced = announces_correction(turn.text) or found is not None
         place = str(tracker.get_slot("appeal_location") or "")
         if not (at_summary or announced) or turn.is_payload or _only_yes_or_no(turn, place):
             return None
@@ -395,8 +398,8 @@ class ValidateAppealForm(RepairingFormValidation):
     def validate_appeal_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
         raw = str(value or "").strip()
-        if not is_payload(raw) and short_reply(raw) is not None:
-            # "ok", "yes", "不知道": no description of anything
+        if not is_payload(raw) and (short_reply(raw) is not None or is_announcement(raw)):
+            # "ok", "yes", "不知道", "苦情を言いたいんですが": no description of anything
             dispatcher.utter_message(response="msg_not_a_description")
             return {"appeal_description": None, EXPLAINED: "appeal_description"}
         text = checked_text(value, dispatcher, max_chars=MAX_DESCRIPTION)

@@ -78,11 +78,12 @@ def is_phone_number(text: str) -> bool:
 # What an opener says without saying what happened: "I want to report a problem", "我想反映一个问题".
 _OPENER_WORDS = frozenset("i id want would like to report a an the problem issue complaint complain make file have "
                           "there is about something please need help with my me some sorry excuse hi hello hey lodge "
-                          "raise".split())
+                          "raise tell say talk speak someone".split())
 _OPENER_PHRASES = re.compile(r"我要|我想|想要|投诉|反映|举报|一个|问题|一下|有个|情况|事情|请问|你好|您好|报告|"
-                             r"不好意思|打扰|件事|个事|"
+                             r"不好意思|打扰|件事|个事|事儿|有事|有点事|想跟|跟你们|你们|说说|说|讲讲|讲|麻烦|"
                              r"問題|報告|申し立て|申告|通報|相談|苦情|したい|があります|ありまして|あります|について|です|ます|"
-                             r"お願い|ちょっと|すみません|すいません|こと|のですが")
+                             r"お願い|ちょっと|すみません|すいません|こと|のですが|んですが|ですが|言いたい|話したい|聞いて"
+                             r"|困って|困った|ていること|があって|ほしい|もらいたい")
 
 
 def is_descriptive(text: str) -> bool:
@@ -90,6 +91,15 @@ def is_descriptive(text: str) -> bool:
     cjk = len(_CJK.findall(_OPENER_PHRASES.sub("", text)))
     words = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if w not in _OPENER_WORDS]  # any alphabet
     return cjk >= 6 or len(words) >= 4
+
+
+def is_announcement(text: str) -> bool:
+    """Whether a message only announces that there is something ("苦情を言いたいんですが", "有个事儿想跟你们说一下",
+    "I want to make a complaint"): opener words, and too little besides them. "路灯不亮" is short, not an opener."""
+    plain = text.strip()
+    has_opener = bool(_OPENER_PHRASES.search(plain)) or any(
+        w in _OPENER_WORDS for w in re.findall(r"[a-z']+", plain.lower()))
+    return has_opener and not is_descriptive(plain)
 
 
 def latest_entity(tracker: Tracker, name: str) -> Any:

@@ -47,7 +47,8 @@ _NOT_BUT = (
     re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?P<old>[^。、，,！!？?]+?)"
                r"(?:じゃなくて|ではなくて|ではなく|じゃなく|じゃない)[、, ]*(?P<new>.+?)(?:です|でした)?$"),
     re.compile(r"^(?:no[, ]+)?(?:the (?P<fieldword>address|location|place|category|phone number|number) is )?"
-               r"(?:it'?s |it is )?not (?!only|far|a big|that|very|too|so|sure|really|much|bad)"
+               r"(?:it'?s |it is |they'?re |they are |we'?re |we are |that'?s |that is |he'?s |she'?s )?"
+               r"not (?!only|far|a big|that|very|too|so|sure|really|much|bad)"
                r"(?:the |a |an |in |on |at )?(?P<old>.+?)"
                r"(?:,? (?:but|it'?s|it is) |[,;] )(?:the |a |an |in |on |at )?(?P<new>.+)$", re.IGNORECASE),
     re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it'?s |it is |we'?re |we are |i'?m |i am |they'?re "
@@ -103,7 +104,8 @@ _COPULA = re.compile(r"(です|でした|だ|吧)$")
 # "Wait, I gave you the wrong street. It's ..., not ...", "哎地址说错了，是…，不是…": a lead, then the correction.
 _LEAD_END = re.compile(r"[.!?。！？:：;；，,]\s*")
 _CORRECTION_LEAD = re.compile(r"(wrong|mistake|correct|meant|typo|one fix|a fix|small fix|说错|写错|写差|说差|打错|记错"
-                              r"|记岔|搞混|不对|错了|搞错|弄错|更正|間違|訂正|違います|違いました)", re.IGNORECASE)
+                              r"|记岔|说岔|得改|搞混|不对|错了|搞错|弄错|更正|間違|訂正|違います|違いました)",
+                              re.IGNORECASE)
 MAX_LEAD = 60
 
 
@@ -177,9 +179,10 @@ def named_field(text: str) -> str | None:
 
 
 def names_field(text: str, field: str) -> bool:
-    """Whether ``text`` (of any length) has a word naming ``field`` ("address", "地址", "電話")."""
+    """Whether ``text`` (of any length) has a word naming ``field`` ("address", "地址", "電話"); "where" is too
+    common in a longer text ("the empty house next to it, where the builders left rubbish") to name the place."""
     lowered = text.lower()
-    return any(word in lowered for word in _FIELD_WORDS[field])
+    return any(word in lowered for word in _FIELD_WORDS[field] if word != "where")
 
 
 # A wish or a polite request asks for something to happen: never a cancellation.
@@ -197,7 +200,7 @@ _CANCEL_CUES = re.compile(
     r"|キャンセル|取り消|取りやめ|取り下げ|やめ|止め|中止|中断|ストップ|なかったこと|なし|無し|もういい|いいです|結構|破棄"
     r"|送信しない|提出しない|出さない|報告しません|続けなくて"
     r"|cancel|stop|halt|never ?mind|forget|changed my mind|don'?t (file|submit|send|want|go ahead)|rather not"
-    r"|call\b[\w\s']{0,25}?\boff\b|don'?t bother|nothing for you to do"
+    r"|call\b[\w\s']{0,25}?\boff\b|don'?t bother|nothing for you to do|点错了|按错了"
     r"|abort|quit"
     r"|drop|withdraw|scrap|not do this|no more|don'?t continue|let'?s not|not anymore|call it off)",
     re.IGNORECASE)
@@ -207,7 +210,7 @@ _UNMISTAKABLE_CANCEL = re.compile(r"(取消|撤销|撤回|キャンセル|取り
                                   r"forget it|call (it|this|that|the whole thing|everything) off|don'?t go ahead)",
                                   re.IGNORECASE)
 _WHOLE_APPEAL = re.compile(r"(appeal|complaint|report|ticket|the whole thing|everything|all of it"
-                           r"|诉求|投诉|反映|举报|工单|全部|整个|这个事|这件事|这单|这一单|这个单|单子"
+                           r"|诉求|投诉|反映|举报|工单|全部|整个|这个事|这件事|这事|这单|这一单|这个单|单子"
                            r"|申し立て|申告|通報|報告|依頼|苦情|すべて|全て|この話|この件)",
                            re.IGNORECASE)
 SHORT_CJK_CHARS, SHORT_WORDS = 12, 5
@@ -226,7 +229,8 @@ def names_the_appeal(text: str) -> bool:
 # Verbs of reporting, negated or withdrawn: they can only mean the appeal ("那我就先不报了，撤了吧").
 _APPEAL_DROPPED = re.compile(
     r"((先|就|也)?不(想|用|必|再)?(报|反映|投诉|举报|提交)了|别(再)?(往上)?(报|提交|反映|投诉)了|撤(了|回|掉)吧"
-    r"|撤了(?=[，。！,.!~～]|$)|don'?t bother (filing|sending|submitting|reporting|with (it|this|that))"
+    r"|撤了(?=[，。！,.!~～]|$)|别(再)?(记|登记|录|记录)了|不用(登记|记录|记|报|提交|反映)"
+    r"|don'?t bother (filing|sending|submitting|reporting|with (it|this|that))"
     r"|(送ら|出さ|提出し|申告し|報告し)なくて(大丈夫|いい|結構)|なかったことに"
     r"|don'?t (file|submit|send|report) (it|this|that|anything)|no need to (file|submit|report)( it| this)?"
     r"|(withdraw|drop) (it|this|my)|i'?ll (drop|withdraw) it"
@@ -394,7 +398,7 @@ def declines_contact(text: str) -> bool:
 _ANNOUNCES_CORRECTION = re.compile(
     r"\b(wrong|mistake|correct|meant|typo|(oh |hang on|hold on)?wait|hang on|hold on|fix (something|that|what)"
     r"|(one|a|small|quick) fix|i wrote earlier)\b|correct"
-    r"|说错|写错|写差|说差|打错|记错|记岔|搞混|不对|错了|搞错|弄错|更正|等一下|等等"
+    r"|说错|写错|写差|说差|打错|记错|记岔|说岔|搞混|不对|错了|搞错|弄错|更正|等一下|等等|得改|要改一下|改一下"
     r"|間違|訂正|違います|違いました|ちょっと待", re.IGNORECASE)
 
 

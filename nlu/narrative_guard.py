@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from nlu.input_guard import StatelessComponent, make_intent
 
-FAQ, REPORT, NLU_FALLBACK = "faq", "report_problem", "nlu_fallback"
+FAQ, REPORT, NLU_FALLBACK, ASK_QUESTION = "faq", "report_problem", "nlu_fallback", "ask_question"
 MIN_WORDS, MIN_CJK_CHARS = 20, 40
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # Asking someone to step in: a request for action, whatever its question form.
@@ -66,10 +66,19 @@ _ASKS = (
 )
 
 
+# Questions that ask nothing: an account's outcry ("What's the point of sorting if it all gets mixed up again?",
+# "凭什么不管", "おかしくないですか").
+RHETORICAL = re.compile(
+    r"what'?s the point|how (can|could|dare) (they|he|she|you|anyone)|why (should|would) (i|we|anyone)"
+    r"|who (allowed|let) |is (this|that) (normal|acceptable|fair|legal)\b|isn'?t (this|that|it) (ridiculous|absurd)"
+    r"|凭什么|难道|怎么能|还有王法|像话吗|合理吗|有没有天理|这叫什么事"
+    r"|おかしくないですか|ありえないと思いませんか|どういうことでしょうか|意味があるんでしょうか", re.IGNORECASE)
+
+
 def asks_a_question(text: str) -> bool:
-    """Whether a sentence of ``text`` is a question (not only has a question word in it)."""
-    return any(pattern.search(sentence) for sentence in _SENTENCES.split(text.strip()) if sentence
-               for pattern in _ASKS)
+    """Whether a sentence of ``text`` is a question (not only has a question word in it, nor only an outcry)."""
+    return any(pattern.search(sentence) for sentence in _SENTENCES.split(text.strip())
+               if sentence and not RHETORICAL.search(sentence) for pattern in _ASKS)
 
 
 def tells_what_happened(text: str) -> bool:
@@ -100,6 +109,21 @@ def _topic_confidence(message: Message) -> float:
     return float(selected.get("confidence") or 0.0)
 
 
+# A short message that only announces a problem ("ちょっと困っていることがあって", "有个事儿想反映", "I have a problem")
+# read as "I have a question" or not understood: the appeal starts, and its first question asks what happened.
+ANNOUNCES_PROBLEM = re.compile(
+    r"\b(i('ve| have) (got )?(a|an|some) (problem|issue|complaint)|there'?s (a|an) (problem|issue)"
+    r"|i('d| would)? (want|need|like) to (complain|report|make a complaint|file a complaint))\b"
+    r"|有(个|件|点)?(事儿?|问题|情况)(想|要)?(反映|说|投诉)?|我要投诉|想投诉|我想反映|遇到(个|了)?(问题|麻烦)"
+    r"|困って(いる|います|いて)|困ったことが|苦情を(言いたい|申し立て)|トラブルが(あって|あります)", re.IGNORECASE)
+MAX_ANNOUNCEMENT_CHARS = 40
+
+
+def announces_problem(text: str) -> bool:
+    plain = text.strip()
+    return len(plain) <= MAX_ANNOUNCEMENT_CHARS and not asks_a_question(plain) and bool(ANNOUNCES_PROBLEM.search(plain))
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class NarrativeGuard(StatelessComponent):
     def process(self, messages: list[Message]) -> list[Message]:
@@ -112,4 +136,6 @@ class NarrativeGuard(StatelessComponent):
                 make_intent(message, REPORT)
             elif may_be_question(message) and _topic_confidence(message) >= MIN_TOPIC_CONFIDENCE:
                 make_intent(message, FAQ)
+            elif intent in (ASK_QUESTION, NLU_FALLBACK) and announces_problem(text):
+                make_intent(message, REPORT)
         return messages

@@ -418,3 +418,19 @@ def test_a_number_said_in_a_longer_phrase_replaces_only_the_number(hotline: Fake
             "park, not 12")
     messages, events = appeal(text, "nlu_fallback", slots, "appeal_confirmed")
     assert _slots(events)["appeal_location"] == "Basement of Building 15, Laoshan Dongli, Laoshan, Shijingshan"
+
+
+def test_not_x_but_y_in_other_words_than_the_description_goes_beside_it(hotline: FakeHotline) -> None:
+    slots = {"appeal_description": "Since the restaurant closed, rats have been pouring into the courtyards",
+             "appeal_location": "Courtyard 5, Sanyanjing Hutong, Jingshan, Dongcheng",
+             "appeal_category": "rat_infestation", "contact_consent": False}
+    text = "they're not coming from the restaurant, it's the empty house next to it, where the builders left rubbish"
+    messages, events = appeal(text, "nlu_fallback", slots, "appeal_confirmed")
+    assert _slots(events)["appeal_description"].endswith(text)
+    assert messages[0]["response"] == "msg_corrected_description"
+
+
+@pytest.mark.parametrize("text", ["苦情を言いたいんですが", "有个事儿想跟你们说一下", "ちょっと困っていることがあって"])
+def test_an_announcement_is_no_description(text: str, hotline: FakeHotline) -> None:
+    messages, events = appeal(text, "report_problem", {}, "appeal_description")
+    assert _slots(events).get("appeal_description") is None

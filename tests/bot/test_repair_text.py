@@ -20,6 +20,7 @@ from bot.repair import (
     looks_like_place,
     mentions,
     named_field,
+    names_field,
     names_the_appeal,
     place_correction,
     place_in_words,
@@ -634,3 +635,15 @@ def test_corrections_in_more_words(text: str, new: str, old: str, field: str | N
 @pytest.mark.parametrize("text", ["地址写差了，是果园西路18号院", "不好意思打错了，是5号楼", "My typo: it's number 15"])
 def test_more_ways_of_saying_something_was_wrong(text: str) -> None:
     assert announces_correction(text)
+
+
+@pytest.mark.parametrize("text", ["哎，那车主刚下来把车开走了。这事儿就算了吧，别记了",
+                                  "哎呀不好意思，点错了，其实没什么事儿，不用登记"])
+def test_dropping_it_as_residents_say_it_in_chinese(text: str) -> None:
+    assert cancels_the_appeal(text)
+
+
+def test_they_are_not_x_it_is_y() -> None:
+    found = correction("Got it wrong: they're not coming from the restaurant, it's the empty house next to it")
+    assert found == Correction(new="empty house next to it", old="coming from the restaurant")
+    assert not names_field("the empty house next to it, where the builders left rubbish", "location")

@@ -91,3 +91,23 @@ def test_a_report_that_asks_a_policy_question_becomes_the_question_when_the_answ
     report = classified("我家暖气不热，屋里才15度", [("report_problem", 0.8), ("faq", 0.2)])
     [statement] = guard.process([_with_topic(report, "faq/heating_season", 0.95)])
     assert {m.get(INTENT)["name"] for m in (unsure, unranked, statement)} == {"report_problem"}
+
+
+@pytest.mark.parametrize("text", ["ちょっと困っていることがあって", "有个事儿想反映一下", "I have a problem",
+                                  "我要投诉"])
+def test_announcing_a_problem_starts_an_appeal(text: str) -> None:
+    [message] = NarrativeGuard().process([classified(text, [("ask_question", 0.7), ("report_problem", 0.2)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+
+
+@pytest.mark.parametrize("text", ["有个问题想问一下：居住证怎么办？", "I have a question about my visa",
+                                  "ビザについて質問があります"])
+def test_asking_a_question_stays_a_question(text: str) -> None:
+    [message] = NarrativeGuard().process([classified(text, [("ask_question", 0.7), ("report_problem", 0.2)])])
+    assert message.get(INTENT)["name"] == "ask_question"
+
+
+def test_an_account_ending_in_an_outcry_is_an_account() -> None:
+    assert tells_what_happened("Our whole building sorts its rubbish properly, but the truck that comes at night tips "
+                               "every bin into the same compactor. I've watched it three times. What's the point of "
+                               "sorting if it all gets mixed up again?")
