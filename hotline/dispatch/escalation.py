@@ -112,8 +112,9 @@ def fire_due_steps(session: Session, ticket: Ticket, *, now: datetime, rows: Ste
     own = rows is None
     rows = rows if rows is not None else StepRows()
     fired = 0
+    pending = pending_steps(ticket)  # once: recording one deadline's step does not change the other's
     for kind in (RESPONSE, RESOLUTION):
-        reached = [s for s in pending_steps(ticket) if s.kind == kind and s.at <= now]
+        reached = [s for s in pending if s.kind == kind and s.at <= now]
         if not reached:
             continue
         step = max(reached, key=lambda s: s.level)
