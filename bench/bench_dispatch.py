@@ -214,11 +214,16 @@ def report(results: dict[str, dict[str, Any]], queue_tickets: int, sweep_tickets
         cells = [f"{r['sweep'][index][1]:,}, {r['sweep'][index][2]:.2f} s" for r in results.values()]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     worst_p95 = max(q[2] for r in results.values() for q in r["queues"])
-    worst_sweep = max(s[2] for r in results.values() for s in r["sweep"])
+    worst_sweep = max(r["sweep"][0][2] for r in results.values())  # the sweep as it runs, every 30 s
+    worst_catch_up = max(r["sweep"][1][2] for r in results.values())
     lines += ["", f"Goals: queues p95 under {GOAL_QUEUE_P95_MS:.0f} ms at 200,000 open tickets "
               f"({'met' if worst_p95 < GOAL_QUEUE_P95_MS else 'NOT met'}: worst {worst_p95:.1f} ms); sweep over "
               f"2,000,000 tickets under {GOAL_SWEEP_S:.0f} s ({'met' if worst_sweep < GOAL_SWEEP_S else 'NOT met'}: "
-              f"worst {worst_sweep:.2f} s).", "", f"Run {time.strftime('%Y-%m-%d')}, {seconds:.0f} s in all, 2 cores."]
+              f"worst {worst_sweep:.2f} s). Catching up an hour of steps after an outage takes longer (worst "
+              f"{worst_catch_up:.2f} s, {'under' if worst_catch_up < GOAL_SWEEP_S else 'over'} {GOAL_SWEEP_S:.0f} s); "
+              "run from the relay it goes in 1-second parts with the relay publishing in between "
+              "(hotline.dispatch.escalation.EscalationSweep.budget), so new tickets' events do not wait for it.",
+              "", f"Run {time.strftime('%Y-%m-%d')}, {seconds:.0f} s in all, 2 cores."]
     return "\n".join(lines)
 
 
