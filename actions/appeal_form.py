@@ -181,8 +181,9 @@ class ValidateAppealForm(RepairingFormValidation):
         attribute = await next_required_attribute(tracker)
         if attribute is None or turn.intent in ("emergency", "request_human") or cancels_the_appeal(turn.text):
             return False
-        keys = {str(v["key"]) for v in attribute.get("values", [])}
-        return {"yes", "no"} <= keys and yes_or_no_of(turn) is not None
+        values = {str(v["key"]): str(v.get("name") or v["key"]) for v in attribute.get("values", [])}
+        return {"yes", "no"} <= set(values) and (
+            yes_or_no_of(turn) is not None or value_in_words(str(attribute.get("code")), turn.text, values) is not None)
 
     async def _cancel_confirmation(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> list[EventType]:
@@ -229,9 +230,9 @@ class ValidateAppealForm(RepairingFormValidation):
         if found is not None and (found.old is None or found.field is not None or mentions(given, found.old)):
             return found
         at_summary = tracker.get_slot(REQUESTED_SLOT) == "appeal_confirmed"
-        # "not X but Y" whose X the resident said in other words ("they're not coming from the restaurant") is
-        # still a correction: it goes beside the description, below.
-        announced = announces_correction(turn.text) or found is not None
+        # At the summary, "not X but Y" whose X the resident said in other words ("they're not coming from the
+        # restaurant") is still a correction: it goes beside the description, below.
+        announced = announces_correction(turn.text) or (found is not None and at_summary)
         place = str(tracker.get_slot("appeal_location") or "")
         if not (at_summary or announced) or turn.is_payload or _only_yes_or_no(turn, place):
             return None

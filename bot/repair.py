@@ -396,8 +396,9 @@ def declines_contact(text: str) -> bool:
 # A message that says an answer given was wrong, without the "not X but Y" shape: "Oh wait, that's my office
 # address, sorry!", "等一下，地址不对", "ちょっと待ってください、訂正があります".
 _ANNOUNCES_CORRECTION = re.compile(
-    r"\b(wrong|mistake|correct|meant|typo|(oh |hang on|hold on)?wait|hang on|hold on|fix (something|that|what)"
-    r"|(one|a|small|quick) fix|i wrote earlier)\b|correct"
+    r"\b(wrong|mistake|meant|typo|(oh |hang on|hold on)?wait|hang on|hold on|fix (something|that|what)"
+    r"|(one|a|small|quick) fix|i wrote earlier|correction|(to|must|need to|have to|let me|i'll|i will) correct"
+    r"|correct (the|my|that|this|it|something|one|a))\b"
     r"|说错|写错|写差|说差|打错|记错|记岔|说岔|搞混|不对|错了|搞错|弄错|更正|等一下|等等|得改|要改一下|改一下"
     r"|間違|訂正|違います|違いました|ちょっと待", re.IGNORECASE)
 

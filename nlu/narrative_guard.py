@@ -36,7 +36,8 @@ ASKS_FOR_ACTION = re.compile(
     r"|指導して|調べて(いただけ|もらえ|ほしい)|やめさせて"
     # after an account, asking someone to do something ("見直していただけないでしょうか", "窓口に伝えていただけますか"),
     # unless it asks to be told something ("教えていただけますか")
-    r"|(?<!教え)(?<!知らせ)て(いただけ|いただきたい|もらえ|ほしい|欲しい)"
+    r"|(?<!教え)(?<!知らせ)て(いただけ(ますか|ませんか|ないでしょうか)|もらえ(ますか|ませんか|ないでしょうか)"
+    r"|いただきたい|ほしい|欲しい)"
     r"|希望(你们|有关部门|相关部门|政府)?.{0,8}(处理|解决|整改|督促|核查|查一查|管一管|协调)"
     r"|\b(do something about|deal with (it|this|them)|look into (it|this)|send someone|step in|make them stop"
     r"|get (it|this|them) (fixed|stopped)|(could|can|would) you (please )?(tell|ask|get|make|have|contact|talk to"

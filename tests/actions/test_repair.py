@@ -434,3 +434,22 @@ def test_not_x_but_y_in_other_words_than_the_description_goes_beside_it(hotline:
 def test_an_announcement_is_no_description(text: str, hotline: FakeHotline) -> None:
     messages, events = appeal(text, "report_problem", {}, "appeal_description")
     assert _slots(events).get("appeal_description") is None
+
+
+def test_yes_that_is_correct_at_the_summary_files_it(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "street_light_out", "contact_consent": False}
+    messages, events = appeal("Yes, that's correct", "affirm", slots, "appeal_confirmed")
+    assert _slots(events).get("appeal_confirmed") is True
+    assert "appeal_description" not in _slots(events)
+
+
+def test_a_no_in_words_to_the_danger_question_with_a_but_is_its_answer(hotline: FakeHotline) -> None:
+    hotline.definitions["landslide_risk"] = [
+        {"code": "people_at_risk", "required": True, "order": 1, "datatype": "singlevaluelist",
+         "description": "Is anyone in immediate danger right now?",
+         "values": [{"key": "yes", "name": "Yes"}, {"key": "no", "name": "No"}]}]
+    slots = {**DESCRIBED, "appeal_category": "landslide_risk", "appeal_attributes": {}}
+    messages, events = appeal("no, not right now, nobody's been hurt, but cars still drive through", "inform",
+                              slots, "appeal_attribute")
+    assert _slots(events)["appeal_attributes"] == {"people_at_risk": "no"}
+    assert "appeal_description" not in _slots(events)
