@@ -19,6 +19,7 @@ from hotline.api.auth import Assistant
 from hotline.api.routes import check_resident_owns
 from hotline.api.schemas import ResidentIn, StrictModel
 from hotline.deps import Backend, BackendDep
+from hotline.dispatch.links import master_service_request_id
 from hotline.domain.errors import Conflict
 from hotline.domain.models import Ticket
 from hotline.open311.views import open311_status, w3c
@@ -75,5 +76,5 @@ async def post_me_too(backend: BackendDep, _assistant: Assistant, service_reques
                       body: MeTooIn) -> dict[str, Any]:
     """The resident says their new appeal is the same problem as ``master``: it follows ``master`` from now on."""
     ticket = await run_in_threadpool(_me_too, backend, service_request_id, body)
-    return {"service_request_id": ticket.service_request_id, "master": body.master,
-            "status": open311_status(ticket.status)}
+    return {"service_request_id": ticket.service_request_id,
+            "master": master_service_request_id(backend.db, ticket), "status": open311_status(ticket.status)}

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.redact import name_variants, redact
 from hotline.deps import Backend
+from hotline.dispatch.links import master_service_request_id
 from hotline.domain.models import Ticket
 from hotline.domain.staff import Principal
 from hotline.open311.views import request_view, w3c
@@ -63,7 +64,7 @@ def ticket_detail(ticket: Ticket, backend: Backend, principal: Principal, lang: 
          "actor": u.actor, "at": w3c(u.created_at)}
         for u in ticket.updates
     ]
-    view["duplicate_of"] = _master_id(backend, ticket)
+    view["duplicate_of"] = master_service_request_id(backend.db, ticket)
     view["assignments"] = [
         {"unit": a.unit, "role": a.role, "state": a.state, "dispatched_at": w3c(a.dispatched_at),
          "dispatched_by": a.dispatched_by, "decided_at": w3c(a.decided_at), "decided_by": a.decided_by,
@@ -76,11 +77,3 @@ def ticket_detail(ticket: Ticket, backend: Backend, principal: Principal, lang: 
     ]
     return view
 
-
-def _master_id(backend: Backend, ticket: Ticket) -> str | None:
-    """The service request id of the ticket this one duplicates (hotline.dispatch.links), or None."""
-    if ticket.master_id is None:
-        return None
-    with backend.db.read() as session:
-        master = session.get(Ticket, ticket.master_id)
-    return master.service_request_id if master else None

@@ -14,6 +14,7 @@ from hotline.console.access import CALL_CENTRE
 from hotline.console.dispatch_panel import label_of_category, subdistrict_name
 from hotline.console.pages import ticket_path
 from hotline.deps import Backend
+from hotline.dispatch.links import master_service_request_id
 from hotline.domain.models import Ticket
 from hotline.domain.queries import OPEN311_CLOSED
 from hotline.domain.staff import Principal
@@ -28,11 +29,7 @@ def percent(share: float) -> int:
 
 def master_id(backend: Backend, ticket: Ticket) -> str | None:
     """The service request id of the ticket this one duplicates, or None."""
-    if ticket.master_id is None:
-        return None
-    with backend.db.read() as session:
-        master = session.get(Ticket, ticket.master_id)
-    return master.service_request_id if master else None
+    return master_service_request_id(backend.db, ticket)
 
 
 def master_of(backend: Backend, ticket: Ticket) -> dict[str, str] | None:

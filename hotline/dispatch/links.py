@@ -35,6 +35,15 @@ def appeal_of(ticket: Ticket) -> Appeal:
                   lat=ticket.lat, long=ticket.long, filed_at=ticket.requested_at)
 
 
+def master_service_request_id(db: Database, ticket: Ticket) -> str | None:
+    """The service request id of the ticket ``ticket`` duplicates (its master), or None."""
+    if ticket.master_id is None:
+        return None
+    with db.read() as session:
+        master = session.get(Ticket, ticket.master_id)
+    return master.service_request_id if master else None
+
+
 class Linker:
     def __init__(self, db: Database, *, detector: DuplicateDetector, lifecycle: Lifecycle,
                  clock: Clock = utcnow) -> None:

@@ -50,6 +50,7 @@ def test_the_filer_is_asked_about_the_open_case_and_joins_it(client: TestClient)
 
     joined = client.post(f"/api/tickets/{mine}/me-too", json={"resident": ALICE, "master": master}, headers=SERVICE)
     assert joined.status_code == 200, joined.text
+    assert joined.json()["master"] == master
     detail = client.get(f"/api/tickets/{mine}", headers=ADMIN).json()
     assert detail["duplicate_of"] == master and detail["dispatch_state"] == "linked"
     trail = client.get(f"/api/tickets/{mine}/history", headers=ADMIN).json()["history"]
