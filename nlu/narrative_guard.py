@@ -91,6 +91,9 @@ def tells_what_happened(text: str) -> bool:
 # 0.89, faq 0.11) is the question when the classifier gave the question this much and the policy answer is this
 # sure.
 MIN_QUESTION_SUPPORT, MIN_TOPIC_CONFIDENCE = 0.05, 0.6
+# A question left unclassified only because another intent came close ("我还是用中文问吧：电动车的电池能不能拿回家里
+# 充电？": faq 0.40, switch_language 0.39) is the question when its answer is this sure.
+SURE_TOPIC_CONFIDENCE = 0.9
 
 
 def _ranked(message: Message, name: str) -> float:
@@ -103,6 +106,12 @@ def may_be_question(message: Message, faq: str = FAQ) -> bool:
     text = message.get(TEXT) or ""
     return (message.get(INTENT) or {}).get("name") == REPORT and not text.startswith("/") \
         and asks_a_question(text) and not tells_what_happened(text) and _ranked(message, faq) >= MIN_QUESTION_SUPPORT
+
+
+def _first_ranked(message: Message) -> str | None:
+    """The classifier's best intent other than the fallback."""
+    return next((str(r.get("name")) for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != NLU_FALLBACK),
+                None)
 
 
 def _topic_confidence(message: Message) -> float:
@@ -139,4 +148,7 @@ class NarrativeGuard(StatelessComponent):
                 make_intent(message, FAQ)
             elif intent in (ASK_QUESTION, NLU_FALLBACK) and announces_problem(text):
                 make_intent(message, REPORT)
+            elif intent == NLU_FALLBACK and _first_ranked(message) == FAQ and asks_a_question(text) \
+                    and _topic_confidence(message) >= SURE_TOPIC_CONFIDENCE:
+                make_intent(message, FAQ)
         return messages

@@ -111,3 +111,17 @@ def test_an_account_ending_in_an_outcry_is_an_account() -> None:
     assert tells_what_happened("Our whole building sorts its rubbish properly, but the truck that comes at night tips "
                                "every bin into the same compactor. I've watched it three times. What's the point of "
                                "sorting if it all gets mixed up again?")
+
+
+def test_a_question_that_fell_back_between_close_intents_is_the_question_when_its_answer_is_sure() -> None:
+    text = "我还是用中文问吧，说得清楚点：电动车的电池能不能拿回家里充电？楼里贴了个通知说不让"
+    ranking = [("nlu_fallback", 0.35), ("faq", 0.4), ("switch_language", 0.39)]
+    guard = NarrativeGuard()
+    [sure] = guard.process([_with_topic(classified(text, ranking), "faq/ebike_charging", 0.99)])
+    [unsure] = guard.process([_with_topic(classified(text, ranking), "faq/ebike_charging", 0.6)])
+    switch_first = [("nlu_fallback", 0.35), ("switch_language", 0.4), ("faq", 0.39)]
+    [other_first] = guard.process([_with_topic(classified(text, switch_first), "faq/ebike_charging", 0.99)])
+    statement = "我还是用中文说吧，说得清楚点"
+    [no_question] = guard.process([_with_topic(classified(statement, ranking), "faq/ebike_charging", 0.99)])
+    assert sure.get(INTENT)["name"] == "faq"
+    assert {m.get(INTENT)["name"] for m in (unsure, other_first, no_question)} == {"nlu_fallback"}
