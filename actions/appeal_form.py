@@ -76,6 +76,7 @@ OFFERED_MARGIN, OPTION_SEARCH = 2, 10
 # first 3 suggestions for 111 of 117, among the first 5 for 115.
 CATEGORY_CHOICES = 5
 MAX_ORDINAL_CHARS = 24
+UNKNOWN = "unknown"  # the "not sure" choice of a follow-up question
 FIELDS = {"description": "appeal_description", "location": "appeal_location", "category": "appeal_category"}
 FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "phone"}
 # The form's questions as domain.yml lists them (used when a domain is not at hand, e.g. in unit tests).
@@ -496,6 +497,19 @@ class ValidateAppealForm(RepairingFormValidation):
         answered = {**(tracker.get_slot("appeal_attributes") or {}), attribute["code"]: text}
         # Reset the slot so the form asks the next required question, if any.
         return {"appeal_attributes": answered, "appeal_attribute": None}
+
+    async def give_up(self, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> list[EventType] | None:
+        """A follow-up question still unanswered after the way out: "not sure", when it is one of the choices."""
+        if requested != "appeal_attribute":
+            return await super().give_up(requested, dispatcher, tracker, domain)
+        attribute = await next_required_attribute(tracker)
+        if attribute is None or UNKNOWN not in {str(v["key"]) for v in attribute.get("values", [])}:
+            return None
+        dispatcher.utter_message(response="msg_attribute_noted_unknown")
+        answered = {**(tracker.get_slot("appeal_attributes") or {}), attribute["code"]: UNKNOWN}
+        return await self.settle([SlotSet("appeal_attributes", answered), SlotSet("appeal_attribute", None)],
+                                 dispatcher, tracker, domain)
 
     def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:

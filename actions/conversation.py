@@ -86,20 +86,45 @@ _OPENER_PHRASES = re.compile(r"我要|我想|想要|投诉|反映|举报|一个|
                              r"|困って|困った|ていること|があって|ほしい|もらいたい")
 
 
+_LINK_WORDS = frozenset("in on at of for our we us it this that these those here there near next by".split())
+
+
 def is_descriptive(text: str) -> bool:
     """Whether a message says what happened, not just "I want to complain" (opener words do not count)."""
     cjk = len(_CJK.findall(_OPENER_PHRASES.sub("", text)))
-    words = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if w not in _OPENER_WORDS]  # any alphabet
-    return cjk >= 6 or len(words) >= 4
+    # any alphabet; "I'd" is "id", and words that only place or link ("in our compound") say nothing happened
+    words = [w for w in re.findall(r"[^\W\d_]+", text.lower().replace("'", "").replace("’", ""))
+             if w not in _OPENER_WORDS and w not in _LINK_WORDS]
+    return cjk >= 6 or len(words) >= 3
+
+
+# An opener that names only what it is about: "新しく買ったマンションのことで相談があります", "我想反映一下小区停车的
+#问题", "I'd like to complain about my new apartment". What happened is still to be told.
+_TOPIC_ONLY = (
+    re.compile(r"^.{1,20}?(のことで|の件で|について|に関して)[、,]?(ちょっと|少し)?(ご?相談|お話|話|お願い|苦情|申し立て|申告"
+               r"|質問|お聞きしたいこと)(が|を|し)?[ぁ-ん、。！!？?\s]{0,12}$"),
+    re.compile(r"^我?(想|要)?(跟你们)?(反映|咨询|说|投诉|问|聊)(一下|下)?(关于)?.{1,15}?的?(事儿?|问题|情况)[。！!，,]?$"),
+    re.compile(r"^关于.{1,15}?的?(事儿?|问题|情况)[，,]?我?(想|要)?(反映|咨询|说|投诉|问)(一下)?[。！!]?$"),
+    re.compile(r"^(hi,? |hello,? )?(i('d| would)? (want|like|need) to (complain|talk|speak|report something)"
+               r"|i have (a|an|some) (complaints?|problems?|issues?)) (about|regarding|concerning) (my|the|our|a|an) "
+               r"([\w-]+ ){0,2}[\w-]+[.!]?$", re.IGNORECASE),
+)
+
+
+def names_only_a_topic(text: str) -> bool:
+    """Whether ``text`` only says what it is about ("マンションのことで相談があります"), not what happened."""
+    plain = text.strip()
+    return any(pattern.match(plain) for pattern in _TOPIC_ONLY)
 
 
 def is_announcement(text: str) -> bool:
     """Whether a message only announces that there is something ("苦情を言いたいんですが", "有个事儿想跟你们说一下",
-    "I want to make a complaint"): opener words, and too little besides them. "路灯不亮" is short, not an opener."""
+    "I want to make a complaint", "マンションのことで相談があります"): opener words, and too little besides them,
+    or only what it is about. "路灯不亮" is short, not an opener."""
     plain = text.strip()
     has_opener = bool(_OPENER_PHRASES.search(plain)) or any(
         w in _OPENER_WORDS for w in re.findall(r"[a-z']+", plain.lower()))
-    return has_opener and not is_descriptive(plain)
+    return names_only_a_topic(plain) or (has_opener and not is_descriptive(plain))
 
 
 def latest_entity(tracker: Tracker, name: str) -> Any:

@@ -19,6 +19,7 @@ from actions.conversation import (
     language_of,
     latest_entity,
     latest_intent,
+    names_only_a_topic,
     readable_time,
     resident_of,
     shared_location,
@@ -57,7 +58,7 @@ class ActionStartAppeal(Action):
         text = str((tracker.latest_message or {}).get("text") or "")
         shared = shared_location(tracker)
         events += note_other_language(dispatcher, tracker)
-        if intent == "report_problem" and is_descriptive(text):
+        if intent == "report_problem" and is_descriptive(text) and not names_only_a_topic(text):
             events.append(SlotSet("appeal_description", text))
             events.append(SlotSet("appeal_written_language", written_language(tracker)))
         elif intent == "inform_location":

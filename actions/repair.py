@@ -44,6 +44,9 @@ LANGUAGE = "language"
 EXPLAINED = "question_explained"  # the question a validator has just explained (and so asked) again
 FAILURES = "repair_failures"  # {"slot": <name>, "count": <refusals in a row>}
 WAY_OUT_AFTER = 2
+# Refusals in a row after which a form stops asking a question it can do without (an optional one is left
+# out; a multiple-choice follow-up is noted as "not sure"): the way out was offered and did not help.
+GIVE_UP_AFTER = 4
 # Intents that are about something else: answered, then the form's question again. (``out_of_scope``
 # is not one: inside a form it is mostly an answer the model did not expect, for the validator to judge.)
 INTERRUPTIONS = frozenset({"faq", "check_status", "bot_challenge", "greet", "thanks", "switch_language",
@@ -287,7 +290,7 @@ class RepairingFormValidation(FormValidationAction, ABC):
                 # Typed words answer the question whatever intent the model gave them (a street name
                 # taken for "cancel" is still the street): the slot's validator judges them.
                 events = await self.answer(requested, turn.text, dispatcher, tracker, domain)
-            return self.count_refusal(requested, events, dispatcher, tracker, said_before)
+            return await self.count_refusal(requested, events, dispatcher, tracker, domain, said_before)
         if move is Move.ROUTE:
             return [ActionExecutionRejected(self.form_name())]
         if move is Move.INTERRUPT:
@@ -356,10 +359,11 @@ class RepairingFormValidation(FormValidationAction, ABC):
 
     # ---- refusals ----
 
-    def count_refusal(self, requested: str, events: list[EventType], dispatcher: CollectingDispatcher,
-                      tracker: Tracker, said_before: int) -> list[EventType]:
+    async def count_refusal(self, requested: str, events: list[EventType], dispatcher: CollectingDispatcher,
+                            tracker: Tracker, domain: DomainDict, said_before: int) -> list[EventType]:
         """After a validator refused the answer: count it; from the second refusal in a row, the way out
-        replaces the validator's explanation (one message, never the same one three times)."""
+        replaces the validator's explanation (one message, never the same one three times); after
+        ``GIVE_UP_AFTER``, a question the form can do without is no longer asked (``give_up``)."""
         slot_events = [e for e in events if e.get("event") == "slot" and e.get("name") != REQUESTED_SLOT]
         if not slot_events:
             return events  # nothing taken from the message: Rasa rejects the form and the rules answer it
@@ -371,14 +375,29 @@ class RepairingFormValidation(FormValidationAction, ABC):
         if not refused:
             return [*events, SlotSet(FAILURES, None)]
         count = failures(tracker, requested) + 1
-        # After the way out the count starts again: explanation and way out alternate, never three alike.
-        extra: list[EventType] = [SlotSet(FAILURES, {"slot": requested, "count": count % WAY_OUT_AFTER})]
-        if count >= WAY_OUT_AFTER:
+        if count >= GIVE_UP_AFTER:
+            explanation = dispatcher.messages[said_before:]
+            del dispatcher.messages[said_before:]
+            given_up = await self.give_up(requested, dispatcher, tracker, domain)
+            if given_up is not None:
+                return [SlotSet(FAILURES, None), *given_up]
+            dispatcher.messages.extend(explanation)
+        extra: list[EventType] = [SlotSet(FAILURES, {"slot": requested, "count": count})]
+        if count % WAY_OUT_AFTER == 0:  # explanation and way out alternate, never three alike
             optional = self.QUESTIONS.get(requested, Question(Kind.TEXT)).optional
             del dispatcher.messages[said_before:]
             dispatcher.utter_message(response="msg_way_out_optional" if optional else self.WAY_OUT)
             extra.append(SlotSet(EXPLAINED, requested))
         return [*events, *extra]
+
+    async def give_up(self, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> list[EventType] | None:
+        """What stops asking ``requested`` after ``GIVE_UP_AFTER`` refused answers, None to keep asking: an
+        optional question is left out, as if declined."""
+        question = self.QUESTIONS.get(requested, Question(Kind.TEXT))
+        if not question.optional:
+            return None
+        return await self.skip(requested, question, dispatcher, tracker, domain)
 
 
 class AskQuestion(Action, ABC):

@@ -54,7 +54,8 @@ YES = {"zh": "是的", "en": "yes", "ja": "はい"}
 NO = {"zh": "不是", "en": "no", "ja": "いいえ"}
 ANSWER_OF = {"appeal_description": "description", "appeal_location": "location", "appeal_category": "category",
              "appeal_attribute": "attribute", "contact_consent": "consent", "contact_phone": "phone",
-             "appeal_confirmed": "confirm", "callback_topic": "description", "callback_phone": "phone"}
+             "appeal_confirmed": "confirm", "callback_topic": "description", "callback_phone": "phone",
+             "urgent_place": "location"}
 
 
 @dataclass
@@ -164,6 +165,7 @@ def simulate(client: httpx.Client, urls: dict[str, str], resident: dict[str, Any
     asked: dict[str, int] = {}
     detoured: set[str] = set()
     opened: list[str] = []
+    urgent = ""  # an urgent report filed before its place was asked
     message = str(resident["opening"])
     while conversation.turns < MAX_TURNS:
         outcome.said.append(f"> {message}")
@@ -171,9 +173,12 @@ def simulate(client: httpx.Client, urls: dict[str, str], resident: dict[str, Any
         outcome.said += [f"  {t[:100]}" for t in texts]
         found = TICKET.search(" ".join(texts))
         goal = resident["goal"]
-        if found:
+        # An urgent report is filed at once, before its place is asked: judged once the resident said where.
+        urgent = urgent or (found.group() if found and conversation.asks == "urgent_place" else "")
+        if (found or urgent) and conversation.asks != "urgent_place":
+            found_id = urgent or (found.group() if found else "")
             outcome.ticket_turns = conversation.turns
-            why = ticket_matches(client, urls, resident, found.group()) if goal == "ticket" else "a ticket was filed"
+            why = ticket_matches(client, urls, resident, found_id) if goal == "ticket" else "a ticket was filed"
             outcome.intended, outcome.why = not why, why
             break
         if goal == "answer" and f"utter_faq/{resident['faq']}" in conversation.responses:

@@ -27,6 +27,8 @@ _WORDS: dict[str, dict[str, str]] = {
                    r"|for (days|weeks|months|years)( now)?)\b"
                    r"|一直|持续|还在|到现在|至今|没停|现在还"
                    r"|ずっと|今も|今でも|続いて|継続|止まらない",
+        "unknown": r"\b(not sure|don'?t know|no idea|unsure|can'?t (say|tell))\b|不清楚|不知道|说不好|不确定"
+                   r"|わからない|分からない|わかりません|分かりません",
     },
     "outage_scope": {
         "compound": r"\b(whole|entire|all of the|the) (compound|community|estate|neighbou?rhood|area|complex)\b"
@@ -35,7 +37,10 @@ _WORDS: dict[str, dict[str, str]] = {
                     r"|\ball (the )?(flats|apartments|households)\b"
                     r"|整栋|整个楼|全楼|整幢|整个单元|楼里都|全单元|建物全体|棟全体|マンション全体|ビル全体|建物中|全戸",
         "my_home": r"\b(only|just) (my|our|us|me)\b|\bmy (flat|home|apartment) only\b"
-                   r"|只有我家|就我家|仅我家|我家|自宅|うちだけ|我が家だけ|自分の家|うちの部屋だけ",
+                   r"|\b(only|just) (that|this|the|one|my|our) (one )?(flat|home|apartment|unit|household|room)\b"
+                   r"|\b(one|a single) (flat|home|apartment|unit|household)\b"
+                   r"|只有我家|就我家|仅我家|我家|就我们家|只有我们家|就这一户|就一户|只有一户|自宅|うちだけ|我が家だけ|自分の家"
+                   r"|うちの部屋だけ|一軒だけ|一戸だけ|この部屋だけ|自分の部屋だけ",
         "unknown": r"\b(not sure|don'?t know|no idea|unsure)\b|不清楚|不知道|说不好"
                    r"|わからない|分からない|わかりません|分かりません",
     },
@@ -50,7 +55,7 @@ _WORDS: dict[str, dict[str, str]] = {
 }
 # Several values named: the widest or the latest in this order wins ("没有人受伤" names "有人" too).
 WIDEST = {"outage_scope": ("unknown", "my_home", "building", "compound"),
-          "recurring": ("once", "repeated", "ongoing"),
+          "recurring": ("unknown", "once", "repeated", "ongoing"),
           "people_at_risk": ("yes", "no")}
 _COMPILED = {code: {key: re.compile(words, re.IGNORECASE) for key, words in values.items()}
              for code, values in _WORDS.items()}

@@ -195,14 +195,19 @@ _WISH = (
 )
 # Words that ask to stop, drop or withdraw something: a "cancel" without any of them is a misreading.
 _CANCEL_CUES = re.compile(
-    r"(取消|撤销|撤回|撤了|不报了|不提交|不想提交|不要了|不用了|不办了|不弄了|不处理|算了|停|别提交|别发|不反映|不想反映|不投诉|"
+    # 停 only as "stop" (停下, 停一下, 先停), never 停车/停水/停电 (parking, outages); stop/drop as words, never
+    # "bus stop", "stopped working", "drop-off"; 止め never 止めてある (parked).
+    r"(取消|撤销|撤回|撤了|不报了|不提交|不想提交|不要了|不用了|不办了|不弄了|不处理|算了|停(?=[下止一！!吧]|$)|先停"
+    r"|别提交|别发|不反映|不想反映|不投诉|"
     r"不要提交|先不|不想报|不继续|不用继续|不想继续|不要继续|不搞了|作罢|终止|中止|退出|放弃|不要这个|删掉"
-    r"|キャンセル|取り消|取りやめ|取り下げ|やめ|止め|中止|中断|ストップ|なかったこと|なし|無し|もういい|いいです|結構|破棄"
+    r"|キャンセル|取り消|取りやめ|取り下げ|やめ|止め(?!て(あ|い|お))|中止|中断|ストップ|なかったこと|なし|無し|もういい|いいです"
+    r"|結構|破棄"
     r"|送信しない|提出しない|出さない|報告しません|続けなくて"
-    r"|cancel|stop|halt|never ?mind|forget|changed my mind|don'?t (file|submit|send|want|go ahead)|rather not"
+    r"|cancel|(?<!bus )(?<!tram )\bstop\b(?![- ](sign|shelter|light|line))|\bhalt\b|never ?mind|\bforget\b"
+    r"|changed my mind|don'?t (file|submit|send|want|go ahead)|rather not"
     r"|call\b[\w\s']{0,25}?\boff\b|don'?t bother|nothing for you to do|点错了|按错了"
     r"|abort|quit"
-    r"|drop|withdraw|scrap|not do this|no more|don'?t continue|let'?s not|not anymore|call it off)",
+    r"|\bdrop\b(?!-)|withdraw|\bscrap\b|not do this|don'?t continue|let'?s not|call it off)",
     re.IGNORECASE)
 # Cancel words that mean cancelling whatever follows them.
 _UNMISTAKABLE_CANCEL = re.compile(r"(取消|撤销|撤回|キャンセル|取り消|取り下げ|中止|中断|無しに|なしに|"
@@ -382,9 +387,13 @@ def replace_place(place: str, old: str, new: str) -> str:
 
 
 _DECLINES_CONTACT = re.compile(
-    r"((不|别|不想|不要|不用|不愿意|不方便)(再)?(留|给|告诉|打|联系|透露))|(电话|号码|手机)[^，,。]{0,6}(不留|别留|不给|算了|不用|免了)"
+    r"((不|别|不想|不要|不用|不愿意|不方便)(再)?(留|给|告诉|打|联系|透露|回电))"
+    r"|(电话|号码|手机|回电|回访|来电)[^，,。]{0,6}(不留|别留|不给|算了|不用|免了|不需要|没必要)"
     r"|don'?t (want to )?(give|leave|share|call)|rather not|no (phone|number|call)|without (my )?(phone|number)"
-    r"|(電話|番号|連絡先)[^、。]{0,8}(結構|いりません|いらない|遠慮|教えたくない|残したくない|控え|なしで)",
+    r"|no need (for a |to )?(phone |call ?back|call)|(don'?t|do not) (need|want) (a |any )?(phone ?)?call"
+    r"|call ?backs? (is |are )?not (needed|necessary)"
+    r"|(電話|番号|連絡先|連絡|折り返し|コールバック)[^、。]{0,8}(結構|いりません|いらない|要らない|不要|必要(ない|ありません)"
+    r"|遠慮|教えたくない|残したくない|控え|なしで)",
     re.IGNORECASE)
 
 
@@ -400,14 +409,16 @@ _ANNOUNCES_CORRECTION = re.compile(
     r"|(one|a|small|quick) fix|i wrote earlier|correction|(to|must|need to|have to|let me|i'll|i will) correct"
     r"|correct (the|my|that|this|it|something|one|a))\b"
     r"|说错|写错|写差|说差|打错|记错|记岔|说岔|搞混|不对|错了|搞错|弄错|更正|等一下|等等|得改|要改一下|改一下"
-    r"|間違|訂正|違います|違いました|ちょっと待", re.IGNORECASE)
+    r"|間違|訂正|違います|違いました|ちょっと待|言い直", re.IGNORECASE)
 
 
 # Or that something is missing from it: "刚才说得不全", "one more thing", "言い忘れましたが".
 _ADDS_TO_IT = re.compile(r"说得不全|说得不(太)?准|说得不对|没说全|没说完|补充|忘了说|还有一点|还有一件|哦还有|前面说的"
+                         r"|漏了一|落了一|也(写|加)上|(加|补)上(这|一)"
                          r"|\b(one more thing|i forgot to (say|mention)|to add|i should add"
-                         r"|also,? i (saw|noticed|forgot))\b"
-                         r"|言い忘れ|付け加え|補足|追加で", re.IGNORECASE)
+                         r"|also,? i (saw|noticed|forgot)|(you )?(left|missed) (out )?(something|one thing)"
+                         r"|(please |can you )?(also )?add (that|this))\b"
+                         r"|言い忘れ|付け加え|補足|追加で|抜けて(い|ま)|書いておいて|書き加え|足して", re.IGNORECASE)
 
 
 def announces_correction(text: str) -> bool:

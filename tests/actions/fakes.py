@@ -39,7 +39,8 @@ class FakeHotline:
     definitions: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {
         "street_light_out": [{"code": "recurring", "required": True, "order": 2, "datatype": "singlevaluelist",
                               "description": "这个问题是一次性的还是反复出现？",
-                              "values": [{"key": "once", "name": "一次"}, {"key": "repeated", "name": "反复出现"}]}],
+                              "values": [{"key": "once", "name": "一次"}, {"key": "repeated", "name": "反复出现"},
+                                         {"key": "unknown", "name": "不确定"}]}],
     })
 
     def _check(self) -> None:

@@ -95,7 +95,7 @@ def test_required_questions_of_the_category_then_contact(hotline: FakeHotline) -
     assert "appeal_attribute" not in required(appeal_category="traffic_signal_fault")
     assert "contact_phone" not in required(contact_consent=False)
     messages, _ = run(ActionAskAppealAttribute(), tracker(slots={"appeal_category": "street_light_out"}))
-    assert messages[0]["question"] == "这个问题是一次性的还是反复出现？" and len(messages[0]["buttons"]) == 2
+    assert messages[0]["question"] == "这个问题是一次性的还是反复出现？" and len(messages[0]["buttons"]) == 3
     result, _ = validate("appeal_attribute", "repeated", slots={"appeal_category": "street_light_out"})
     assert result == {"appeal_attributes": {"recurring": "repeated"}, "appeal_attribute": None}
     result, _ = validate("appeal_attribute", "第一个", slots={"appeal_category": "street_light_out"})

@@ -173,7 +173,30 @@ def test_the_second_refusal_in_a_row_offers_a_way_out_instead(hotline: FakeHotli
     messages, events = appeal("是", "affirm", {"repair_failures": {"slot": "appeal_description", "count": 1}},
                               "appeal_description")
     assert [m["response"] for m in messages] == ["msg_way_out"]
-    assert _slots(events)["repair_failures"]["count"] == 0  # explanation and way out take turns
+    assert _slots(events)["repair_failures"]["count"] == 2
+    messages, events = appeal("嗯", "affirm", {"repair_failures": {"slot": "appeal_description", "count": 2}},
+                              "appeal_description")
+    assert [m["response"] for m in messages] == ["msg_not_a_description"]  # explanation and way out take turns
+    messages, events = appeal("对", "affirm", {"repair_failures": {"slot": "appeal_description", "count": 3}},
+                              "appeal_description")
+    assert [m["response"] for m in messages] == ["msg_way_out"]  # a required question is still asked
+    assert _slots(events)["repair_failures"]["count"] == 4
+
+
+def test_an_optional_question_refused_after_the_way_out_is_left_out(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "street_light_out", "appeal_attributes": {"recurring": "once"},
+             "contact_consent": True, "repair_failures": {"slot": "contact_phone", "count": 3}}
+    messages, events = appeal("my mobile", "inform", slots, "contact_phone")
+    assert [m["response"] for m in messages][0] == "msg_phone_skipped"
+    assert _slots(events)["contact_consent"] is False and _slots(events)["repair_failures"] is None
+
+
+def test_a_follow_up_question_refused_after_the_way_out_is_noted_as_not_sure(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "appeal_category": "street_light_out", "repair_failures": {"slot": "appeal_attribute",
+                                                                                      "count": 3}}
+    messages, events = appeal("the bill came on the 15th", "inform", slots, "appeal_attribute")
+    assert [m["response"] for m in messages][0] == "msg_attribute_noted_unknown"
+    assert _slots(events)["appeal_attributes"] == {"recurring": "unknown"}
 
 
 class _AskPlace(AskQuestion):
@@ -430,7 +453,9 @@ def test_not_x_but_y_in_other_words_than_the_description_goes_beside_it(hotline:
     assert messages[0]["response"] == "msg_corrected_description"
 
 
-@pytest.mark.parametrize("text", ["苦情を言いたいんですが", "有个事儿想跟你们说一下", "ちょっと困っていることがあって"])
+@pytest.mark.parametrize("text", ["苦情を言いたいんですが", "有个事儿想跟你们说一下", "ちょっと困っていることがあって",
+                                  "新しく買ったマンションのことで相談があります", "我想反映一下小区停车的问题",
+                                  "I'd like to complain about my new apartment"])
 def test_an_announcement_is_no_description(text: str, hotline: FakeHotline) -> None:
     messages, events = appeal(text, "report_problem", {}, "appeal_description")
     assert _slots(events).get("appeal_description") is None
@@ -453,3 +478,12 @@ def test_a_no_in_words_to_the_danger_question_with_a_but_is_its_answer(hotline: 
                               slots, "appeal_attribute")
     assert _slots(events)["appeal_attributes"] == {"people_at_risk": "no"}
     assert "appeal_description" not in _slots(events)
+
+
+@pytest.mark.parametrize("text", ["新しく買ったマンションの壁にひびが入っていることについて相談があります",
+                                  "我想反映一下小区门口停车乱收费的问题，一次收五十",
+                                  "I'd like to complain about the noise from the bar downstairs every night"])
+def test_a_topic_with_what_happened_is_a_description(text: str, hotline: FakeHotline) -> None:
+    messages, events = appeal(text, "report_problem", {}, "appeal_description")
+    assert _slots(events).get("appeal_description") == text
+

@@ -459,6 +459,11 @@ def test_a_corrected_street_with_its_own_number_takes_the_old_number_with_it(pla
     ("I'd rather not give my number", True),
     ("電話は遠慮します", True),
     ("番号は教えたくないです", True),
+    ("折り返しは不要です", True),
+    ("お電話は必要ありません", True),
+    ("回电就不需要了", True),
+    ("no need for a call back", True),
+    ("I don't need a phone call", True),
     ("13812345678", False),
     ("请打我电话", False),
     ("call me after 6pm", False),
@@ -530,6 +535,7 @@ def test_of_two_new_streets_the_one_on_the_places_own_street_corrects_it() -> No
 @pytest.mark.parametrize(("text", "announces"), [
     ("Oh wait, that's my office address", True), ("等一下，地址不对", True), ("訂正があります", True),
     ("Hang on, I need to fix something I wrote earlier", True), ("哦还有，前面说得不太准", True),
+    ("すみません、場所を言い直させてください", True),
     ("I've been waiting for a week", False), ("路灯坏了", False)])
 def test_words_that_announce_a_correction(text: str, announces: bool) -> None:
     assert announces_correction(text) is announces
@@ -581,7 +587,10 @@ def test_what_was_wrong_follows_the_japanese_topic() -> None:
 
 
 @pytest.mark.parametrize("text", ["哦对了，刚才说得不全，昨晚还有辆渣土车来倒过",
-                                  "one more thing: it also leaks at night", "言い忘れましたが、夜もうるさいです"])
+                                  "one more thing: it also leaks at night", "言い忘れましたが、夜もうるさいです",
+                                  "大体その通りですが、一つ抜けています。会社はサインも拒否しています。それも書いておいてください",
+                                  "you left something out: they also block the fire exit",
+                                  "还漏了一点，他们晚上也施工"])
 def test_saying_something_was_missing_announces_a_change(text: str) -> None:
     assert announces_correction(text)
 
@@ -647,3 +656,17 @@ def test_they_are_not_x_it_is_y() -> None:
     found = correction("Got it wrong: they're not coming from the restaurant, it's the empty house next to it")
     assert found == Correction(new="empty house next to it", old="coming from the restaurant")
     assert not names_field("the empty house next to it, where the builders left rubbish", "location")
+
+
+@pytest.mark.parametrize("text", [
+    "The bus stop shelter near our gate is smashed, this is my complaint", "the lift stopped working again, complaint",
+    "我想反映一下小区门口停车乱收费的问题", "停水三天了，我要反映", "停电了，投诉一下",
+    "バス停の屋根が壊れています。苦情です", "路上に車が止めてあって通れません。苦情です"])
+def test_parking_outages_and_bus_stops_cancel_nothing(text: str) -> None:
+    assert not cancels_the_appeal(text)
+
+
+@pytest.mark.parametrize("text", ["先停一下，这个投诉不要了", "停！这单不报了", "stop the complaint",
+                                  "please drop this complaint"])
+def test_stop_and_drop_as_verbs_still_cancel(text: str) -> None:
+    assert cancels_the_appeal(text)
