@@ -29,6 +29,8 @@ from actions.filing import reset_appeal
 from actions.other_language import note_other_language
 from actions.repair import (
     EXPLAINED,
+    INTERRUPTIONS,
+    MIN_INTERRUPTION_CONFIDENCE,
     REQUESTED_SLOT,
     AskQuestion,
     Kind,
@@ -55,6 +57,7 @@ from bot.repair import (
     looks_like_place,
     mentions,
     names_field,
+    names_other_parts,
     place_correction,
     place_in_words,
     place_spans,
@@ -72,6 +75,7 @@ MIN_SUGGESTION_CONFIDENCE = 0.5
 MIN_CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.03, 4
 # Among the buttons offered, the words need only beat the other offered ones (searched in the top 10).
 OFFERED_MARGIN, OPTION_SEARCH = 2, 10
+AGREED_RANKS = 3  # typed category words and the description: a category both rank this high
 # Category buttons: on the labelled appeals (bench/data/labelled_appeals.json) the right one is among the
 # first 3 suggestions for 111 of 117, among the first 5 for 115.
 CATEGORY_CHOICES = 5
@@ -242,14 +246,17 @@ class ValidateAppealForm(RepairingFormValidation):
         # it replaces the whole place when nothing finer was found, or when it is in another area of the city.
         stated = place_in_words(turn.text, place, lambda text: known_place(text) is not None) \
             if place and (at_summary or names_field(turn.text, "location")) else None
-        if stated is not None and (moved is None or _other_area(stated, place)):
+        if stated is not None and (moved is None or _other_area(stated, place) or names_other_parts(stated, place)):
             return Correction(new=stated, old=place, field="location")
         if moved is not None:
             return moved
         # Words about the problem itself ("let me correct one thing: it was in the salad, not the noodles"),
         # never about the place or the phone: they go on the ticket beside the description.
+        # A question about something else ("hold on, am I chatting with a computer?") adds nothing to it.
+        asks_else = turn.intent in INTERRUPTIONS and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE \
+            and is_question(turn.text)
         if announced and tracker.get_slot("appeal_description") and not cancels_the_appeal(turn.text) \
-                and tracker.get_slot(REQUESTED_SLOT) != "appeal_location" \
+                and not asks_else and tracker.get_slot(REQUESTED_SLOT) != "appeal_location" \
                 and not any(names_field(turn.text, field) for field in ("location", "phone")):
             return Correction(new=turn.text, field="description", adds=True)
         return None
@@ -476,6 +483,15 @@ class ValidateAppealForm(RepairingFormValidation):
         if offered and offered[0].confidence >= MIN_CLEAR_CONFIDENCE and (
                 len(offered) < 2 or offered[1].confidence * OFFERED_MARGIN <= offered[0].confidence):
             return {"appeal_category": offered[0].service_code, "appeal_attributes": {}}
+        # Words too loose on their own ("those banned after-school cram classes", "管理会社がちゃんと仕事をしてくれない
+        # ことへの苦情です"): read with the description, the category both rank near the top.
+        described = str(tracker.get_slot("appeal_description") or "")
+        together = await suggest(f"{described}\n{text}", language, limit=AGREED_RANKS) if described else []
+        words_rank = {s.service_code: rank for rank, s in enumerate(best[:AGREED_RANKS])}
+        agreed = sorted((rank + words_rank[s.service_code], rank, s.service_code)
+                        for rank, s in enumerate(together) if s.service_code in words_rank)
+        if agreed:
+            return {"appeal_category": agreed[0][2], "appeal_attributes": {}}
         return {"appeal_category": None}
 
     async def validate_appeal_attribute(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -54,6 +54,9 @@ INTERRUPTIONS = frozenset({"faq", "check_status", "bot_challenge", "greet", "tha
 # Intents the rules handle by ending or switching the form.
 ROUTED = frozenset({"emergency", "request_human"})
 MIN_INTERRUPTION_CONFIDENCE = 0.6
+# Questions that may stand behind a question typed at a multiple-choice question (Turn.asking_instead).
+ASKED_INSTEAD = ("check_status", "bot_challenge")
+MIN_RANKED_INTERRUPTION = 0.25
 DANGER_WORDING_CONFIDENCE = 1.0  # what nlu/emergency_guard.py gives an emergency it found danger wording in
 SURE_EMERGENCY = 0.8  # below, the classifier's emergency does not take an answer to a short question away
 MIN_CANCEL_CONFIDENCE = 0.5
@@ -93,6 +96,7 @@ class Turn:
     intent: str | None
     confidence: float
     reply: Reply | None
+    ranking: tuple[tuple[str, float], ...] = ()  # the classifier's intents, best first
 
     @property
     def is_payload(self) -> bool:
@@ -103,8 +107,23 @@ class Turn:
         message = tracker.latest_message or {}
         text = str(message.get("text") or "").strip()
         intent = message.get("intent") or {}
+        ranking = tuple((str(r.get("name")), float(r.get("confidence") or 0.0))
+                        for r in message.get("intent_ranking") or [] if r.get("name"))
         return cls(text=text, intent=intent.get("name"), confidence=float(intent.get("confidence") or 0.0),
-                   reply=None if text.startswith("/") else short_reply(text))
+                   reply=None if text.startswith("/") else short_reply(text), ranking=ranking)
+
+    def asking_instead(self) -> "Turn | None":
+        """A question at a multiple-choice question that the classifier also read as a status or "are you a
+        bot?" question ("btw, did anything ever happen with the lamp I reported?": report 0.63, status 0.35):
+        that question, for choices are never asked with a question."""
+        if self.is_payload or self.intent in INTERRUPTIONS or not is_question(self.text):
+            return None
+        name, confidence = next(((n, c) for n, c in self.ranking if n in ASKED_INSTEAD), ("", 0.0))
+        if confidence < MIN_RANKED_INTERRUPTION:
+            return None
+        # Sure enough to interrupt: the question form and the ranking agree.
+        return Turn(text=self.text, intent=name, confidence=max(confidence, MIN_INTERRUPTION_CONFIDENCE),
+                    reply=self.reply, ranking=self.ranking)
 
 
 def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Move:
@@ -265,6 +284,8 @@ class RepairingFormValidation(FormValidationAction, ABC):
             return plain
         turn = Turn.of(tracker)
         question = self.QUESTIONS.get(requested, Question(Kind.TEXT))
+        if question.kind is Kind.CHOICE:
+            turn = turn.asking_instead() or turn
         events = await self.repaired(requested, question, turn, dispatcher, tracker, domain)
         # An address or a number is no choice of language ("sorry, I only have it in Chinese: 朝阳区…"):
         # the conversation goes on in the language it had.

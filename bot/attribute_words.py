@@ -24,7 +24,8 @@ _WORDS: dict[str, dict[str, str]] = {
                     r"|繰り返し|何度も|毎日|毎晩|毎週|いつも|しょっちゅう|たびたび|度々|よく起",
         "ongoing": r"\b(ongoing|still (going|happening|there|broken|off|on)|right now|non-?stop|continuing"
                    r"|hasn'?t stopped|since (yesterday|this morning|last)|ever since|since then|getting worse"
-                   r"|for (days|weeks|months|years)( now)?)\b"
+                   r"|for (days|weeks|months|years)( now)?|the whole time|(been|left( it)?|still) like (this|that)"
+                   r"|never (came|come) back)\b"
                    r"|一直|持续|还在|到现在|至今|没停|现在还"
                    r"|ずっと|今も|今でも|続いて|継続|止まらない",
         "unknown": r"\b(not sure|don'?t know|no idea|unsure|can'?t (say|tell))\b|不清楚|不知道|说不好|不确定"
@@ -33,8 +34,8 @@ _WORDS: dict[str, dict[str, str]] = {
     "outage_scope": {
         "compound": r"\b(whole|entire|all of the|the) (compound|community|estate|neighbou?rhood|area|complex)\b"
                     r"|整个小区|全小区|小区都|小区里都|一片|周边都|整个社区|団地全体|団地中|地域全体|近所一帯|周辺一帯|地区全体",
-        "building": r"\b(whole|entire|all of the|the) (building|block|tower)\b|\bevery (flat|apartment|household)\b"
-                    r"|\ball (the )?(flats|apartments|households)\b"
+        "building": r"\b(whole|entire|all of the|the) (building|bldg|block|tower)\b"
+                    r"|\bevery (flat|apartment|household)\b|\ball (the )?(flats|apartments|households)\b"
                     r"|整栋|整个楼|全楼|整幢|整个单元|楼里都|全单元|建物全体|棟全体|マンション全体|ビル全体|建物中|全戸",
         "my_home": r"\b(only|just) (my|our|us|me)\b|\bmy (flat|home|apartment) only\b"
                    r"|\b(only|just) (that|this|the|one|my|our) (one )?(flat|home|apartment|unit|household|room)\b"

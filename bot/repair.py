@@ -45,7 +45,8 @@ _NOT_BUT = (
                r"(?:不是|并不是|不在)(?!很|太|特别|非常|那么|这么|一般|只|光)(?P<old>.+?)"
                r"(?:[，,、 ]*(?:而)?(?:是|在)|[，,、 ]+)(?P<new>.+)$"),
     re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?P<old>[^。、，,！!？?]+?)"
-               r"(?:じゃなくて|ではなくて|ではなく|じゃなく|じゃない)[、, ]*(?P<new>.+?)(?:です|でした)?$"),
+               r"(?:じゃなくて|ではなくて|ではなく|でもなくて|でもなく|じゃなく|じゃない)[、, ]*"
+               r"(?P<new>.+?)(?:です|でした)?$"),
     re.compile(r"^(?:no[, ]+)?(?:the (?P<fieldword>address|location|place|category|phone number|number) is )?"
                r"(?:it'?s |it is |they'?re |they are |we'?re |we are |that'?s |that is |he'?s |she'?s )?"
                r"not (?!only|far|a big|that|very|too|so|sure|really|much|bad)"
@@ -95,14 +96,15 @@ def correction(text: str) -> Correction | None:
     found = _correction(_clean(text.replace("’", "'").replace("‘", "'")))
     if found is None or is_bare_reply(found.new) or len(found.new) < 2:
         return None
-    return Correction(new=_COPULA.sub("", found.new).strip(_STRIP) or found.new, old=found.old, field=found.field)
+    new = found.new.split("。")[0].strip(_STRIP) or found.new  # "…の空き地でした。これで確定です": its own sentence
+    return Correction(new=_COPULA.sub("", new).strip(_STRIP) or new, old=found.old, field=found.field)
 
 
 _COPULA = re.compile(r"(です|でした|だ|吧)$")
 
 
 # "Wait, I gave you the wrong street. It's ..., not ...", "哎地址说错了，是…，不是…": a lead, then the correction.
-_LEAD_END = re.compile(r"[.!?。！？:：;；，,]\s*")
+_LEAD_END = re.compile(r"[.!?。！？:：;；，,、]\s*")
 _CORRECTION_LEAD = re.compile(r"(wrong|mistake|correct|meant|typo|one fix|a fix|small fix|说错|写错|写差|说差|打错|记错"
                               r"|记岔|说岔|得改|搞混|不对|错了|搞错|弄错|更正|間違|訂正|違います|違いました)",
                               re.IGNORECASE)
@@ -130,7 +132,7 @@ def _correction(plain: str) -> Correction | None:
 # What was wrong ends with its clause: "not Haidian South Road. Same number, 30", "不是金星路，我给记岔了",
 # "不是信息路那边了".
 _OLD_END = re.compile(r"[，。；！？;!?、]|,\s|\.\s+(?=[A-Z])")
-_OLD_TAIL = re.compile(r"(那边|那儿|那里|这边|这儿|那块)了?$")
+_OLD_TAIL = re.compile(r"(那边|那儿|那里|这边|这儿|那块)了?$|\s+either$", re.IGNORECASE)
 
 
 # "ごみが放置されているのはレストランの裏ではなく…": what was wrong follows the topic ("…のは").
@@ -250,6 +252,31 @@ _APPEAL_DROPPED = re.compile(
     re.IGNORECASE)
 
 
+# A clause that is a request to cancel and nothing else ("…offering to pay the vet. Please cancel this one",
+# "Let's not file this after all, cancel please", "すみません、やっぱり今回は取り消します。", "还是取消吧"): with no
+# object of its own, it can only mean the appeal.
+_CANCEL_CLAUSE = re.compile(
+    r"((so|then|ok|okay|just|actually|yeah|no|oh|well|hmm|sorry|please|pls|can you|could you)\s+)*"
+    r"(cancel|withdraw|scrap|delete)( (it|this|that|this one|that one|the whole thing|everything|it all))?"
+    r"( (please|pls|then|for now|after all|thanks|thank you))*"
+    r"|((so|then|ok|okay|actually|well|hmm|sorry)\s+)*(let'?s|i'?ll|we'?ll|i will|we will) not"
+    r" (file|send|submit|report|do) (it|this|that|this one)( after all| then| for now)?"
+    r"|((so|then|ok|okay|actually|well|hmm|sorry)\s+)*(i'?d|i would|we'?d) rather not (file|send|submit|report)"
+    r" (it|this|that|this one)( after all| then| for now)?"
+    r"|(那|那就|就|这次|这个|还是|算了|那还是)*(帮我|麻烦你?)?(取消|撤销|撤回)(掉|了)?(吧|吧谢谢|谢谢|了吧)?"
+    r"|(すみません|ごめんなさい|あ|やっぱり|やはり|今回は|これは|では)*(取り消します|取り消してください|取り消させてください|キャンセルします|キャンセルしてください"
+    r"|取り消しでお願いします|キャンセルでお願いします)"
+    r"|(すみません|ごめんなさい|あ)*(やっぱり|やはり|今回は)(やめて|やめに)(おきます|します|ください)"
+    r"|(私から|こちらから)?は?(出さ|送ら|提出し|申告し)ない(ことにします|でおきます|でください)",
+    re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(r"[.!?。！？;；,，、:：…]+|\.\.\.")
+
+
+def cancels_in_a_clause(text: str) -> bool:
+    """Whether one clause of ``text`` only asks to cancel ("cancel please", "今回は取り消します")."""
+    return any(_CANCEL_CLAUSE.fullmatch(clause.strip()) for clause in _CLAUSE_SPLIT.split(text) if clause.strip())
+
+
 def withdraws_the_appeal(text: str) -> bool:
     """The strong forms of ``cancels_the_appeal``: a report withdrawn ("不报了", "取り下げます") or an unmistakable
     cancel of the appeal ("取消投诉"); "算了，电话不留了，怕邻居知道是我反映的" is none of them."""
@@ -259,7 +286,7 @@ def withdraws_the_appeal(text: str) -> bool:
 def cancels_the_appeal(text: str) -> bool:
     """"Please cancel this report", "この申告は取り消してください", "申告はやめておきます", "那我这个就先不报了，
     撤了吧": the whole appeal is dropped in words, whatever the question asked."""
-    if _APPEAL_DROPPED.search(text):
+    if _APPEAL_DROPPED.search(text) or cancels_in_a_clause(text):
         return True
     return has_cancel_cue(text) and names_the_appeal(text) and not is_wish_or_request(text)
 
@@ -497,9 +524,25 @@ def place_in_words(text: str, place: str, names_a_place: Callable[[str], bool]) 
             clause = lead.sub("", clause, count=1)
         clause = _clean(_PLACE_TAILS.sub(lambda m: "路" if m.group().startswith("路") else
                                          ("街" if m.group().startswith("街") else ""), clause))
+        after_colon = re.split(r"[:：]\s*", clause, maxsplit=1)[-1]  # "my mum's building: Building 212, …"
+        if after_colon != clause and len(after_colon) >= 3 and names_a_place(after_colon):
+            clause = after_colon
         if len(clause) >= 3 and names_a_place(clause) and not mentions(place, clause):
             return clause
     return None
+
+
+_PART_END = re.compile(r"[,，、;；]\s*")
+
+
+def names_other_parts(new: str, old: str) -> bool:
+    """Whether ``new`` names a compound or street that ``old`` does not have, numbers aside ("Building 212,
+    Nanhu Zhongyuan" for "Building 3, Nanhu Xiyuan"): another place, not another number of the same one."""
+    for part in _PART_END.split(new):
+        stem = _street_stem(part)
+        if len(stem) >= 3 and not mentions(old, _NUMBERING.sub("", nfkc(part)).strip()):
+            return True
+    return False
 
 
 _NUMBERING = re.compile(r"\d+|no\.?\s*|#|号|番|号楼|号院|栋|棟|单元|門|门|层|階|楼|院", re.IGNORECASE)

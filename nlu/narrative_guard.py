@@ -27,7 +27,7 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu.input_guard import StatelessComponent, make_intent
 
 FAQ, REPORT, NLU_FALLBACK, ASK_QUESTION = "faq", "report_problem", "nlu_fallback", "ask_question"
-MIN_WORDS, MIN_CJK_CHARS = 20, 40
+MIN_WORDS, MIN_CJK_CHARS = 20, 35  # 30 reads a policy question of the training data as an account
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # Asking someone to step in: a request for action, whatever its question form.
 ASKS_FOR_ACTION = re.compile(

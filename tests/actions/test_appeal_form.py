@@ -182,3 +182,19 @@ def test_an_old_buttons_payload_is_no_answer_to_a_free_text_question(hotline: Fa
     assert validate("appeal_description", stale) == ({"appeal_description": None}, [])
     assert validate("appeal_location", stale) == ({"appeal_location": None}, [])
     assert validate("appeal_category", stale)[0] == {"appeal_category": None}
+
+
+def test_loose_words_for_the_category_are_read_with_the_description(hotline: FakeHotline) -> None:
+    """Words that fit several categories about as well ("the banned cram school thing") choose the one that
+    the description and the words both rank highest; alone, they choose nothing."""
+    hotline.down = True
+    described = {"appeal_description": "A 'study room' above the noodle shop runs maths and physics classes for "
+                                       "middle school pupils every evening and all Sunday, cash only",
+                 "language": "en"}
+    assert validate("appeal_category", "the banned cram school thing",
+                    slots=described)[0]["appeal_category"] == "illegal_tutoring"
+    assert validate("appeal_category", "the banned cram school thing",
+                    slots={"language": "en"})[0]["appeal_category"] is None
+    # Words that name nothing the description is about still choose nothing.
+    assert validate("appeal_category", "I'm not sure, something else",
+                    slots=described)[0]["appeal_category"] is None

@@ -83,7 +83,7 @@ def test_a_correction_wins_over_everything_but_emergencies_and_repeats() -> None
 
 def test_an_unsure_interruption_is_taken_as_the_answer() -> None:
     assert decide(turn("Sanlitun", "faq", confidence=0.4), PLACE) is Move.ANSWER
-    assert decide(turn("取消吧", "cancel", confidence=0.3), TEXT) is Move.ANSWER
+    assert decide(turn("the stop sign by the school", "cancel", confidence=0.3), TEXT) is Move.ANSWER
 
 
 def _form_events(*, after: str) -> list[dict[str, Any]]:
@@ -487,3 +487,29 @@ def test_a_topic_with_what_happened_is_a_description(text: str, hotline: FakeHot
     messages, events = appeal(text, "report_problem", {}, "appeal_description")
     assert _slots(events).get("appeal_description") == text
 
+
+
+def test_a_status_question_typed_at_the_category_question_is_answered_not_chosen(hotline: FakeHotline) -> None:
+    text = "btw, did anything ever happen with the broken street lamp I reported here in September?"
+    conversation = tracker(text=text, intent="report_problem", events=[{"event": "action", "name": "action_listen"}],
+                           slots={**DESCRIBED, "requested_slot": "appeal_category", "language": "en"},
+                           ranking=[{"name": "report_problem", "confidence": 0.63},
+                                    {"name": "check_status", "confidence": 0.35}])
+    conversation.events.append({"event": "action", "name": "appeal_form"})
+    conversation.active_loop = {"name": "appeal_form"}
+    messages, events = run(ValidateAppealForm(), conversation)
+    assert "appeal_category" not in {k for k, v in _slots(events).items() if v}
+    assert _slots(events).get("requested_slot") == "appeal_category"
+
+
+def test_a_question_about_the_bot_after_hold_on_changes_nothing(hotline: FakeHotline) -> None:
+    messages, events = appeal("hold on, am I chatting with a computer right now?", "bot_challenge", DESCRIBED,
+                              "appeal_category")
+    assert [m["response"] for m in messages] == ["msg_iamabot_in_form"]
+    assert "appeal_description" not in _slots(events)
+
+
+def test_a_choice_typed_as_a_statement_is_no_question() -> None:
+    turn = Turn(text="the street light one", intent="inform", confidence=0.5, reply=None,
+                ranking=(("inform", 0.5), ("check_status", 0.4)))
+    assert turn.asking_instead() is None

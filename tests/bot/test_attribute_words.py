@@ -18,6 +18,11 @@ AT_RISK_JA = {"yes": "はい", "no": "いいえ", "unknown": "わからない"}
     ("recurring", "just the once, last Tuesday", RECURRING, "once"),
     ("recurring", "every single night for weeks now", RECURRING, "ongoing"),  # both named: the latest state wins
     ("recurring", "毎晩のように起きています", RECURRING, "repeated"),
+    ("recurring", "it's been like that the whole time, nobody ever came back", RECURRING, "ongoing"),
+    ("recurring", "no idea, I only moved in last week", {**RECURRING, "unknown": "Not sure"}, "unknown"),
+    ("outage_scope", "whole bldg", SCOPE_EN, "building"),
+    ("outage_scope", "just the one flat, ours", SCOPE_EN, "my_home"),
+    ("outage_scope", "就我们家，邻居都有水", SCOPE_ZH, "my_home"),
     ("outage_scope", "整栋楼都停了", SCOPE_ZH, "building"),
     ("outage_scope", "咱们整个小区都没有", SCOPE_ZH, "compound"),
     ("outage_scope", "every flat on our staircase, so the whole building", SCOPE_EN, "building"),

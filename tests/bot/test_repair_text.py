@@ -10,6 +10,7 @@ from bot.gazetteer import load_gazetteer
 from bot.repair import (
     Correction,
     announces_correction,
+    cancels_in_a_clause,
     cancels_the_appeal,
     carries_on,
     correction,
@@ -21,6 +22,7 @@ from bot.repair import (
     mentions,
     named_field,
     names_field,
+    names_other_parts,
     names_the_appeal,
     place_correction,
     place_in_words,
@@ -670,3 +672,39 @@ def test_parking_outages_and_bus_stops_cancel_nothing(text: str) -> None:
                                   "please drop this complaint"])
 def test_stop_and_drop_as_verbs_still_cancel(text: str) -> None:
     assert cancels_the_appeal(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Hmm, wait, before you send it: the mall has promised to switch the screen off. Let's not file this after all, "
+    "cancel please",
+    "Can I think about it for a second? ... Actually no: the owner offered to pay the vet. Please cancel this one",
+    "すみません、やっぱり今回は取り消します。保護者会でまとめて出すことになったので",
+    "あ、ごめんなさい、やっぱりやめておきます。知り合いが自分で病院に相談すると言っているので、私からは出さないことにします",
+    "他们已经修好了，那还是取消吧",
+    "Actually, hold on. The shop owner just called and offered the full refund. I'd rather not submit this after all"])
+def test_a_clause_that_only_asks_to_cancel_cancels_the_appeal(text: str) -> None:
+    assert cancels_the_appeal(text)
+
+
+@pytest.mark.parametrize("text", ["can you cancel my parking fine?", "the shop won't cancel my membership",
+                                  "they cancelled the bus line, please restore it", "電話はやめておきます",
+                                  "商家不给取消订单", "予約を取り消しても返金されません"])
+def test_cancelling_something_else_is_no_clause_that_cancels(text: str) -> None:
+    assert not cancels_in_a_clause(text)
+
+
+def test_not_x_either_corrects_it_and_the_new_value_ends_with_its_sentence() -> None:
+    found = correction("何度もすみません。夫に確認したら、燃やしているのは松兰堡でもなく、"
+                       "その手前の辛力屯村の空き地でした。これで確定です")
+    assert found is not None and (found.old, found.new) == ("松兰堡", "その手前の辛力屯村の空き地")
+    found = correction("it's not Nanhu Xiyuan either, it's Nanhu Dongyuan")
+    assert found is not None and (found.old, found.new) == ("Nanhu Xiyuan", "Nanhu Dongyuan")
+
+
+def test_another_compound_is_another_place_and_another_number_is_not() -> None:
+    assert names_other_parts("Building 212, Nanhu Zhongyuan, Wangjing",
+                             "Building 3, Nanhu Xiyuan, Wangjing, Chaoyang")
+    assert not names_other_parts("Building 5, Shaoyaoju Beili",
+                                 "Building 3, Shaoyaoju Beili, Taiyanggong, Chaoyang")
+    assert not names_other_parts("右内西街12号楼", "西城区白纸坊街道右内西街10号楼")
+    assert names_other_parts("北蜂窝路3号院", "海淀区羊坊店街道羊坊店路边上那个院，9号楼")
