@@ -105,6 +105,7 @@ _TOPIC_ONLY = (
                r"|質問|お聞きしたいこと)(が|を|し)?[ぁ-ん、。！!？?\s]{0,12}$"),
     re.compile(r"^我?(想|要)?(跟你们)?(反映|咨询|说|投诉|问|聊)(一下|下)?(关于)?.{1,15}?的?(事儿?|问题|情况)[。！!，,]?$"),
     re.compile(r"^关于.{1,15}?的?(事儿?|问题|情况)[，,]?我?(想|要)?(反映|咨询|说|投诉|问)(一下)?[。！!]?$"),
+    re.compile(r"^我?(想|要)(举报|投诉|反映)(一下)?[^，,。！!？?]{2,6}[。！!]?$"),  # "我要举报公司违法辞退"
     re.compile(r"^(hi,? |hello,? )?(i('d| would)? (want|like|need) to (complain|talk|speak|report something)"
                r"|i have (a|an|some) (complaints?|problems?|issues?)) (about|regarding|concerning) (my|the|our|a|an) "
                r"([\w-]+ ){0,2}[\w-]+[.!]?$", re.IGNORECASE),

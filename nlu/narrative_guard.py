@@ -41,7 +41,9 @@ ASKS_FOR_ACTION = re.compile(
     r"|希望(你们|有关部门|相关部门|政府)?.{0,8}(处理|解决|整改|督促|核查|查一查|管一管|协调)"
     r"|\b(do something about|deal with (it|this|them)|look into (it|this)|send someone|step in|make them stop"
     r"|get (it|this|them) (fixed|stopped)|(could|can|would) you (please )?(tell|ask|get|make|have|contact|talk to"
-    r"|check (on|with)|follow (it |this )?up|pass (it|this) on))\b", re.IGNORECASE)
+    r"|check (on|with)|follow (it |this )?up|pass (it|this) on)"
+    r"|(can|could|would) you help (me|us) (find|get|recover))\b"
+    r"|帮(我|忙)(找|追回|要回)|探して(いただけ|もらえ|ほしい)", re.IGNORECASE)
 
 
 def is_long_account(text: str) -> bool:
@@ -73,7 +75,14 @@ RHETORICAL = re.compile(
     r"what'?s the point|how (can|could|dare) (they|he|she|you|anyone)|why (should|would) (i|we|anyone)"
     r"|who (allowed|let) |is (this|that) (normal|acceptable|fair|legal)\b|isn'?t (this|that|it) (ridiculous|absurd)"
     r"|凭什么|难道|怎么能|还有王法|像话吗|合理吗|有没有天理|这叫什么事"
-    r"|おかしくないですか|ありえないと思いませんか|どういうことでしょうか|意味があるんでしょうか", re.IGNORECASE)
+    r"|おかしくないですか|ありえないと思いませんか|どういうことでしょうか|意味があるんでしょうか"
+    # "isn't that banned?" after a report of it: the resident says it is against the rules
+    r"|\bi thought (that )?[^?.!]{0,60}\b(weren'?t|wasn'?t|aren'?t|isn'?t|not) (allowed|supposed|permitted|legal)"
+    r"|\b(isn'?t|aren'?t|wasn'?t|weren'?t) (that|this|it|they|he|she)\b[^?]{0,30}"
+    r"\b(banned|illegal|against the (rules|law))"
+    r"|不是(不让|不准|不许|禁止|不能)[^？?]{0,20}(吗|么)|不是.{0,10}(违法|违规)(的)?(吗|么)"
+    r"|(禁止|違法|違反)(されている|されてる|な)?(のでは|んじゃ)(ない|ありません)|はずでは(ない|ありません)",
+    re.IGNORECASE)
 
 
 def asks_a_question(text: str) -> bool:

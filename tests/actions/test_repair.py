@@ -455,7 +455,7 @@ def test_not_x_but_y_in_other_words_than_the_description_goes_beside_it(hotline:
 
 @pytest.mark.parametrize("text", ["苦情を言いたいんですが", "有个事儿想跟你们说一下", "ちょっと困っていることがあって",
                                   "新しく買ったマンションのことで相談があります", "我想反映一下小区停车的问题",
-                                  "I'd like to complain about my new apartment"])
+                                  "I'd like to complain about my new apartment", "我要举报公司违法辞退"])
 def test_an_announcement_is_no_description(text: str, hotline: FakeHotline) -> None:
     messages, events = appeal(text, "report_problem", {}, "appeal_description")
     assert _slots(events).get("appeal_description") is None
@@ -481,7 +481,7 @@ def test_a_no_in_words_to_the_danger_question_with_a_but_is_its_answer(hotline: 
 
 
 @pytest.mark.parametrize("text", ["新しく買ったマンションの壁にひびが入っていることについて相談があります",
-                                  "我想反映一下小区门口停车乱收费的问题，一次收五十",
+                                  "我想反映一下小区门口停车乱收费的问题，一次收五十", "我要投诉楼下烧烤店油烟",
                                   "I'd like to complain about the noise from the bar downstairs every night"])
 def test_a_topic_with_what_happened_is_a_description(text: str, hotline: FakeHotline) -> None:
     messages, events = appeal(text, "report_problem", {}, "appeal_description")

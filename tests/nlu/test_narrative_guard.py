@@ -125,3 +125,17 @@ def test_a_question_that_fell_back_between_close_intents_is_the_question_when_it
     [no_question] = guard.process([_with_topic(classified(statement, ranking), "faq/ebike_charging", 0.99)])
     assert sure.get(INTENT)["name"] == "faq"
     assert {m.get(INTENT)["name"] for m in (unsure, other_first, no_question)} == {"nlu_fallback"}
+
+
+@pytest.mark.parametrize("text", [
+    "The bakery on our corner keeps its ovens going all night and the extractor fan roars right outside my window "
+    "until five in the morning. I thought shops weren't allowed to make that kind of noise at night?",
+    "楼下的小饭馆把液化气罐摆在门口的人行道上，一摆就是五六个，旁边就是炉灶，这不是违规的吗？",
+    "隣のビルの屋上で毎晩バーベキューをしていて、煙がうちの部屋に入ってきます。こういうのは禁止されているのではないですか"])
+def test_an_account_asking_whether_it_is_not_against_the_rules_is_an_account(text: str) -> None:
+    assert tells_what_happened(text)
+
+
+def test_an_account_asking_for_help_to_find_something_asks_for_action() -> None:
+    assert tells_what_happened("My bike was chained outside the metro exit this morning and when I came back "
+                               "the lock was cut and the bike was gone. Could you help me find it please?")
