@@ -41,7 +41,7 @@ _STRIP = " ,，、。.!！?？:：;；\"'“”「」『』"
 # "not X but Y" and its kin. Groups: old (optional) and new.
 _NOT_BUT = (
     re.compile(r"^(?:不对[，,、 ]*)?(?:(?P<fieldword>地址|地点|位置|电话|号码|类别|描述)(?:也)?"
-               r"|(?P<subject>[^，,。、；;：:\s不我你他她]{1,6}?))?"
+               r"|(?P<subject>(?!(?:我|你|他|她|我们|你们|他们)(?:不|并))[^，,。、；;：:\s不]{1,8}?))?"
                r"(?:不是|并不是|不在)(?!很|太|特别|非常|那么|这么|一般|只|光)(?P<old>.+?)"
                r"(?:[，,、 ]*(?:而)?(?:是|在)|[，,、 ]+)(?P<new>.+)$"),
     re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?P<old>[^。、，,！!？?]+?)"
@@ -97,7 +97,12 @@ def correction(text: str) -> Correction | None:
     if found is None or is_bare_reply(found.new) or len(found.new) < 2:
         return None
     new = found.new.split("。")[0].strip(_STRIP) or found.new  # "…の空き地でした。これで確定です": its own sentence
-    return Correction(new=_COPULA.sub("", new).strip(_STRIP) or new, old=found.old, field=found.field)
+    new = _COPULA.sub("", new).strip(_STRIP) or new
+    return Correction(new=_NEW_TAIL.sub("", new) or new, old=found.old, field=found.field)
+
+
+# "是莲花池东路那边的", "隣の村のほう": where it is, without the pointing words.
+_NEW_TAIL = re.compile(r"(那边|那儿|那里|这边|这儿|那块|一带)(的)?$|(の)?(ほう|方|あたり|辺り)$")
 
 
 _COPULA = re.compile(r"(です|でした|だ|吧)$")
@@ -132,7 +137,7 @@ def _correction(plain: str) -> Correction | None:
 # What was wrong ends with its clause: "not Haidian South Road. Same number, 30", "不是金星路，我给记岔了",
 # "不是信息路那边了".
 _OLD_END = re.compile(r"[，。；！？;!?、]|,\s|\.\s+(?=[A-Z])")
-_OLD_TAIL = re.compile(r"(那边|那儿|那里|这边|这儿|那块)了?$|\s+either$", re.IGNORECASE)
+_OLD_TAIL = re.compile(r"(那边|那儿|那里|这边|这儿|那块)了?$|(?<=[路街道巷])上$|\s+either$", re.IGNORECASE)
 
 
 # "ごみが放置されているのはレストランの裏ではなく…": what was wrong follows the topic ("…のは").
@@ -489,12 +494,14 @@ def place_correction(text: str, place: str) -> Correction | None:
     ("it was Terminal 2", "the number is 58, not 85", "是12号楼")."""
     spans = place_spans(text)
     new = [span for span in spans if not mentions(place, span)]
+    # "开在北蜂窝路上，正式地址是北蜂窝路3号院": one street, said twice; the fuller address stands for both
+    new = [span for span in new if not any(other != span and mentions(other, span) for other in new)]
     if len(new) > 1:  # "扯电线的是隔壁12号楼，麻烦改成右内西街12号楼": the one on the place's own street
         given = {_street_stem(span) for span in place_spans(place)}
         new = [span for span in new if _street_stem(span) in given] or new
     if len(new) != 1:
         return number_correction(text, place) if not new else None
-    named = [span for span in spans if mentions(place, span)]
+    named = [span for span in spans if mentions(place, span) and _street_stem(span)]  # "9号楼" names no street
     old = named[0] if named else next(iter(place_spans(place)), None)
     return Correction(new=new[0], old=old, field="location")
 

@@ -708,3 +708,10 @@ def test_another_compound_is_another_place_and_another_number_is_not() -> None:
                                  "Building 3, Shaoyaoju Beili, Taiyanggong, Chaoyang")
     assert not names_other_parts("右内西街12号楼", "西城区白纸坊街道右内西街10号楼")
     assert names_other_parts("北蜂窝路3号院", "海淀区羊坊店街道羊坊店路边上那个院，9号楼")
+
+
+def test_not_on_one_street_but_over_by_another_replaces_the_street() -> None:
+    found = correction("哎不对，地址说错了，我们院的门牌不在羊坊店路上，是莲花池东路那边的")
+    assert found is not None and (found.old, found.new) == ("羊坊店路", "莲花池东路")
+    assert replace_mention("海淀区羊坊店街道羊坊店路12号院", found.old, found.new) == "海淀区羊坊店街道莲花池东路12号院"
+    assert correction("我不在家，是邻居告诉我的") is None
