@@ -28,6 +28,7 @@ from actions.conversation import (
 from actions.filing import reset_appeal
 from actions.other_language import note_other_language
 from actions.repair import (
+    DANGER_WORDING_CONFIDENCE,
     EXPLAINED,
     INTERRUPTIONS,
     MIN_INTERRUPTION_CONFIDENCE,
@@ -184,7 +185,9 @@ class ValidateAppealForm(RepairingFormValidation):
     async def _yes_no_answer(self, turn: Turn, tracker: Tracker) -> bool:
         """Whether the category's question is a yes-or-no one and the message says yes or no."""
         attribute = await next_required_attribute(tracker)
-        if attribute is None or turn.intent in ("emergency", "request_human") or cancels_the_appeal(turn.text):
+        # The classifier's emergency without danger wording ("没有，现在没人出事，就是担心万一着火": 0.99) may answer.
+        danger = turn.intent == "emergency" and turn.confidence >= DANGER_WORDING_CONFIDENCE
+        if attribute is None or danger or turn.intent == "request_human" or cancels_the_appeal(turn.text):
             return False
         values = {str(v["key"]): str(v.get("name") or v["key"]) for v in attribute.get("values", [])}
         return {"yes", "no"} <= set(values) and (

@@ -468,6 +468,10 @@ def said_no(turn: Turn) -> bool:
 
 def is_cancel_reply(turn: Turn) -> bool:
     """Yes to "cancel this appeal?" (asked before): "yes", "取消吧", "キャンセルで"; never a "don't cancel"."""
+    if _KEEP_GOING.search(turn.text):
+        return False
+    if not turn.is_payload and cancels_the_appeal(turn.text):  # "はい、出さないでください": a yes, in the words
+        return True
     if said_no(turn):
         return False
     return turn.intent == "cancel" or turn.reply is Reply.YES or (turn.intent == "affirm" and turn.reply is None)

@@ -41,7 +41,7 @@ _STRIP = " ,，、。.!！?？:：;；\"'“”「」『』"
 # "not X but Y" and its kin. Groups: old (optional) and new.
 _NOT_BUT = (
     re.compile(r"^(?:不对[，,、 ]*)?(?:(?P<fieldword>地址|地点|位置|电话|号码|类别|描述)(?:也)?"
-               r"|(?P<subject>(?!(?:我|你|他|她|我们|你们|他们)(?:不|并))[^，,。、；;：:\s不]{1,8}?))?"
+               r"|(?P<subject>(?!(?:我|你|他|她|我们|你们|他们)(?:不|并)|是|在)[^，,。、；;：:\s不]{1,8}?))?"
                r"(?:不是|并不是|不在)(?!很|太|特别|非常|那么|这么|一般|只|光)(?P<old>.+?)"
                r"(?:[，,、 ]*(?:而)?(?:是|在)|[，,、 ]+)(?P<new>.+)$"),
     re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?P<old>[^。、，,！!？?]+?)"
@@ -241,7 +241,7 @@ def names_the_appeal(text: str) -> bool:
 # Verbs of reporting, negated or withdrawn: they can only mean the appeal ("那我就先不报了，撤了吧").
 _APPEAL_DROPPED = re.compile(
     r"((先|就|也)?不(想|用|必|再)?(报|反映|投诉|举报|提交)了|别(再)?(往上)?(报|提交|反映|投诉)了|撤(了|回|掉)吧"
-    r"|撤了(?=[，。！,.!~～]|$)|别(再)?(记|登记|录|记录)了|不用(登记|记录|记|报|提交|反映)"
+    r"|撤了(?=[，。！,.!~～]|$)|别(再)?(记|登记|录|记录)了|不用(登记|记录|记|报|提交|反映)|不(登记|记录)了"
     r"|don'?t bother (filing|sending|submitting|reporting|with (it|this|that))"
     r"|(送ら|出さ|提出し|申告し|報告し)なくて(大丈夫|いい|結構)|なかったことに"
     r"|don'?t (file|submit|send|report) (it|this|that|anything)|no need to (file|submit|report)( it| this)?"

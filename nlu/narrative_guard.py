@@ -27,6 +27,9 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu.input_guard import StatelessComponent, make_intent
 
 FAQ, REPORT, NLU_FALLBACK, ASK_QUESTION = "faq", "report_problem", "nlu_fallback", "ask_question"
+# Intents that answer a form's question: no long account is one of them ("昨日の夕方からガスが出なくなりました。…":
+# inform_attribute 0.41 with no form open).
+ANSWERS = ("inform_attribute", "choose_category", "inform_location", "out_of_scope")
 MIN_WORDS, MIN_CJK_CHARS = 20, 35  # 30 reads a policy question of the training data as an account
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # Asking someone to step in: a request for action, whatever its question form.
@@ -134,7 +137,8 @@ ANNOUNCES_PROBLEM = re.compile(
     r"\b(i('ve| have) (got )?(a|an|some) (problem|issue|complaint)|there'?s (a|an) (problem|issue)"
     r"|i('d| would)? (want|need|like) to (complain|report|make a complaint|file a complaint))\b"
     r"|有(个|件|点)?(事儿?|问题|情况)(想|要)?(反映|说|投诉)?|我要投诉|想投诉|我想反映|遇到(个|了)?(问题|麻烦)"
-    r"|困って(いる|います|いて)|困ったことが|苦情を(言いたい|申し立て)|トラブルが(あって|あります)", re.IGNORECASE)
+    r"|困って(いる|います|いて)|困ったことが|苦情を(言いたい|申し立て)|トラブルが(あって|あります)"
+    r"|(苦情|クレーム|complaint|申し立て)を?(出し|入れ|し|申し立て)たい", re.IGNORECASE)
 MAX_ANNOUNCEMENT_CHARS = 40
 
 
@@ -151,11 +155,11 @@ class NarrativeGuard(StatelessComponent):
             if text.startswith("/"):
                 continue
             intent = (message.get(INTENT) or {}).get("name")
-            if intent in (FAQ, NLU_FALLBACK) and tells_what_happened(text):
+            if intent in (FAQ, NLU_FALLBACK, *ANSWERS) and tells_what_happened(text):
                 make_intent(message, REPORT)
             elif may_be_question(message) and _topic_confidence(message) >= MIN_TOPIC_CONFIDENCE:
                 make_intent(message, FAQ)
-            elif intent in (ASK_QUESTION, NLU_FALLBACK) and announces_problem(text):
+            elif intent in (ASK_QUESTION, NLU_FALLBACK, "check_status") and announces_problem(text):
                 make_intent(message, REPORT)
             elif intent == NLU_FALLBACK and _first_ranked(message) == FAQ and asks_a_question(text) \
                     and _topic_confidence(message) >= SURE_TOPIC_CONFIDENCE:

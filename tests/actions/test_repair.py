@@ -513,3 +513,26 @@ def test_a_choice_typed_as_a_statement_is_no_question() -> None:
     turn = Turn(text="the street light one", intent="inform", confidence=0.5, reply=None,
                 ranking=(("inform", 0.5), ("check_status", 0.4)))
     assert turn.asking_instead() is None
+
+
+def test_a_no_the_classifier_took_for_an_emergency_answers_the_danger_question(hotline: FakeHotline) -> None:
+    hotline.definitions["hazardous_chemicals"] = [
+        {"code": "people_at_risk", "required": True, "order": 1, "datatype": "singlevaluelist",
+         "description": "现在是否有人身危险？",
+         "values": [{"key": "yes", "name": "有"}, {"key": "no", "name": "没有"}, {"key": "unknown", "name": "不确定"}]}]
+    slots = {**DESCRIBED, "appeal_category": "hazardous_chemicals"}
+    conversation = tracker(text="没有，现在没人出事，就是担心万一着火", intent="emergency",
+                           events=[{"event": "action", "name": "action_listen"}],
+                           slots={**slots, "requested_slot": "appeal_attribute"},
+                           ranking=[{"name": "emergency", "confidence": 0.99}])
+    conversation.latest_message["intent"]["confidence"] = 0.99
+    conversation.events.append({"event": "action", "name": "appeal_form"})
+    conversation.active_loop = {"name": "appeal_form"}
+    messages, events = run(ValidateAppealForm(), conversation)
+    assert _slots(events)["appeal_attributes"] == {"people_at_risk": "no"}
+
+
+def test_yes_in_words_that_withdraw_the_appeal_confirms_the_cancel(hotline: FakeHotline) -> None:
+    slots = {**DESCRIBED, "cancel_pending": True}
+    messages, events = appeal("はい、出さないでください", "deny", slots, "cancel_confirmation")
+    assert [m["response"] for m in messages] == ["utter_appeal_cancelled"]

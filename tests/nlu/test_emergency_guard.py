@@ -26,6 +26,8 @@ DANGER = [
 ]
 # Everyday appeals and questions that share words with emergencies.
 NOT_DANGER = [
+    ("zh", "燃气卡充了钱没到账，灶打不着火，热水器也用不了"),
+    ("ja", "電気コンロを段ボールのすぐ横で使っていて、火事にならないか心配です"),
     ("zh", "电动车充电一晚上会不会着火？"), ("zh", "车被拖走了怎么办"),
     ("zh", "我想跳槽，社保怎么转"), ("zh", "轮胎漏气了"),
     ("zh", "墙皮往下掉"), ("zh", "牙龈流血挂哪个科"), ("zh", "工资被压了三个月"), ("zh", "车位被堵了车出不去"),
@@ -188,3 +190,26 @@ def test_an_account_of_an_emergency_that_is_over_is_a_complaint() -> None:
     [message] = EmergencyGuard().process([classified(text, [("emergency", 0.9), ("report_problem", 0.05)])])
     assert message.get(INTENT)["name"] == "report_problem"
     assert means_danger_now("My father just collapsed and he's not breathing, he's still on the floor now", "en")
+
+
+def test_a_long_account_without_danger_wording_is_a_report_unless_the_classifier_is_sure() -> None:
+    text = ("孩子学校的课后服务，说好有兴趣班、有老师辅导作业，结果就是把孩子关在教室里看动画片，老师坐讲台上刷手机，"
+            "家长群里问，班主任说没人手")
+    guard = EmergencyGuard()
+    [unsure] = guard.process([classified(text, [("emergency", 0.74), ("faq", 0.12), ("report_problem", 0.1)])])
+    [sure] = guard.process([classified(text, [("emergency", 0.95), ("report_problem", 0.03)])])
+    assert unsure.get(INTENT)["name"] == "report_problem"
+    assert sure.get(INTENT)["name"] == "emergency"
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("zh", "我下班回家一开门就闻到很重的煤气味，厨房灶台那边还在嘶嘶响，我已经把窗户打开了，现在人在楼道里，不敢开灯"),
+    ("en", "I'm on the fourth floor and there is black smoke pouring out of the flat next door, the alarm is going "
+           "and nobody is answering when we bang on the door, I think an old lady lives there alone"),
+    ("ja", "エレベーターが3階と4階の間で止まってしまい、中に子どもが二人閉じ込められています。"
+           "管理会社に電話しても誰も出ません"),
+])
+def test_an_emergency_told_at_length_names_its_danger(language: str, text: str) -> None:
+    """Long accounts the classifier alone calls an emergency become reports (MIN_UNSUPPORTED_EMERGENCY_ACCOUNT);
+    long accounts of a real emergency carry danger wording, so the guard keeps them emergencies."""
+    assert means_danger_now(text, language)

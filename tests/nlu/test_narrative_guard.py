@@ -139,3 +139,16 @@ def test_an_account_asking_whether_it_is_not_against_the_rules_is_an_account(tex
 def test_an_account_asking_for_help_to_find_something_asks_for_action() -> None:
     assert tells_what_happened("My bike was chained outside the metro exit this morning and when I came back "
                                "the lock was cut and the bike was gone. Could you help me find it please?")
+
+
+def test_a_long_account_read_as_an_answer_with_no_form_open_is_a_report() -> None:
+    text = ("昨日の夕方からガスが出なくなりました。コンロもお湯も使えません。"
+            "ガス代は先月ちゃんと払っているのに、まだ来てくれません")
+    [message] = NarrativeGuard().process([classified(text, [("inform_attribute", 0.41), ("report_problem", 0.17)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+
+
+@pytest.mark.parametrize("text", ["complaintを出したいです", "苦情を入れたいんですが"])
+def test_announcing_a_complaint_read_as_a_status_question_starts_an_appeal(text: str) -> None:
+    [message] = NarrativeGuard().process([classified(text, [("check_status", 0.36), ("report_problem", 0.21)])])
+    assert message.get(INTENT)["name"] == "report_problem"
