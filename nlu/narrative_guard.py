@@ -83,15 +83,20 @@ RHETORICAL = re.compile(
     r"|\bi thought (that )?[^?.!]{0,60}\b(weren'?t|wasn'?t|aren'?t|isn'?t|not) (allowed|supposed|permitted|legal)"
     r"|\b(isn'?t|aren'?t|wasn'?t|weren'?t) (that|this|it|they|he|she)\b[^?]{0,30}"
     r"\b(banned|illegal|against the (rules|law))"
+    r"|\b(isn'?t|aren'?t|shouldn'?t|wasn'?t) (the|that|this|it|they|he|she|there)\b[^?]{0,40}"
+    r"\b(supposed|meant|required|obliged) to|不是应该[^？?]{0,20}(吗|么)|べきではない(でしょう|です)か"
     r"|不是(不让|不准|不许|禁止|不能)[^？?]{0,20}(吗|么)|不是.{0,10}(违法|违规)(的)?(吗|么)"
     r"|(禁止|違法|違反)(されている|されてる|な)?(のでは|んじゃ)(ない|ありません)|はずでは(ない|ありません)",
     re.IGNORECASE)
 
 
+_WORDY = re.compile(r"\w")  # "??" splits off a sentence of its own: no question by itself
+
+
 def asks_a_question(text: str) -> bool:
     """Whether a sentence of ``text`` is a question (not only has a question word in it, nor only an outcry)."""
     return any(pattern.search(sentence) for sentence in _SENTENCES.split(text.strip())
-               if sentence and not RHETORICAL.search(sentence) for pattern in _ASKS)
+               if _WORDY.search(sentence) and not RHETORICAL.search(sentence) for pattern in _ASKS)
 
 
 def tells_what_happened(text: str) -> bool:

@@ -131,7 +131,9 @@ def test_a_question_that_fell_back_between_close_intents_is_the_question_when_it
     "The bakery on our corner keeps its ovens going all night and the extractor fan roars right outside my window "
     "until five in the morning. I thought shops weren't allowed to make that kind of noise at night?",
     "楼下的小饭馆把液化气罐摆在门口的人行道上，一摆就是五六个，旁边就是炉灶，这不是违规的吗？",
-    "隣のビルの屋上で毎晩バーベキューをしていて、煙がうちの部屋に入ってきます。こういうのは禁止されているのではないですか"])
+    "隣のビルの屋上で毎晩バーベキューをしていて、煙がうちの部屋に入ってきます。こういうのは禁止されているのではないですか",
+    "our daughter is 3 and both public kindergartens near us told us they are full, the only place left is a private "
+    "one at 6k a month. isn't the district supposed to offer a place??"])
 def test_an_account_asking_whether_it_is_not_against_the_rules_is_an_account(text: str) -> None:
     assert tells_what_happened(text)
 
