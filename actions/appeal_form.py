@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import checked_phone, checked_text, is_payload
-from actions.categories import required_attributes, service_names, suggest
+from actions.categories import local_suggester, required_attributes, service_names, suggest
 from actions.conversation import (
     CANCEL_CONFIRMATION,
     CANCEL_PENDING,
@@ -77,6 +77,10 @@ MIN_CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.03, 4
 # Among the buttons offered, the words need only beat the other offered ones (searched in the top 10).
 OFFERED_MARGIN, OPTION_SEARCH = 2, 10
 AGREED_RANKS = 3  # typed category words and the description: a category both rank this high
+# The words' own similarity to that category (bot/suggest.py score): "欠陥商品のことです" 0.17, "the banned cram
+# school thing" 0.10, "管理会社がちゃんと仕事をしてくれないことへの苦情です" 0.11; small talk ("今儿可真冷啊…",
+# "好的好的，你看着办吧", "よくわかりません") 0.07-0.08.
+MIN_LOOSE_WORDS_SCORE = 0.09
 # Category buttons: on the labelled appeals (bench/data/labelled_appeals.json) the right one is among the
 # first 3 suggestions for 111 of 117, among the first 5 for 115.
 CATEGORY_CHOICES = 5
@@ -490,7 +494,9 @@ class ValidateAppealForm(RepairingFormValidation):
         # ことへの苦情です"): read with the description, the category both rank near the top.
         described = str(tracker.get_slot("appeal_description") or "")
         together = await suggest(f"{described}\n{text}", language, limit=AGREED_RANKS) if described else []
-        words_rank = {s.service_code: rank for rank, s in enumerate(best[:AGREED_RANKS])}
+        # Only words that carry something of the category (small talk typed instead shares a character or two).
+        loose = local_suggester().suggest(text, language, limit=AGREED_RANKS)
+        words_rank = {s.category.code: rank for rank, s in enumerate(loose) if s.score >= MIN_LOOSE_WORDS_SCORE}
         agreed = sorted((rank + words_rank[s.service_code], rank, s.service_code)
                         for rank, s in enumerate(together) if s.service_code in words_rank)
         if agreed:

@@ -198,3 +198,10 @@ def test_loose_words_for_the_category_are_read_with_the_description(hotline: Fak
     # Words that name nothing the description is about still choose nothing.
     assert validate("appeal_category", "I'm not sure, something else",
                     slots=described)[0]["appeal_category"] is None
+
+
+def test_small_talk_at_the_category_question_chooses_no_category(hotline: FakeHotline) -> None:
+    hotline.down = True
+    described = {"appeal_description": "凉水河这一段河水又黑又臭，水面上漂着白沫子，岸边还有死鱼", "language": "zh"}
+    for text in ("今儿可真冷啊，早上零下十来度，手都伸不出来", "好的好的，你看着办吧"):
+        assert validate("appeal_category", text, slots=described)[0]["appeal_category"] is None
