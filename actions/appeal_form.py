@@ -91,14 +91,23 @@ FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "
 # The form's questions as domain.yml lists them (used when a domain is not at hand, e.g. in unit tests).
 FORM_SLOTS = ("appeal_description", "appeal_location", "appeal_category", "appeal_attribute", "contact_consent",
               "contact_phone", "appeal_confirmed")
-ORDINALS = (("1", "一", "first", "最初", "一番", "一つ"), ("2", "二", "second", "二番", "二つ"),
-            ("3", "三", "third", "三番", "三つ"))
+def _ordinal_pattern(digit: str, numeral: str, word: str, short: str, extra: str = "") -> re.Pattern[str]:
+    """The ways to say "the Nth one" of a list: a whole answer ("2", "二", "#2"), or an ordinal word anywhere
+    ("the second one", "第二个", "二つ目", "2番目"); never a numeral inside other words ("二次供水", "line 2 bus")."""
+    return re.compile(rf"\b({word}|{short})\b|第{numeral}|{numeral}番目|{digit}番目|{numeral}つ目|{digit}つ目{extra}"
+                      rf"|^(the |number |no\.? ?|option |#)?({digit}|{numeral})(个|项|种|条|番)?[.!。！]?$",
+                      re.IGNORECASE)
+
+
+ORDINALS = (_ordinal_pattern("1", "一", "first", "1st", "|最初|一番上"), _ordinal_pattern("2", "二", "second", "2nd"),
+            _ordinal_pattern("3", "三", "third", "3rd"))
 
 
 def _ordinal(text: str) -> int | None:
-    lowered = text.lower()
-    for index, words in enumerate(ORDINALS):
-        if any(word in lowered for word in words):
+    """Which of the offered choices ``text`` names by its place in the list (0-based), if it does."""
+    plain = text.strip()
+    for index, pattern in enumerate(ORDINALS):
+        if pattern.search(plain):
             return index
     return None
 

@@ -205,3 +205,13 @@ def test_small_talk_at_the_category_question_chooses_no_category(hotline: FakeHo
     described = {"appeal_description": "凉水河这一段河水又黑又臭，水面上漂着白沫子，岸边还有死鱼", "language": "zh"}
     for text in ("今儿可真冷啊，早上零下十来度，手都伸不出来", "好的好的，你看着办吧"):
         assert validate("appeal_category", text, slots=described)[0]["appeal_category"] is None
+
+
+
+def test_a_numeral_inside_the_words_is_no_ordinal(hotline: FakeHotline) -> None:
+    hotline.down = True
+    slots = {"appeal_description": "楼顶水箱的盖子丢了好几个月，鸽子落在水箱边上，全楼喝的都是这个水箱里的水",
+             "language": "zh", "category_options": ["manhole_cover_damaged", "water_quality"]}
+    chosen = validate("appeal_category", "楼里水箱的二次供水问题", slots=slots)[0]["appeal_category"]
+    assert chosen == "secondary_water_supply"  # "二次" is no "the second one"
+    assert validate("appeal_category", "第二个", slots=slots)[0]["appeal_category"] == "water_quality"
