@@ -64,7 +64,7 @@ _REPLIES: dict[Reply, tuple[str, ...]] = {
         "なしで",
         "いいです", "なし", "遠慮します", "遠慮しておきます", "やめておきます", "なしでお願いします",
         "必要ありません",
-        "いえ結構です", "いいえ結構です",
+        "いえ結構です", "いいえ結構です", "いいえけっこうです", "いえけっこうです",
     ),
     Reply.REPEAT: (
         "say that again", "say it again", "repeat", "repeat that", "repeat please", "please repeat",

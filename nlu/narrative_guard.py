@@ -108,6 +108,9 @@ def tells_what_happened(text: str) -> bool:
 # 0.89, faq 0.11) is the question when the classifier gave the question this much and the policy answer is this
 # sure.
 MIN_QUESTION_SUPPORT, MIN_TOPIC_CONFIDENCE = 0.05, 0.6
+# A "policy question" that asks nothing and whose answer is unsure ("fire hose cabinets in our bldg all empty, hoses
+# gone. extinguishers say expired 2019": faq 0.94, its topic 0.34) tells of a problem.
+UNSURE_TOPIC_CONFIDENCE = 0.5
 # A question left unclassified only because another intent came close ("我还是用中文问吧：电动车的电池能不能拿回家里
 # 充电？": faq 0.40, switch_language 0.39) is the question when its answer is this sure.
 SURE_TOPIC_CONFIDENCE = 0.9
@@ -161,6 +164,9 @@ class NarrativeGuard(StatelessComponent):
                 continue
             intent = (message.get(INTENT) or {}).get("name")
             if intent in (FAQ, NLU_FALLBACK, *ANSWERS) and tells_what_happened(text):
+                make_intent(message, REPORT)
+            elif intent == FAQ and not asks_a_question(text) and _topic_confidence(message) < UNSURE_TOPIC_CONFIDENCE \
+                    and _ranked(message, REPORT) >= MIN_QUESTION_SUPPORT:
                 make_intent(message, REPORT)
             elif may_be_question(message) and _topic_confidence(message) >= MIN_TOPIC_CONFIDENCE:
                 make_intent(message, FAQ)

@@ -462,6 +462,7 @@ def test_a_corrected_street_with_its_own_number_takes_the_old_number_with_it(pla
     ("電話は遠慮します", True),
     ("番号は教えたくないです", True),
     ("折り返しは不要です", True),
+    ("いいえ、けっこうです。電話だと耳が遠いもので、家内に代わってもらうことになりますから", True),
     ("お電話は必要ありません", True),
     ("回电就不需要了", True),
     ("no need for a call back", True),
@@ -681,6 +682,8 @@ def test_stop_and_drop_as_verbs_still_cancel(text: str) -> None:
     "すみません、やっぱり今回は取り消します。保護者会でまとめて出すことになったので",
     "あ、ごめんなさい、やっぱりやめておきます。知り合いが自分で病院に相談すると言っているので、私からは出さないことにします",
     "他们已经修好了，那还是取消吧",
+    "ごめんなさい、やっぱり今日はやめておきます。大家さんともう一度話すことになったので",
+    "あの、申し訳ないのですが、やっぱり取りやめにしたいです。来月から工事をすると書いてありました",
     "Actually, hold on. The shop owner just called and offered the full refund. I'd rather not submit this after all"])
 def test_a_clause_that_only_asks_to_cancel_cancels_the_appeal(text: str) -> None:
     assert cancels_the_appeal(text)

@@ -154,3 +154,17 @@ def test_a_long_account_read_as_an_answer_with_no_form_open_is_a_report() -> Non
 def test_announcing_a_complaint_read_as_a_status_question_starts_an_appeal(text: str) -> None:
     [message] = NarrativeGuard().process([classified(text, [("check_status", 0.36), ("report_problem", 0.21)])])
     assert message.get(INTENT)["name"] == "report_problem"
+
+
+def test_a_statement_read_as_a_policy_question_with_an_unsure_answer_is_a_report() -> None:
+    text = "lift in our block broken again, 3rd time this month. old folks on 12th floor stuck at home"
+    guard = NarrativeGuard()
+    [unsure] = guard.process([_with_topic(classified(text, [("faq", 0.94), ("report_problem", 0.06)]),
+                                          "faq/hotline_info", 0.34)])
+    topic = classified("residence permit documents", [("faq", 0.9), ("report_problem", 0.06)])
+    [sure] = guard.process([_with_topic(topic, "faq/residence_permit", 0.95)])
+    [asked] = guard.process([_with_topic(classified("how do I report a broken lift?", [("faq", 0.9),
+                                                                                       ("report_problem", 0.08)]),
+                                         "faq/hotline_info", 0.34)])
+    assert unsure.get(INTENT)["name"] == "report_problem"
+    assert sure.get(INTENT)["name"] == "faq" and asked.get(INTENT)["name"] == "faq"
