@@ -140,7 +140,9 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
     # "Actually, on second thought I'd rather not give my number": a refusal, however it opens.
     if not turn.is_payload and question.optional and not withdraws_the_appeal(turn.text) and (
             (question.kind in (Kind.PHONE, Kind.YES_NO) and declines_contact(turn.text))
-            or (question.kind is Kind.PHONE and refuses_a_number(turn.text))):
+            or (question.kind is Kind.PHONE and refuses_a_number(turn.text))
+            # "いいえ、けっこうです。電話だと耳が遠いもので…" (read as a request for a person): a no, whatever follows
+            or (question.kind is Kind.YES_NO and opening_reply(turn.text) in (Reply.NO, Reply.DECLINE))):
         return Move.SKIP
     if not turn.is_payload and cancels_the_appeal(turn.text):  # "この申告は取り消してください", whatever was asked
         return Move.CANCEL
