@@ -28,6 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.status import list_tickets
 from bot.repair import (
+    asks_for_a_person,
     cancels_the_appeal,
     carries_on,
     declines_contact,
@@ -142,7 +143,8 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
             (question.kind in (Kind.PHONE, Kind.YES_NO) and declines_contact(turn.text))
             or (question.kind is Kind.PHONE and refuses_a_number(turn.text))
             # "いいえ、けっこうです。電話だと耳が遠いもので…" (read as a request for a person): a no, whatever follows
-            or (question.kind is Kind.YES_NO and opening_reply(turn.text) in (Reply.NO, Reply.DECLINE))):
+            or (question.kind is Kind.YES_NO and opening_reply(turn.text) in (Reply.NO, Reply.DECLINE)
+                and not asks_for_a_person(turn.text))):
         return Move.SKIP
     if not turn.is_payload and cancels_the_appeal(turn.text):  # "この申告は取り消してください", whatever was asked
         return Move.CANCEL

@@ -617,3 +617,13 @@ _CARRY_ON = re.compile(r"算了|不用了|不转了|接着问|继续问|你继�
 def carries_on(text: str) -> bool:
     """Whether ``text`` takes back what it asked and asks to go on with the form."""
     return bool(_CARRY_ON.search(text))
+
+
+# Asking for a person in words: "no, can I talk to a person?", "不要，转人工", "オペレーターと話したい".
+_ASKS_FOR_PERSON = re.compile(r"\b(a person|a human|real person|operator|someone real|an agent|talk to someone)\b"
+                              r"|人工|真人|客服|话务员|接线员|オペレーター|担当者と|人と話", re.IGNORECASE)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """Whether ``text`` asks, in words, to talk to a person."""
+    return bool(_ASKS_FOR_PERSON.search(text))

@@ -541,3 +541,5 @@ def test_yes_in_words_that_withdraw_the_appeal_confirms_the_cancel(hotline: Fake
 def test_a_no_that_goes_on_about_phones_declines_the_call_back_question() -> None:
     text = "いいえ、けっこうです。電話だと耳が遠いもので、結局家内に代わってもらうことになりますから"
     assert decide(turn(text, "request_human", confidence=0.8), Question(Kind.YES_NO, optional=True)) is Move.SKIP
+    assert decide(turn("no, can I talk to a real person instead?", "request_human", confidence=0.8),
+                  Question(Kind.YES_NO, optional=True)) is Move.ROUTE
