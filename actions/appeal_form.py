@@ -193,6 +193,14 @@ class ValidateAppealForm(RepairingFormValidation):
         if requested == "appeal_attribute" and not turn.is_payload and await self._yes_no_answer(turn, tracker):
             # "No, not this minute" to "Is anyone in immediate danger?": the answer, not a refusal to answer.
             return await self.answer(requested, turn.text, dispatcher, tracker, domain)
+        if requested == "appeal_category" and not turn.is_payload and turn.intent == "emergency" \
+                and turn.confidence < DANGER_WORDING_CONFIDENCE:
+            # "ガスが止まっています" (the classifier alone calls it an emergency) names a category: the answer when
+            # the words choose one.
+            chosen = await self.validate_appeal_category(turn.text, dispatcher, tracker, domain)
+            if chosen.get("appeal_category"):
+                return await self.settle([SlotSet(name, value) for name, value in chosen.items()], dispatcher,
+                                         tracker, domain)
         return None
 
     async def _yes_no_answer(self, turn: Turn, tracker: Tracker) -> bool:

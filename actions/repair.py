@@ -32,10 +32,12 @@ from bot.repair import (
     cancels_the_appeal,
     carries_on,
     declines_contact,
+    holds_on,
     is_question,
     is_wish_or_request,
     names_the_appeal,
     refuses_a_number,
+    refuses_to_answer,
     withdraws_the_appeal,
 )
 from bot.short_replies import Reply, opening_reply, sentence_reply, short_reply
@@ -162,8 +164,8 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         if turn.intent in INTERRUPTIONS:
             return Move.INTERRUPT
         return Move.ANSWER
-    if turn.reply is Reply.REPEAT or turn.intent == "repeat":
-        return Move.REPEAT
+    if turn.reply is Reply.REPEAT or turn.intent == "repeat" or holds_on(turn.text):
+        return Move.REPEAT  # "say that again", or "sec, typing w one hand on the bus": the question again
     if question.kind is Kind.YES_NO and turn.reply in (Reply.YES, Reply.NO, Reply.OK):
         return Move.ANSWER
     if question.kind is Kind.YES_NO and turn.reply is Reply.DECLINE:  # "no thanks": a no, or not this at all
@@ -177,8 +179,9 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
     # "No thanks, I'd rather not leave my number": no to this question, not to the whole appeal.
     if question.optional and turn.intent in ("deny", "cancel") and not names_the_appeal(turn.text):
         return Move.SKIP
-    if turn.intent == "deny" and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE and question.kind is not Kind.YES_NO:
-        return Move.SKIP  # "no, I'd rather not say": declines this question
+    if turn.intent == "deny" and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE and question.kind is not Kind.YES_NO \
+            and refuses_to_answer(turn.text):
+        return Move.SKIP  # "no, I'd rather not say": declines this question ("燃气表充值不到账" only has a 不)
     if turn.intent == "cancel" and turn.confidence >= MIN_CANCEL_CONFIDENCE and not is_wish_or_request(turn.text):
         return Move.CANCEL
     if turn.reply in SOCIAL_REPLIES:

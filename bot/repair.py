@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.short_replies import is_bare_reply, normalised
+from bot.short_replies import Reply, is_bare_reply, normalised, opening_reply, short_reply
 from bot.text import nfkc
 
 FIELDS = ("description", "location", "category", "phone")
@@ -627,3 +627,28 @@ _ASKS_FOR_PERSON = re.compile(r"\b(a person|a human|real person|operator|someone
 def asks_for_a_person(text: str) -> bool:
     """Whether ``text`` asks, in words, to talk to a person."""
     return bool(_ASKS_FOR_PERSON.search(text))
+
+
+# Declining to answer in words: "no, I'd rather not say", "不想说", "言いたくないです".
+_REFUSES_TO_SAY = re.compile(
+    r"\b(rather not|prefer not|don'?t want to (say|tell|answer)|not telling|skip( it| this)?)\b"
+    r"|不想说|不方便说|不告诉|不想回答|不说了|言いたくない|答えたくない|秘密|内緒", re.IGNORECASE)
+
+
+def refuses_to_answer(text: str) -> bool:
+    """Whether ``text`` declines the question asked: a bare no or a no it opens with, or words that refuse."""
+    return short_reply(text) in (Reply.NO, Reply.DECLINE) or opening_reply(text) in (Reply.NO, Reply.DECLINE) \
+        or bool(_REFUSES_TO_SAY.search(text))
+
+
+# Asking to wait, and nothing else yet: "sec, typing w one hand on the bus", "等一下，我找找", "ちょっと待ってください".
+_HOLD_ON = re.compile(r"^(one |a |just a |gimme a )?(sec|second|moment|minute|min)\b|^(hold on|hang on|wait)\b"
+                      r"|^(等一下|等等|稍等|等我一下)|^ちょっと待って", re.IGNORECASE)
+
+
+def holds_on(text: str) -> bool:
+    """Whether ``text`` only asks the assistant to wait (no place, number or correction in it)."""
+    plain = text.strip()
+    return bool(_HOLD_ON.search(plain)) and not any(ch.isdigit() for ch in plain) and not place_spans(plain) \
+        and not is_question(plain) \
+        and not announces_correction(_HOLD_ON.sub("", plain, count=1)) and correction(plain) is None

@@ -543,3 +543,24 @@ def test_a_no_that_goes_on_about_phones_declines_the_call_back_question() -> Non
     assert decide(turn(text, "request_human", confidence=0.8), Question(Kind.YES_NO, optional=True)) is Move.SKIP
     assert decide(turn("no, can I talk to a real person instead?", "request_human", confidence=0.8),
                   Question(Kind.YES_NO, optional=True)) is Move.ROUTE
+
+
+def test_words_for_a_category_the_classifier_alone_took_for_an_emergency_choose_it(hotline: FakeHotline) -> None:
+    hotline.down = True
+    slots = {"appeal_description": "昨日の夕方からガスが出なくなりました。コンロもお湯も使えません", "language": "ja",
+             "appeal_location": "北京市石景山区魯谷街道魯谷東街3号棟"}
+    conversation = tracker(text="ガスが止まっています", intent="emergency",
+                           events=[{"event": "action", "name": "action_listen"}],
+                           slots={**slots, "requested_slot": "appeal_category"})
+    conversation.latest_message["intent"]["confidence"] = 0.85
+    conversation.events.append({"event": "action", "name": "appeal_form"})
+    conversation.active_loop = {"name": "appeal_form"}
+    messages, events = run(ValidateAppealForm(), conversation)
+    assert _slots(events)["appeal_category"] == "gas_outage"
+
+
+def test_a_word_with_a_no_in_it_is_no_refusal_and_asking_to_wait_asks_again() -> None:
+    assert decide(turn("燃气表充值不到账", "deny", confidence=0.8), Question(Kind.CHOICE)) is Move.ANSWER
+    assert decide(turn("no, I'd rather not say", "deny", confidence=0.8), Question(Kind.CHOICE)) is Move.SKIP
+    assert decide(turn("sec, typing w one hand on the bus", "out_of_scope"), PLACE) is Move.REPEAT
+    assert decide(turn("wait, it's Gongti North Road 8", "correct_appeal"), PLACE) is not Move.REPEAT
