@@ -86,6 +86,7 @@ MIN_LOOSE_WORDS_SCORE = 0.09
 CATEGORY_CHOICES = 5
 MAX_ORDINAL_CHARS = 24
 UNKNOWN = "unknown"  # the "not sure" choice of a follow-up question
+REFERRED = "emergency_referred"  # urgent reports filed beside the emergency numbers (actions/emergency.py)
 FIELDS = {"description": "appeal_description", "location": "appeal_location", "category": "appeal_category"}
 FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "phone"}
 # The form's questions as domain.yml lists them (used when a domain is not at hand, e.g. in unit tests).
@@ -496,7 +497,9 @@ class ValidateAppealForm(RepairingFormValidation):
         exact = [code for code, name in known.items() if typed and normalised(name) == typed]
         if len(exact) == 1:
             return {"appeal_category": exact[0], "appeal_attributes": {}}
-        best = await suggest(text, language, limit=OPTION_SEARCH)  # the resident named one in their own words
+        # The resident named one in their own words; never the category of reports passed to 110/119/120/122
+        # ("fire equipment broken" is the fire equipment, not a fire).
+        best = [s for s in await suggest(text, language, limit=OPTION_SEARCH) if s.service_code != REFERRED]
         if best and (best[0].confidence >= MIN_SUGGESTION_CONFIDENCE or (
                 best[0].confidence >= MIN_CLEAR_CONFIDENCE
                 and (len(best) < 2 or best[1].confidence * CLEAR_MARGIN <= best[0].confidence))):

@@ -244,7 +244,8 @@ _APPEAL_DROPPED = re.compile(
     r"|撤了(?=[，。！,.!~～]|$)|别(再)?(记|登记|录|记录)了|不用(登记|记录|记|报|提交|反映)|不(登记|记录)了"
     r"|don'?t bother (filing|sending|submitting|reporting|with (it|this|that))"
     r"|(送ら|出さ|提出し|申告し|報告し)なくて(大丈夫|いい|結構)|なかったことに"
-    r"|don'?t (file|submit|send|report) (it|this|that|anything)|no need to (file|submit|report)( it| this)?"
+    r"|don'?t (file|submit|send|report|open|log|start) (it|this|that|anything|a (ticket|case|complaint|report))"
+    r"|no need to (file|submit|report)( it| this)?"
     r"|(withdraw|drop) (it|this|my)|i'?ll (drop|withdraw) it"
     r"|\b(drop|withdraw|cancel|scrap|forget) (the|my|this)( whole)? (report|appeal|complaint|ticket|thing)\b"
     r"|(申告|報告|通報|提出|届け出)(は)?(しなくて|しません|しないで|を?取り下げ|はやめ)|取り下げ(ます|させて|たい|で)"
@@ -274,7 +275,7 @@ _CANCEL_CLAUSE = re.compile(
     r"|(すみません|ごめんなさい|あ)*(やっぱり|やはり|今回は|今日は|今日のところは|いったん)+(やめて|やめに)"
     r"(おきます|します|ください)"
     r"|(やっぱり|やはり|今回は|今日は)*(取りやめ|とりやめ|取り消し|キャンセル)(に|を)?(したい|します|してください)(です)?"
-    r"|(私から|こちらから)?は?(出さ|送ら|提出し|申告し)ない(ことにします|でおきます|でください)",
+    r"|.{0,8}?(出さ|送ら|提出し|申告し|登録し)ない(ことにします|でおきます|でください|でいいです)",
     re.IGNORECASE)
 _CLAUSE_SPLIT = re.compile(r"[.!?。！？;；,，、:：…]+|\.\.\.")
 

@@ -215,3 +215,11 @@ def test_a_numeral_inside_the_words_is_no_ordinal(hotline: FakeHotline) -> None:
     chosen = validate("appeal_category", "楼里水箱的二次供水问题", slots=slots)[0]["appeal_category"]
     assert chosen == "secondary_water_supply"  # "二次" is no "the second one"
     assert validate("appeal_category", "第二个", slots=slots)[0]["appeal_category"] == "water_quality"
+
+
+def test_words_about_fire_equipment_choose_it_not_the_emergency_referral(hotline: FakeHotline) -> None:
+    hotline.down = True
+    described = {"appeal_description": "the fire hose cabinets on every floor are empty and the extinguishers expired",
+                 "language": "en"}
+    assert validate("appeal_category", "fire equipment broken",
+                    slots=described)[0]["appeal_category"] == "fire_equipment_faulty"

@@ -680,7 +680,8 @@ def test_stop_and_drop_as_verbs_still_cancel(text: str) -> None:
     "Can I think about it for a second? ... Actually no: the owner offered to pay the vet. Please cancel this one",
     "すみません、やっぱり今回は取り消します。保護者会でまとめて出すことになったので",
     "あ、ごめんなさい、やっぱりやめておきます。知り合いが自分で病院に相談すると言っているので、私からは出さないことにします",
-    "他们已经修好了，那还是取消吧",
+    "他们已经修好了，那还是取消吧", "もう大丈夫そうなので、今回は何も出さないでください",
+    "the gym is reopening after all. That's what I was going to complain about, so please don't open anything",
     "ごめんなさい、やっぱり今日はやめておきます。大家さんともう一度話すことになったので",
     "あの、申し訳ないのですが、やっぱり取りやめにしたいです。来月から工事をすると書いてありました",
     "Actually, hold on. The shop owner just called and offered the full refund. I'd rather not submit this after all"])

@@ -168,3 +168,22 @@ def test_a_statement_read_as_a_policy_question_with_an_unsure_answer_is_a_report
                                          "faq/hotline_info", 0.34)])
     assert unsure.get(INTENT)["name"] == "report_problem"
     assert sure.get(INTENT)["name"] == "faq" and asked.get(INTENT)["name"] == "faq"
+
+
+def test_a_question_that_says_it_asks_needs_a_less_sure_answer() -> None:
+    text = "问一下，过期的药、空了的喷雾罐还有碎了的节能灯管，这些该扔哪个桶？"
+    [message] = NarrativeGuard().process([_with_topic(classified(text, [("report_problem", 0.6), ("faq", 0.38)]),
+                                                      "faq/garbage_sorting", 0.52)])
+    assert message.get(INTENT)["name"] == "faq"
+    plain = "过期的药、空了的喷雾罐还有碎了的节能灯管，这些该扔哪个桶？"
+    [unsure] = NarrativeGuard().process([_with_topic(classified(plain, [("report_problem", 0.6), ("faq", 0.38)]),
+                                                     "faq/garbage_sorting", 0.52)])
+    assert unsure.get(INTENT)["name"] == "report_problem"
+
+
+def test_a_story_around_a_question_no_policy_text_fits_is_a_report() -> None:
+    text = ("我朋友从外地来北京打工，前天在火车站行李和身份证都被偷了，这两天只能睡在车站里，我人在外地帮不上忙，"
+            "想问问北京这边有没有什么临时救助，能让他先有个地方住")
+    [message] = NarrativeGuard().process([_with_topic(classified(text, [("faq", 0.8), ("report_problem", 0.15)]),
+                                                      "faq/eldercare_services", 0.29)])
+    assert message.get(INTENT)["name"] == "report_problem"
