@@ -583,7 +583,10 @@ class ActionAskAppealCategory(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
-        suggestions = await suggest(tracker.get_slot("appeal_description") or "", language, limit=CATEGORY_CHOICES)
+        # Never the category of reports passed to 110/119/120/122: that one is filed beside the numbers only.
+        suggestions = [s for s in await suggest(tracker.get_slot("appeal_description") or "", language,
+                                                limit=CATEGORY_CHOICES + 1) if s.service_code != REFERRED]
+        suggestions = suggestions[:CATEGORY_CHOICES]
         typed = str((tracker.latest_message or {}).get("text") or "")
         refused = failures(tracker, "appeal_category") > 0 or tracker.get_slot(EXPLAINED) == "appeal_category"
         if tracker.get_slot("requested_slot") == "appeal_category" and typed and not is_payload(typed) and (

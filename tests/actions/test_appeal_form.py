@@ -223,3 +223,10 @@ def test_words_about_fire_equipment_choose_it_not_the_emergency_referral(hotline
                  "language": "en"}
     assert validate("appeal_category", "fire equipment broken",
                     slots=described)[0]["appeal_category"] == "fire_equipment_faulty"
+
+
+def test_the_emergency_referral_category_is_never_offered(hotline: FakeHotline) -> None:
+    hotline.down = True
+    messages, events = run(ActionAskAppealCategory(), tracker(slots={
+        "appeal_description": "fire equipment broken, the fire hose cabinets are empty", "language": "en"}))
+    assert "emergency_referred" not in events[0]["value"] and len(events[0]["value"]) == 5
