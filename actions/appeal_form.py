@@ -92,6 +92,8 @@ FIELD_OF = {slot: field for field, slot in FIELDS.items()} | {"contact_phone": "
 # The form's questions as domain.yml lists them (used when a domain is not at hand, e.g. in unit tests).
 FORM_SLOTS = ("appeal_description", "appeal_location", "appeal_category", "appeal_attribute", "contact_consent",
               "contact_phone", "appeal_confirmed")
+
+
 def _ordinal_pattern(digit: str, numeral: str, word: str, short: str, extra: str = "") -> re.Pattern[str]:
     """The ways to say "the Nth one" of a list: a whole answer ("2", "二", "#2"), or an ordinal word anywhere
     ("the second one", "第二个", "二つ目", "2番目"); never a numeral inside other words ("二次供水", "line 2 bus")."""
@@ -512,13 +514,18 @@ class ValidateAppealForm(RepairingFormValidation):
             return {"appeal_category": offered[0].service_code, "appeal_attributes": {}}
         # Words too loose on their own ("those banned after-school cram classes", "管理会社がちゃんと仕事をしてくれない
         # ことへの苦情です"): read with the description, the category both rank near the top.
+        # Both rankings come from the shipped taxonomy's suggester (the backend's is the same index): no second
+        # request, and the words' own score, which the backend does not return.
         described = str(tracker.get_slot("appeal_description") or "")
-        together = await suggest(f"{described}\n{text}", language, limit=AGREED_RANKS) if described else []
+        if not described:
+            return {"appeal_category": None}
+        suggester = local_suggester()
+        together = suggester.suggest(f"{described}\n{text}", language, limit=AGREED_RANKS)
         # Only words that carry something of the category (small talk typed instead shares a character or two).
-        loose = local_suggester().suggest(text, language, limit=AGREED_RANKS)
-        words_rank = {s.category.code: rank for rank, s in enumerate(loose) if s.score >= MIN_LOOSE_WORDS_SCORE}
-        agreed = sorted((rank + words_rank[s.service_code], rank, s.service_code)
-                        for rank, s in enumerate(together) if s.service_code in words_rank)
+        words_rank = {s.category.code: rank for rank, s in enumerate(suggester.suggest(text, language, AGREED_RANKS))
+                      if s.score >= MIN_LOOSE_WORDS_SCORE}
+        agreed = sorted((rank + words_rank[s.category.code], rank, s.category.code)
+                        for rank, s in enumerate(together) if s.category.code in words_rank)
         if agreed:
             return {"appeal_category": agreed[0][2], "appeal_attributes": {}}
         return {"appeal_category": None}

@@ -548,11 +548,7 @@ _PART_END = re.compile(r"[,，、;；]\s*")
 def names_other_parts(new: str, old: str) -> bool:
     """Whether ``new`` names a compound or street that ``old`` does not have, numbers aside ("Building 212,
     Nanhu Zhongyuan" for "Building 3, Nanhu Xiyuan"): another place, not another number of the same one."""
-    for part in _PART_END.split(new):
-        stem = _street_stem(part)
-        if len(stem) >= 3 and not mentions(old, _NUMBERING.sub("", nfkc(part)).strip()):
-            return True
-    return False
+    return any(len(stem) >= 3 and not mentions(old, stem) for stem in map(_street_stem, _PART_END.split(new)))
 
 
 _NUMBERING = re.compile(r"\d+|no\.?\s*|#|号|番|号楼|号院|栋|棟|单元|門|门|层|階|楼|院", re.IGNORECASE)

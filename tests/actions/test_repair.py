@@ -498,6 +498,7 @@ def test_a_status_question_typed_at_the_category_question_is_answered_not_chosen
     conversation.events.append({"event": "action", "name": "appeal_form"})
     conversation.active_loop = {"name": "appeal_form"}
     messages, events = run(ValidateAppealForm(), conversation)
+    assert [m["response"] for m in messages] == ["msg_no_tickets"]  # the status question, answered
     assert "appeal_category" not in {k for k, v in _slots(events).items() if v}
     assert _slots(events).get("requested_slot") == "appeal_category"
 
