@@ -2,7 +2,7 @@
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import is_phone_number
+from actions.conversation import is_phone_number, phone_in_text
 
 
 def is_payload(text: str) -> bool:
@@ -28,7 +28,9 @@ def checked_text(value: object, dispatcher: CollectingDispatcher, *, max_chars: 
 def checked_phone(value: object, dispatcher: CollectingDispatcher) -> str | None:
     """The phone number, or None (and a message) when it does not look like one."""
     text = str(value or "").strip()
-    if not is_phone_number(text):
+    if is_phone_number(text):
+        return text
+    found = phone_in_text(text)  # "13910572286，中午打最好": the number, the rest is talk
+    if found is None:
         dispatcher.utter_message(response="msg_invalid_phone")
-        return None
-    return text
+    return found

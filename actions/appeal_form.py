@@ -520,9 +520,12 @@ class ValidateAppealForm(RepairingFormValidation):
         if not described:
             return {"appeal_category": None}
         suggester = local_suggester()
-        together = suggester.suggest(f"{described}\n{text}", language, limit=AGREED_RANKS)
+        # (The emergency-referral category takes no rank: "…救急車が棟を見つけられず…" ranks it third.)
+        together = [s for s in suggester.suggest(f"{described}\n{text}", language, limit=AGREED_RANKS + 1)
+                    if s.category.code != REFERRED][:AGREED_RANKS]
         # Only words that carry something of the category (small talk typed instead shares a character or two).
-        words_rank = {s.category.code: rank for rank, s in enumerate(suggester.suggest(text, language, AGREED_RANKS))
+        by_words = [s for s in suggester.suggest(text, language, AGREED_RANKS + 1) if s.category.code != REFERRED]
+        words_rank = {s.category.code: rank for rank, s in enumerate(by_words[:AGREED_RANKS])
                       if s.score >= MIN_LOOSE_WORDS_SCORE}
         agreed = sorted((rank + words_rank[s.category.code], rank, s.category.code)
                         for rank, s in enumerate(together) if s.category.code in words_rank)
@@ -552,7 +555,11 @@ class ValidateAppealForm(RepairingFormValidation):
 
     async def give_up(self, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: DomainDict) -> list[EventType] | None:
-        """A follow-up question still unanswered after the way out: "not sure", when it is one of the choices."""
+        """A follow-up question still unanswered after the way out: "not sure", when it is one of the choices. The
+        category: the one closest to the description and the words typed, said as such (the hotline's staff check
+        categories anyway; a resident who cannot name one still gets the appeal filed)."""
+        if requested == "appeal_category":
+            return await self._closest_category(dispatcher, tracker, domain)
         if requested != "appeal_attribute":
             return await super().give_up(requested, dispatcher, tracker, domain)
         attribute = await next_required_attribute(tracker)
@@ -562,6 +569,19 @@ class ValidateAppealForm(RepairingFormValidation):
         answered = {**(tracker.get_slot("appeal_attributes") or {}), attribute["code"]: UNKNOWN}
         return await self.settle([SlotSet("appeal_attributes", answered), SlotSet("appeal_attribute", None)],
                                  dispatcher, tracker, domain)
+
+    async def _closest_category(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> list[EventType] | None:
+        language = language_of(tracker)
+        typed = str((tracker.latest_message or {}).get("text") or "")
+        described = f"{tracker.get_slot('appeal_description') or ''}\n{'' if is_payload(typed) else typed}".strip()
+        closest = [s for s in await suggest(described, language, limit=OPTION_SEARCH) if s.service_code != REFERRED]
+        if not closest:
+            return None
+        name = (await service_names(language)).get(closest[0].service_code, closest[0].service_code)
+        dispatcher.utter_message(response="msg_category_chosen_for_you", value=name)
+        return await self.settle([SlotSet("appeal_category", closest[0].service_code), SlotSet("appeal_attributes", {}),
+                                  SlotSet("appeal_attribute", None)], dispatcher, tracker, domain)
 
     def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:

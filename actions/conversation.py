@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import unicodedata
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -73,6 +74,19 @@ def appeal_key(tracker: Tracker, form: str = "appeal_form") -> str:
 def is_phone_number(text: str) -> bool:
     """Whether ``text`` looks like a phone number (digits, spaces, brackets, dashes, a leading +)."""
     return bool(_PHONE.match(text)) and sum(ch.isdigit() for ch in text) >= 5
+
+
+_PHONE_IN_TEXT = re.compile(r"(?<![\d+])\+?\d[\d ()-]{5,18}\d(?!\d)")
+MIN_PHONE_DIGITS = 7  # a number in words around it: a landline without area code at least ("5123 4567")
+
+
+def phone_in_text(text: str) -> str | None:
+    """The one phone number in a message that says more ("13910572286，中午十二点到一点打最好"); None when there
+    is none or more than one (which one to call is then the resident's to say)."""
+    plain = unicodedata.normalize("NFKC", text)
+    found = [m.group().strip() for m in _PHONE_IN_TEXT.finditer(plain)
+             if sum(ch.isdigit() for ch in m.group()) >= MIN_PHONE_DIGITS]
+    return found[0] if len(found) == 1 else None
 
 
 # What an opener says without saying what happened: "I want to report a problem", "我想反映一个问题".

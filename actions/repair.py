@@ -26,8 +26,10 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.conversation import phone_in_text
 from actions.status import list_tickets
 from bot.repair import (
+    asks_about_the_question,
     asks_for_a_person,
     cancels_the_appeal,
     carries_on,
@@ -60,6 +62,7 @@ MIN_INTERRUPTION_CONFIDENCE = 0.6
 # Questions that may stand behind a question typed at a multiple-choice question (Turn.asking_instead).
 ASKED_INSTEAD = ("check_status", "bot_challenge")
 MIN_RANKED_INTERRUPTION = 0.25
+MIN_ASKED_TOPIC_CONFIDENCE = 0.6
 DANGER_WORDING_CONFIDENCE = 1.0  # what nlu/emergency_guard.py gives an emergency it found danger wording in
 SURE_EMERGENCY = 0.8  # below, the classifier's emergency does not take an answer to a short question away
 MIN_CANCEL_CONFIDENCE = 0.5
@@ -100,6 +103,7 @@ class Turn:
     confidence: float
     reply: Reply | None
     ranking: tuple[tuple[str, float], ...] = ()  # the classifier's intents, best first
+    topic_confidence: float = 0.0  # how sure the policy answer selected for the message is
 
     @property
     def is_payload(self) -> bool:
@@ -112,21 +116,27 @@ class Turn:
         intent = message.get("intent") or {}
         ranking = tuple((str(r.get("name")), float(r.get("confidence") or 0.0))
                         for r in message.get("intent_ranking") or [] if r.get("name"))
+        topic = ((message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
         return cls(text=text, intent=intent.get("name"), confidence=float(intent.get("confidence") or 0.0),
-                   reply=None if text.startswith("/") else short_reply(text), ranking=ranking)
+                   reply=None if text.startswith("/") else short_reply(text), ranking=ranking,
+                   topic_confidence=float(topic.get("confidence") or 0.0))
 
     def asking_instead(self) -> "Turn | None":
         """A question at a multiple-choice question that the classifier also read as a status or "are you a
         bot?" question ("btw, did anything ever happen with the lamp I reported?": report 0.63, status 0.35):
         that question, for choices are never asked with a question."""
-        if self.is_payload or self.intent in INTERRUPTIONS or not is_question(self.text):
+        if self.is_payload or not is_question(self.text) or (
+                self.intent in INTERRUPTIONS and self.confidence >= MIN_INTERRUPTION_CONFIDENCE):
             return None
-        name, confidence = next(((n, c) for n, c in self.ranking if n in ASKED_INSTEAD), ("", 0.0))
+        # A policy question too, when its answer is sure ("北京の暖房費って、会社が負担してくれるものなんでしょうか？":
+        # faq 0.57, heating 0.65).
+        name, confidence = next(((n, c) for n, c in self.ranking if n in ASKED_INSTEAD or (
+            n == "faq" and self.topic_confidence >= MIN_ASKED_TOPIC_CONFIDENCE)), ("", 0.0))
         if confidence < MIN_RANKED_INTERRUPTION:
             return None
         # Sure enough to interrupt: the question form and the ranking agree.
         return Turn(text=self.text, intent=name, confidence=max(confidence, MIN_INTERRUPTION_CONFIDENCE),
-                    reply=self.reply, ranking=self.ranking)
+                    reply=self.reply, ranking=self.ranking, topic_confidence=self.topic_confidence)
 
 
 def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Move:
@@ -142,7 +152,9 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.ROUTE
     # "Actually, on second thought I'd rather not give my number": a refusal, however it opens.
     if not turn.is_payload and question.optional and not withdraws_the_appeal(turn.text) and (
-            (question.kind in (Kind.PHONE, Kind.YES_NO) and declines_contact(turn.text))
+            # the whole message declines ("やめておきます"): this question only (at a yes/no one: the no)
+            (turn.reply is Reply.DECLINE and question.kind is not Kind.YES_NO)
+            or (question.kind in (Kind.PHONE, Kind.YES_NO) and declines_contact(turn.text))
             or (question.kind is Kind.PHONE and refuses_a_number(turn.text))
             # "いいえ、けっこうです。電話だと耳が遠いもので…" (read as a request for a person): a no, whatever follows
             or (question.kind is Kind.YES_NO and opening_reply(turn.text) in (Reply.NO, Reply.DECLINE)
@@ -152,6 +164,9 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.CANCEL
     if is_correction and not turn.is_payload:  # "change the phone number to ..." is no request for a person
         return Move.CORRECT
+    if question.kind is Kind.PHONE and not turn.is_payload and phone_in_text(turn.text) \
+            and turn.intent not in ROUTED:  # "13910572286，中午十二点到一点打最好" (read as a greeting): the number
+        return Move.ANSWER
     if turn.intent == "request_human" and not turn.is_payload and carries_on(turn.text):
         return Move.REPEAT  # "转个人工？……算了，你接着问吧": the question again
     if turn.intent in ROUTED - {"emergency"}:  # emergencies are decided above
@@ -307,6 +322,11 @@ class RepairingFormValidation(FormValidationAction, ABC):
         special = await self.before_repair(requested, turn, dispatcher, tracker, domain)
         if special is not None:
             return special
+        if requested in self.WHY_NEEDED and not turn.is_payload and turn.intent not in ROUTED \
+                and asks_about_the_question(turn.text) and not cancels_the_appeal(turn.text):
+            # "Why you need my address? The problem is the company": what the question is for, and it again.
+            dispatcher.utter_message(response=self.WHY_NEEDED[requested])
+            return [*ask_again(requested), SlotSet(EXPLAINED, requested)]
         move = decide(turn, question, is_correction=self.is_correction(turn, tracker))
         if move is Move.ANSWER:
             said_before = len(dispatcher.messages)
@@ -478,6 +498,8 @@ def is_cancel_reply(turn: Turn) -> bool:
     if _KEEP_GOING.search(turn.text):
         return False
     if not turn.is_payload and cancels_the_appeal(turn.text):  # "はい、出さないでください": a yes, in the words
+        return True
+    if not turn.is_payload and Reply.YES in (turn.reply, opening_reply(turn.text)):  # "确定，不用了": the yes first
         return True
     if said_no(turn):
         return False

@@ -48,7 +48,10 @@ _WORDS: dict[str, dict[str, str]] = {
     "people_at_risk": {
         "no": r"\b(no one|nobody|not (now|yet|at the moment|right now)|no immediate)\b"
               r"|没有人|没人|暂时(还)?没|还没有人|无人"
-              r"|誰もいない|誰もいません|今はいない|今はいません|いまのところ",
+              r"|誰もいない|誰もいません|今はいない|今はいません|いまのところ"
+              # "いまは大丈夫です", "都没事", "everyone's fine now"
+              r"|(今|いま)は(いない|いません|大丈夫|平気)|大丈夫です|平気です|都没事|没事了|暂时没事|没有危险|没危险"
+              r"|\b(every(one|body)'?s? (is )?(fine|safe|ok|okay)|all (fine|safe)|safe (now|for now))\b",
         "yes": r"\b(someone|somebody|people (are|walk|pass)|children (are|walk|pass)|kids (are|walk|pass)"
                r"|a lot of people|lots of people|many people|hundreds of)\b"
                r"|有人|有(小孩|孩子|老人|学生)|人がいます|子ども(たち)?が(いつも|毎日|通)",

@@ -269,11 +269,17 @@ _CANCEL_CLAUSE = re.compile(
     r" (file|send|submit|report|do) (it|this|that|this one)( after all| then| for now)?"
     r"|((so|then|ok|okay|actually|well|hmm|sorry)\s+)*(i'?d|i would|we'?d) rather not (file|send|submit|report)"
     r" (it|this|that|this one)( after all| then| for now)?"
+    # "…His mum apologised. Forget I said anything" (a bare "forget it" may refuse one question only)
+    r"|((so|then|ok|okay|just|actually|well|hmm|sorry|please)\s+)*forget (i said anything|i (ever )?asked"
+    r"|i (ever )?wrote|the whole thing|all of it|about (it|this|that) (then|after all))( (please|then|thanks|sorry))*"
     r"|(那|那就|就|这次|这个|还是|算了|那还是)*(帮我|麻烦你?)?(取消|撤销|撤回)(掉|了)?(吧|吧谢谢|谢谢|了吧)?"
     r"|(すみません|ごめんなさい|あ|やっぱり|やはり|今回は|これは|では)*(取り消します|取り消してください|取り消させてください|キャンセルします|キャンセルしてください"
     r"|取り消しでお願いします|キャンセルでお願いします)"
     r"|(すみません|ごめんなさい|あ)*(やっぱり|やはり|今回は|今日は|今日のところは|いったん)+(やめて|やめに)"
     r"(おきます|します|ください)"
+    # "…もう解決したみたいなので、やめておきます", "やっぱりいいです、すみません。…"
+    r"|(すみません|ごめんなさい|あ|じゃあ|では)*(やめておきます|やめときます|やめにします)"
+    r"|(すみません|ごめんなさい|あ|じゃあ|では)*(やっぱり|やはり)(いいです|大丈夫です|結構です|けっこうです)(すみません)?"
     r"|(やっぱり|やはり|今回は|今日は)*(取りやめ|とりやめ|取り消し|キャンセル)(に|を)?(したい|します|してください)(です)?"
     r"|.{0,8}?(出さ|送ら|提出し|申告し|登録し)ない(ことにします|でおきます|でください|でいいです)",
     re.IGNORECASE)
@@ -357,14 +363,33 @@ def gazetteer_form(text: str) -> str:
     return text.translate(_JA_TO_SIMPLIFIED)
 
 
-_COURTESY = re.compile(r"辛苦|谢谢|多谢|感谢|你好|您好|哈哈|在吗|早上好|晚上好|麻烦你了|不好意思"
-                       r"|\b(thanks?|thank you|hello|hi there|haha|lol|good (morning|evening|night)|appreciate)\b"
-                       r"|お疲れ|ありがとう|こんにちは|こんばんは|おはよう|恐縮|助かります|助かる|感謝", re.IGNORECASE)
+_COURTESY = re.compile(r"辛苦|谢谢|多谢|感谢|你好|您好|哈哈|在吗|早上好|晚上好|麻烦你了|不好意思|不容易"
+                       r"|\b(thanks?|thank you|hello|hi there|haha|lol|good (morning|evening|night)|appreciate"
+                       r"|must be (a )?(hard|tough|busy))\b"
+                       r"|お疲れ|ありがとう|こんにちは|こんばんは|おはよう|恐縮|助かります|助かる|感謝|ご苦労|大変でしょう"
+                       r"|大変ですね", re.IGNORECASE)
 
 
 def is_courtesy(text: str) -> bool:
     """Whether ``text`` has words of courtesy or small talk ("辛苦辛苦", "thanks for working late")."""
     return bool(_COURTESY.search(text))
+
+
+# A question about the question asked: why it is needed, or what to put ("Why you need my address?",
+# "乗った場所と降りた場所、どちらを書けばいいですか？", "写公司地址还是家里地址？").
+_ABOUT_THE_QUESTION = re.compile(
+    r"\bwhy (do |would |does |d )?(you|u|they|ya) (need|want|ask|asking)|\bwhy (is|are) (my|the|this|a) \w+ "
+    r"(needed|required|necessary)|\bwhat do you need (my|the|this) \w+ for|\bwhich (one|address|place|location"
+    r"|category) (should|do|shall) i\b|\bwhat should i (write|put|enter|say) (here|for)"
+    r"|为什么(要|需要|得)|为啥(要|需要|得)|干嘛(要|需要)|要.{0,6}(干嘛|干什么|做什么)用?|(写|填|选)哪(个|一个|里)"
+    r"|(应该|该)(写|填|选)(什么|哪)|还是.{1,12}(地址|地点)[？?]"
+    r"|(なぜ|なんで|どうして).{0,10}(必要|いる|要る|聞く|書く)|(どちら|どっち|どれ|どこ|何)を(書け|書い|入力|選べ|選ん)",
+    re.IGNORECASE)
+
+
+def asks_about_the_question(text: str) -> bool:
+    """Whether ``text`` asks why the question is asked or what to answer (not the answer itself)."""
+    return is_question(text) and bool(_ABOUT_THE_QUESTION.search(text))
 
 
 def looks_like_place(text: str) -> bool:
@@ -440,11 +465,17 @@ def declines_contact(text: str) -> bool:
 # A message that says an answer given was wrong, without the "not X but Y" shape: "Oh wait, that's my office
 # address, sorry!", "等一下，地址不对", "ちょっと待ってください、訂正があります".
 _ANNOUNCES_CORRECTION = re.compile(
-    r"\b(wrong|mistake|meant|typo|(oh |hang on|hold on)?wait|hang on|hold on|fix (something|that|what)"
+    r"\b(mistake|meant|typo|(oh |hang on|hold on)?wait|hang on|hold on|fix (something|that|what)"
     r"|(one|a|small|quick) fix|i wrote earlier|correction|(to|must|need to|have to|let me|i'll|i will) correct"
     r"|correct (the|my|that|this|it|something|one|a))\b"
-    r"|说错|写错|写差|说差|打错|记错|记岔|说岔|搞混|不对|错了|搞错|弄错|更正|等一下|等等|得改|要改一下|改一下"
-    r"|間違|訂正|違います|違いました|ちょっと待|言い直", re.IGNORECASE)
+    r"|说错|写错|写差|说差|打错|记错|记岔|说岔|搞混|搞错|弄错|更正|等一下|等等|得改|要改一下|改一下"
+    r"|訂正|ちょっと待|言い直|言い間違|書き間違", re.IGNORECASE)
+# Words that say something is wrong, about an answer or about the problem itself ("水费不对", "the bill is wrong",
+# "料金が間違っている"): an announcement when they open the message or name an answer ("地址不对").
+_SOMETHING_WRONG = re.compile(r"\b(wrong|incorrect|not right)\b|不对|错了|間違|違います|違いました|違う", re.IGNORECASE)
+_OPENS_WITH_WRONG = re.compile(r"^\W*(oh,? |sorry,? |no,? |嗯，?|啊，?|あ、?|すみません、?)?"
+                               r"(wrong|that'?s wrong|not right|不对|错了|不是|違います|違う|間違えました)",
+                               re.IGNORECASE)
 
 
 # Or that something is missing from it: "刚才说得不全", "one more thing", "言い忘れましたが".
@@ -458,7 +489,10 @@ _ADDS_TO_IT = re.compile(r"说得不全|说得不(太)?准|说得不对|没说�
 
 def announces_correction(text: str) -> bool:
     """Whether ``text`` says that something given before was wrong or incomplete (zh, en, ja)."""
-    return bool(_ANNOUNCES_CORRECTION.search(text) or _ADDS_TO_IT.search(text))
+    if _ANNOUNCES_CORRECTION.search(text) or _ADDS_TO_IT.search(text):
+        return True
+    return bool(_SOMETHING_WRONG.search(text)) and (
+        bool(_OPENS_WITH_WRONG.match(text)) or any(names_field(text, field) for field in FIELDS))
 
 
 _EN_STREET = r"(?:Road|Street|Avenue|Lane|Alley|Hutong|Lu|Jie|Rd|St|Ave|Boulevard|Blvd)"

@@ -118,7 +118,8 @@ PAST: dict[str, re.Pattern[str]] = {
 NOW: dict[str, re.Pattern[str]] = {
     "zh": re.compile(r"现在|正在|还在|此刻|马上|赶紧|快来"),
     "en": re.compile(r"\b(now|right now|still|currently|at the moment|hurry|quick(ly)?|help!)\b", re.IGNORECASE),
-    "ja": re.compile(r"今|いま|まだ|現在|急いで|すぐ"),
+    # "いま" as a word, not inside "迷いました" or "思います"
+    "ja": re.compile(r"今|(?<![ぁ-ゖ])いま(?![すせし])|まだ|現在|急いで|すぐ"),
 }
 
 
@@ -228,8 +229,10 @@ class EmergencyGuard(StatelessComponent):
         top = message.get(INTENT) or {}
         if top.get("name") != EMERGENCY or has_danger_wording(text):
             return
-        # "这么晚了还有人值班啊，辛苦了" (0.92): small talk with no danger wording is small talk, however sure.
-        if is_courtesy(text) and any(promote_ranked(message, name, 0.0) for name in SMALL_TALK):
+        # "这么晚了还有人值班啊，辛苦了" (0.92): small talk with no danger wording is small talk, however sure; a long
+        # account that opens with a hello ("Hello. From yesterday evening no gas in my kitchen. …") is no small talk.
+        if is_courtesy(text) and not is_long_account(text) \
+                and any(promote_ranked(message, name, 0.0) for name in SMALL_TALK):
             return
         # "我妈八十多了一个人在家，社区有没有人上门照顾": a question with no danger wording asks about a service.
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]

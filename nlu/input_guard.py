@@ -69,10 +69,12 @@ class InputJudge(StatelessComponent):
         return messages
 
 
-def make_intent(message: Message, name: str) -> None:
-    """Makes ``name`` the message's intent whatever the classifier gave it (its ranked confidence, else 0)."""
+def make_intent(message: Message, name: str, confidence: float = 0.0) -> None:
+    """Makes ``name`` the message's intent whatever the classifier gave it (its ranked confidence, at least
+    ``confidence``: what the words alone make sure of)."""
     ranking = message.get(INTENT_RANKING_KEY) or []
     entry = next((r for r in ranking if r.get("name") == name), None) or {"name": name, "confidence": 0.0}
+    entry["confidence"] = max(float(entry.get("confidence") or 0.0), confidence)
     message.set(INTENT, dict(entry), add_to_output=True)
     message.set(INTENT_RANKING_KEY, [entry, *(r for r in ranking if r is not entry)], add_to_output=True)
 

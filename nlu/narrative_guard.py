@@ -30,6 +30,9 @@ FAQ, REPORT, NLU_FALLBACK, ASK_QUESTION = "faq", "report_problem", "nlu_fallback
 # Intents that answer a form's question: no long account is one of them ("昨日の夕方からガスが出なくなりました。…":
 # inform_attribute 0.41 with no form open).
 ANSWERS = ("inform_attribute", "choose_category", "inform_location", "out_of_scope")
+# A greeting is no long account ("Hello. From yesterday evening no gas in my kitchen. Stove no fire. …": greet, for
+# the hello it opens with). (A long thanks may tell what was fixed: it stays thanks.)
+GREET = "greet"
 MIN_WORDS, MIN_CJK_CHARS = 20, 35  # 30 reads a policy question of the training data as an account
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # Asking someone to step in: a request for action, whatever its question form.
@@ -174,6 +177,33 @@ def announces_problem(text: str) -> bool:
     return len(plain) <= MAX_ANNOUNCEMENT_CHARS and not asks_a_question(plain) and bool(ANNOUNCES_PROBLEM.search(plain))
 
 
+# A question about an appeal made before ("我上个月在这儿反映过我们小区门禁坏了的事，到现在有进展没？": report 0.97,
+# status 0.03): the words say both that it was reported and that they ask how it went.
+STATUS = "check_status"
+_REPORTED_BEFORE = re.compile(
+    r"(反映|投诉|举报|报|提交|提)(过|了)的?(那个|那件)?(事|问题|诉求|情况)?|(上次|之前|前几天|上个?月|上周)[^，。？?]{0,12}"
+    r"(反映|投诉|举报|报修|报的|提交)"
+    r"|\b(i|we) (already |had )?(reported|filed|complained|submitted|raised|sent in)\b"
+    r"|\b(my|the|our) (earlier|previous|last|old|first) (report|complaint|appeal|ticket|request)\b"
+    r"|(申し立て|通報|報告|相談|苦情|連絡)(を)?(した|しました|していた|出した|入れた)"
+    r"|(前に|以前|先月|先週)[^、。？?]{0,15}(申し立て|通報|連絡|相談)", re.IGNORECASE)
+_ASKS_HOW_IT_WENT = re.compile(
+    r"进展|进度|结果|怎么样了|处理(了|得)?(吗|没|怎么样)|有(没有)?(回复|回音|消息|下文|人管)|办得怎么样|到哪一步|办好了(吗|没)"
+    r"|\b(any (update|news|progress|word)|progress|status|what happened (with|to)|heard back|been (fixed|done|handled)"
+    r"|(is|was) (it|anything|anyone) (done|fixed|happening)|did anything (ever )?happen)\b"
+    r"|どうなりました|どうなって|進捗|進み具合|その後|返事|回答(は|が)(まだ|来)|対応(して|され)(もらえ|い)",
+    re.IGNORECASE)
+MIN_STATUS_WORDS_CONFIDENCE = 0.8
+_STATUS_FROM = (FAQ, REPORT, NLU_FALLBACK, ASK_QUESTION, GREET, "correct_appeal", *ANSWERS)
+
+
+def asks_about_an_earlier_appeal(text: str) -> bool:
+    """A question that says an appeal was made before and asks how it went, not a repeated complaint that asks for
+    action ("反映过好几次了，能不能管一管")."""
+    return bool(_REPORTED_BEFORE.search(text) and _ASKS_HOW_IT_WENT.search(text)) and asks_a_question(text) \
+        and not ASKS_FOR_ACTION.search(text)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class NarrativeGuard(StatelessComponent):
     def process(self, messages: list[Message]) -> list[Message]:
@@ -182,7 +212,9 @@ class NarrativeGuard(StatelessComponent):
             if text.startswith("/"):
                 continue
             intent = (message.get(INTENT) or {}).get("name")
-            if intent in (FAQ, NLU_FALLBACK, *ANSWERS) and tells_what_happened(text):
+            if intent in _STATUS_FROM and asks_about_an_earlier_appeal(text):
+                make_intent(message, STATUS, MIN_STATUS_WORDS_CONFIDENCE)
+            elif intent in (FAQ, NLU_FALLBACK, *ANSWERS, GREET) and tells_what_happened(text):
                 make_intent(message, REPORT)
             elif intent == FAQ and (not asks_a_question(text) or tells_a_story(text)) and _has_topic(message) \
                     and _topic_confidence(message) < UNSURE_TOPIC_CONFIDENCE \

@@ -230,3 +230,15 @@ def test_the_emergency_referral_category_is_never_offered(hotline: FakeHotline) 
     messages, events = run(ActionAskAppealCategory(), tracker(slots={
         "appeal_description": "fire equipment broken, the fire hose cabinets are empty", "language": "en"}))
     assert "emergency_referred" not in events[0]["value"] and len(events[0]["value"]) == 5
+
+
+def test_the_emergency_referral_category_takes_no_rank_among_loose_words(hotline: FakeHotline) -> None:
+    """A description that tells of an ambulance once lost ranks the referral category third: the category the
+    words name still agrees with it."""
+    hotline.down = True
+    told = ("うちの団地は、棟の番号の表示がどこにもありません。改修工事で外壁を塗り直したときに外したまま、"
+            "付け直していないんです。先月、隣のおばあさんが倒れたとき、救急車がうちの棟を見つけられずに"
+            "15分も団地の中を迷いました。宅配の人も毎回電話してきます")
+    described = {"appeal_description": told, "language": "ja"}
+    assert validate("appeal_category", "棟の番号の表示がないこと",
+                    slots=described)[0]["appeal_category"] == "house_number_place_name"

@@ -8,7 +8,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bench.bench_nlu_eval import load_examples
-from nlu.emergency_guard import EmergencyGuard, means_danger_now, risk_later
+from nlu.emergency_guard import EmergencyGuard, means_danger_now, past_account, risk_later
 from tests.nlu.messages import classified
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,3 +213,20 @@ def test_an_emergency_told_at_length_names_its_danger(language: str, text: str) 
     """Long accounts the classifier alone calls an emergency become reports (MIN_UNSUPPORTED_EMERGENCY_ACCOUNT);
     long accounts of a real emergency carry danger wording, so the guard keeps them emergencies."""
     assert means_danger_now(text, language)
+
+
+def test_a_japanese_account_of_an_emergency_last_month_is_over_whatever_its_verb_endings() -> None:
+    """"迷いました" and "思います" hold the letters of "いま" (now): the past account is still over."""
+    text = ("うちの団地は、棟の番号の表示がどこにもありません。改修工事で外したまま、付け直していないんです。先月、隣の"
+            "おばあさんが倒れたとき、救急車がうちの棟を見つけられずに15分も団地の中を迷いました。宅配の人も毎回電話してきます")
+    assert past_account(text, "ja")
+    assert not past_account("先月からずっとですが、いま隣のおばあさんが倒れていて、救急車を呼んだほうがいいと思います。"
+                            "団地の棟の番号の表示がないので心配です", "ja")
+
+
+def test_a_long_account_that_opens_with_hello_is_a_report_not_small_talk() -> None:
+    text = ("Hello. From yesterday evening no gas in my kitchen. Stove no fire. I check my gas card, still 200 yuan "
+            "inside, so not money problem. My neighbor say her gas also no")
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 0.68), ("report_problem", 0.25),
+                                                             ("greet", 0.05)])])
+    assert message.get(INTENT)["name"] == "report_problem"

@@ -187,3 +187,36 @@ def test_a_story_around_a_question_no_policy_text_fits_is_a_report() -> None:
     [message] = NarrativeGuard().process([_with_topic(classified(text, [("faq", 0.8), ("report_problem", 0.15)]),
                                                       "faq/eldercare_services", 0.29)])
     assert message.get(INTENT)["name"] == "report_problem"
+
+
+def test_an_account_that_opens_with_a_greeting_is_a_report_and_a_long_thanks_stays_thanks() -> None:
+    account = ("Hello. From yesterday evening no gas in my kitchen. Stove no fire. I check my gas card, still 200 yuan "
+               "inside, so not money problem. My neighbor say her gas also not working")
+    thanks = ("Thank you so much for your help, the lamp outside our building was fixed yesterday and my mother can "
+              "walk home safely at night now")
+    [greeted] = NarrativeGuard().process([classified(account, [("greet", 0.62), ("report_problem", 0.3)])])
+    [thanked] = NarrativeGuard().process([classified(thanks, [("thanks", 0.9), ("report_problem", 0.1)])])
+    assert greeted.get(INTENT)["name"] == "report_problem"
+    assert thanked.get(INTENT)["name"] == "thanks"
+
+
+@pytest.mark.parametrize("text", [
+    "对了，我上个月在这儿反映过我们小区门禁坏了的事，到现在有进展没？",
+    "上次反映的噪音问题，处理了吗？",
+    "I reported the broken lamp last week, any update?",
+    "先月通報した街灯の件、どうなりましたか？",
+])
+def test_a_question_about_an_earlier_appeal_is_a_status_question(text: str) -> None:
+    [message] = NarrativeGuard().process([classified(text, [("report_problem", 0.97), ("check_status", 0.03)])])
+    assert message.get(INTENT)["name"] == "check_status"
+    assert message.get(INTENT)["confidence"] >= 0.8
+
+
+@pytest.mark.parametrize("text", [
+    "我反映过好几次了，到现在也没人管，能不能管一管？",  # a repeated complaint asks for action
+    "How do I report a broken lamp?",
+    "The heating was reported to the property twice and nothing happened. What can I do?",
+])
+def test_a_repeated_complaint_or_a_how_to_question_is_no_status_question(text: str) -> None:
+    [message] = NarrativeGuard().process([classified(text, [("report_problem", 0.6), ("faq", 0.4)])])
+    assert message.get(INTENT)["name"] != "check_status"
