@@ -76,10 +76,10 @@ MIN_SUGGESTION_CONFIDENCE = 0.5
 MIN_CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.03, 4
 # Among the buttons offered, the words need only beat the other offered ones (searched in the top 10).
 OFFERED_MARGIN, OPTION_SEARCH = 2, 10
-AGREED_RANKS = 3  # typed category words and the description: a category both rank this high
-# The words' own similarity to that category (bot/suggest.py score): "欠陥商品のことです" 0.17, "the banned cram
-# school thing" 0.10, "管理会社がちゃんと仕事をしてくれないことへの苦情です" 0.11; small talk ("今儿可真冷啊…",
-# "好的好的，你看着办吧", "よくわかりません") 0.07-0.08.
+# Loose words must fit some category this well (bot/suggest.py score, best leaf): "欠陥商品のことです" 0.14, "the
+# banned cram school thing" 0.11, "管理会社がちゃんと仕事をしてくれないことへの苦情です" 0.11, "sign thats about to fall
+# off a shop" 0.09; small talk ("今儿可真冷啊…" 0.07, "好的好的，你看着办吧" 0.03, "よくわかりません" 0.05,
+# "其他" 0.08).
 MIN_LOOSE_WORDS_SCORE = 0.09
 # Category buttons: on the labelled appeals (bench/data/labelled_appeals.json) the right one is among the
 # first 3 suggestions for 111 of 117, among the first 5 for 115.
@@ -513,24 +513,23 @@ class ValidateAppealForm(RepairingFormValidation):
                 len(offered) < 2 or offered[1].confidence * OFFERED_MARGIN <= offered[0].confidence):
             return {"appeal_category": offered[0].service_code, "appeal_attributes": {}}
         # Words too loose on their own ("those banned after-school cram classes", "管理会社がちゃんと仕事をしてくれない
-        # ことへの苦情です"): read with the description, the category both rank near the top.
-        # Both rankings come from the shipped taxonomy's suggester (the backend's is the same index): no second
-        # request, and the words' own score, which the backend does not return.
+        # ことへの苦情です", "お店が閉まって、チャージしたお金が戻ってこない件"): among the categories the description
+        # alone ranks first (the buttons offered), the one the description and the words fit best together (the
+        # product of their scores: each must carry something of it). Both from the shipped taxonomy's suggester (the
+        # backend's is the same index): no second request, and the scores, which the backend does not return.
+        # Never the emergency-referral category.
         described = str(tracker.get_slot("appeal_description") or "")
         if not described:
             return {"appeal_category": None}
         suggester = local_suggester()
-        # (The emergency-referral category takes no rank: "…救急車が棟を見つけられず…" ranks it third.)
-        together = [s for s in suggester.suggest(f"{described}\n{text}", language, limit=AGREED_RANKS + 1)
-                    if s.category.code != REFERRED][:AGREED_RANKS]
-        # Only words that carry something of the category (small talk typed instead shares a character or two).
-        by_words = [s for s in suggester.suggest(text, language, AGREED_RANKS + 1) if s.category.code != REFERRED]
-        words_rank = {s.category.code: rank for rank, s in enumerate(by_words[:AGREED_RANKS])
-                      if s.score >= MIN_LOOSE_WORDS_SCORE}
-        agreed = sorted((rank + words_rank[s.category.code], rank, s.category.code)
-                        for rank, s in enumerate(together) if s.category.code in words_rank)
-        if agreed:
-            return {"appeal_category": agreed[0][2], "appeal_attributes": {}}
+        by_words = suggester.scores(text, language)
+        if max(by_words.values(), default=0.0) < MIN_LOOSE_WORDS_SCORE:
+            return {"appeal_category": None}  # small talk typed instead shares a character or two with anything
+        candidates = [s for s in suggester.suggest(described, language, limit=CATEGORY_CHOICES + 1)
+                      if s.category.code != REFERRED][:CATEGORY_CHOICES]
+        fitting = max(candidates, key=lambda s: s.score * by_words.get(s.category.code, 0.0), default=None)
+        if fitting is not None and by_words.get(fitting.category.code, 0.0) > 0.0:
+            return {"appeal_category": fitting.category.code, "appeal_attributes": {}}
         return {"appeal_category": None}
 
     async def validate_appeal_attribute(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -97,8 +97,32 @@ class CategorySuggester:
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {t: w / norm for t, w in weights.items()}
 
+    def scores(self, text: str, language: str) -> dict[str, float]:
+        """Every leaf's score for ``text`` (those that share nothing with it are left out), by leaf code."""
+        scores, _, _ = self._scored(text, language)
+        return {self.leaves[index].code: score for index, score in scores.items()}
+
     def suggest(self, text: str, language: str, limit: int = 3) -> list[Suggestion]:
         """The ``limit`` best leaves for ``text``, with confidence and the words that explain each."""
+        scores, hits, query = self._scored(text, language)
+        if not scores:
+            return []
+        lowered = text.lower()
+        peak = max(scores.values())
+        partition = sum(math.exp(TEMPERATURE * (s - peak)) for s in scores.values())
+        ranked = sorted(scores.items(), key=lambda item: -item[1])[:limit]
+        return [
+            Suggestion(
+                category=self.leaves[index],
+                confidence=math.exp(TEMPERATURE * (score - peak)) / partition,
+                score=score,
+                matched=tuple(hits[index]) or self._top_terms(query, index, _surface_forms(lowered)),
+            )
+            for index, score in ranked
+        ]
+
+    def _scored(self, text: str, language: str) -> tuple[dict[int, float], dict[int, list[str]], dict[str, float]]:
+        """Scores by leaf index, the keywords found for each, and the text's weighted terms."""
         query = self._weigh(Counter(t for t in features(text) if t in self.idf))
         lowered = text.lower()
         scores: dict[int, float] = {}
@@ -113,20 +137,7 @@ class CategorySuggester:
                 found = [k for k in leaf.keywords.get("zh", ()) if len(k) > 1 and _keyword_in(k, lowered)]
             hits[index] = found
             scores[index] += KEYWORD_BONUS * min(len(found), 3)
-        if not scores:
-            return []
-        peak = max(scores.values())
-        partition = sum(math.exp(TEMPERATURE * (s - peak)) for s in scores.values())
-        ranked = sorted(scores.items(), key=lambda item: -item[1])[:limit]
-        return [
-            Suggestion(
-                category=self.leaves[index],
-                confidence=math.exp(TEMPERATURE * (score - peak)) / partition,
-                score=score,
-                matched=tuple(hits[index]) or self._top_terms(query, index, _surface_forms(lowered)),
-            )
-            for index, score in ranked
-        ]
+        return scores, hits, query
 
     def _top_terms(self, query: dict[str, float], index: int, surface: dict[str, str],
                    count: int = 3) -> tuple[str, ...]:
