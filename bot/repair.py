@@ -269,9 +269,10 @@ _CANCEL_CLAUSE = re.compile(
     r" (file|send|submit|report|do) (it|this|that|this one)( after all| then| for now)?"
     r"|((so|then|ok|okay|actually|well|hmm|sorry)\s+)*(i'?d|i would|we'?d) rather not (file|send|submit|report)"
     r" (it|this|that|this one)( after all| then| for now)?"
-    # "…His mum apologised. Forget I said anything" (a bare "forget it" may refuse one question only)
-    r"|((so|then|ok|okay|just|actually|well|hmm|sorry|please)\s+)*forget (i said anything|i (ever )?asked"
-    r"|i (ever )?wrote|the whole thing|all of it|about (it|this|that) (then|after all))( (please|then|thanks|sorry))*"
+    # "…His mum apologised. Forget I said anything", "…we should talk to them first. Sorry, forget it" (a "forget
+    # it" that is the whole message at an optional question refuses that question only: actions/repair.py)
+    r"|((so|then|ok|okay|just|actually|well|hmm|sorry|please|nah|oh)\s+)*forget (it|i said anything|i (ever )?asked"
+    r"|i (ever )?wrote|the whole thing|all of it|about (it|this|that))( (please|then|thanks|sorry|after all))*"
     r"|(那|那就|就|这次|这个|还是|算了|那还是)*(帮我|麻烦你?)?(取消|撤销|撤回)(掉|了)?(吧|吧谢谢|谢谢|了吧)?"
     r"|(すみません|ごめんなさい|あ|やっぱり|やはり|今回は|これは|では)*(取り消します|取り消してください|取り消させてください|キャンセルします|キャンセルしてください"
     r"|取り消しでお願いします|キャンセルでお願いします)"

@@ -58,6 +58,7 @@ _REPLIES: dict[Reply, tuple[str, ...]] = {
         "no thanks", "no thank you", "skip", "pass", "no need", "not needed", "rather not", "id rather not",
         "i would rather not", "dont want to", "i dont want to", "no i dont want to", "not now", "leave it",
         "never mind", "nevermind", "no need thanks", "nothing", "none", "no photo", "no number", "skip it",
+        "forget it",
         "不用", "不用了", "不用了谢谢", "不用谢谢", "不必", "不必了", "算了", "跳过", "先不用", "不留", "不留了",
         "不想留", "不方便", "没有了", "不需要了", "免了", "不用麻烦了",
         "結構です", "けっこうです", "大丈夫です", "大丈夫", "いりません", "要りません", "不要です", "スキップ",

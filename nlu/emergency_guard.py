@@ -94,6 +94,10 @@ SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧�
                      r"|\b(cigarettes?|smoking|smokers?|second-?hand smoke|vap(e|ing)"
                      r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq|chimney|smokestack)\b", re.I)
 SMOKE = re.compile(r"[烟煙]|smoke", re.I)
+# Insects bite ("蚊が大量に出てきます。…何か所も刺されます"): with these words, 刺され (stabbed, or bitten) says
+# no danger.
+INSECTS = re.compile(r"蚊|虫|ハチ|蜂|ダニ|ノミ|ゴキブリ")
+STUNG = re.compile(r"刺され")
 # A hazard that could hurt someone later ("someone is going to ride into it", "迟早出事", "危ないです")
 # is an urgent appeal, not an emergency: the classifier's emergency yields to its runner-up report.
 FUTURE_RISK: dict[str, re.Pattern[str]] = {
@@ -109,17 +113,19 @@ _CLAUSE_FROM = {code: re.compile(rf"(?:{HYPOTHETICAL[code].pattern}|{FUTURE_RISK
 # minutes") is a complaint about what happened, not a call for help now: past time words and none of the present.
 PAST: dict[str, re.Pattern[str]] = {
     "zh": re.compile(r"昨天|前天|昨晚|上周|上个月|上星期|那天|当时|去年|前几天|上次"
-                     r"|周[一二三四五六日天](晚上|早上|下午)?那"),
+                     r"|周[一二三四五六日天](晚上|早上|下午)?那|今天早上|今早"),
     "en": re.compile(r"\b(yesterday|last (night|week|month|year|time|sunday|monday|tuesday|wednesday|thursday|friday"
                      r"|saturday)|on (sunday|monday|tuesday|wednesday|thursday|friday|saturday)|ago"
-                     r"|that (night|day))\b", re.IGNORECASE),
-    "ja": re.compile(r"昨日|昨夜|おととい|先週|先月|去年|この前|その日|当時|[日月火水木金土]曜日?の(夜|朝|午後)"),
+                     r"|that (night|day)|this morning|earlier today)\b", re.IGNORECASE),
+    "ja": re.compile(r"昨日|昨夜|おととい|先週|先月|去年|この前|その日|当時|[日月火水木金土]曜日?の(夜|朝|午後)|今朝"),
 }
 NOW: dict[str, re.Pattern[str]] = {
     "zh": re.compile(r"现在|正在|还在|此刻|马上|赶紧|快来"),
-    "en": re.compile(r"\b(now|right now|still|currently|at the moment|hurry|quick(ly)?|help!)\b", re.IGNORECASE),
+    # ("who was still getting on" is past)
+    "en": re.compile(r"\b(now|right now|(?<!was )(?<!were )still|currently|at the moment|hurry|quick(ly)?|help!)\b",
+                     re.IGNORECASE),
     # "いま" as a word, not inside "迷いました" or "思います"
-    "ja": re.compile(r"今|(?<![ぁ-ゖ])いま(?![すせし])|まだ|現在|急いで|すぐ"),
+    "ja": re.compile(r"今(?!朝)|(?<![ぁ-ゖ])いま(?![すせし])|まだ|現在|急いで|すぐ"),
 }
 
 
@@ -149,6 +155,8 @@ def means_danger_now(text: str, language: str | None = None) -> bool:
     languages = [language] if language in DANGER else list(DANGER)
     if SMOKING.search(text):
         text = SMOKE.sub("", text)
+    if INSECTS.search(text):
+        text = STUNG.sub("", text)
     if past_account(text, language):
         return False
     return any(DANGER[code].search(text) and not HYPOTHETICAL[code].search(text) and not DENIAL[code].search(text)
@@ -158,6 +166,7 @@ def means_danger_now(text: str, language: str | None = None) -> bool:
 def has_danger_wording(text: str) -> bool:
     """Whether any language's danger wording occurs in ``text``, questions and denials included."""
     plain = SMOKE.sub("", text) if SMOKING.search(text) else text
+    plain = STUNG.sub("", plain) if INSECTS.search(plain) else plain
     return any(pattern.search(plain) for pattern in DANGER.values())
 
 

@@ -62,7 +62,10 @@ _SENTENCES = re.compile(r"(?<=[.!?。！？\n])\s*")
 # A sentence that asks: a question mark, a question's ending or opening word. (Question words inside an
 # account do not ask: "何度お願いしても", "いつか事故が", "what he told me".)
 _ASKS = (
-    re.compile(r"[?？]\s*$|(ですか|ますか|でしょうか|のか|かな|か)[。.]?\s*$|(吗|呢|么)[。.]?\s*$"),
+    # "呢" ends a question only beside a question word ("该找谁呢"); after a statement it stresses it ("一家老小就指着
+    # 这个钱呢", "两万多块钱呢")
+    re.compile(r"[?？]\s*$|(ですか|ますか|でしょうか|のか|かな|か)[。.]?\s*$|(吗|么)[。.]?\s*$"
+               r"|(什么|怎么|哪|谁|为什么|为啥|多少|几|是不是|还是|要不要|能不能|有没有)[^，。,.]{0,12}呢[。.]?\s*$"),
     re.compile(r"^(how|what|where|when|why|which|who|whom|can|could|do|does|did|is|are|should|may|will|would)\b",
                re.IGNORECASE),
     re.compile(r"怎么办|怎么(办理|申请|处理|弄)|如何|是否|能不能|可不可以|可以吗|哪里(办|能|可以)"
@@ -96,10 +99,19 @@ RHETORICAL = re.compile(
 _WORDY = re.compile(r"\w")  # "??" splits off a sentence of its own: no question by itself
 
 
+# A sentence that opens with a question word and ends with a full stop tells ("When it finally came, the crew wanted
+# 300 yuan in cash.", "Where the road narrows, cars park on both sides.").
+_TOLD = re.compile(r"[.!。！]\s*$")
+
+
+def _asks(sentence: str) -> bool:
+    return any(pattern.search(sentence) for pattern in _ASKS if pattern is not _ASKS[1] or not _TOLD.search(sentence))
+
+
 def asks_a_question(text: str) -> bool:
     """Whether a sentence of ``text`` is a question (not only has a question word in it, nor only an outcry)."""
-    return any(pattern.search(sentence) for sentence in _SENTENCES.split(text.strip())
-               if _WORDY.search(sentence) and not RHETORICAL.search(sentence) for pattern in _ASKS)
+    return any(_asks(sentence) for sentence in _SENTENCES.split(text.strip())
+               if _WORDY.search(sentence) and not RHETORICAL.search(sentence))
 
 
 def tells_what_happened(text: str) -> bool:
@@ -225,7 +237,8 @@ class NarrativeGuard(StatelessComponent):
             elif may_be_question(message) and _topic_confidence(message) >= (
                     MIN_ASKED_TOPIC_CONFIDENCE if ASKS_OPENLY.search(text) else MIN_TOPIC_CONFIDENCE):
                 make_intent(message, FAQ)
-            elif intent in (ASK_QUESTION, NLU_FALLBACK, "check_status") and announces_problem(text):
+            elif intent in (ASK_QUESTION, NLU_FALLBACK, "check_status", GREET) and announces_problem(text):
+                # ("你好 我想投诉", "こんにちは、苦情を言いたいんですけど": greet, for the hello it opens with)
                 make_intent(message, REPORT)
             elif intent == NLU_FALLBACK and _first_ranked(message) == FAQ and asks_a_question(text) \
                     and _topic_confidence(message) >= SURE_TOPIC_CONFIDENCE:

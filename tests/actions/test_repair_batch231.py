@@ -4,7 +4,7 @@ that say the problem is wrong (not an answer)."""
 
 import pytest
 
-from actions.conversation import phone_in_text
+from actions.conversation import is_announcement, phone_in_text
 from actions.hotline_client import CategorySuggestion
 from actions.repair import Kind, Move, Question, Turn, decide, is_cancel_reply
 from bot.attribute_words import value_in_words
@@ -24,6 +24,7 @@ def turn(text: str, intent: str = "nlu_fallback", confidence: float = 0.9) -> Tu
     "Hmm, hold on. I was about to complain about the drumming next door, but his mum apologised. Forget I said "
     "anything",
     "ok forget the whole thing, they fixed it",
+    "I was going to complain about their cooking smell, but we should talk to them first. Sorry, forget it",
     "やっぱりいいです、すみません。隣の洗濯機の音のことだったんですが、謝りに来てくれました。もう大丈夫です",
     "あ、ちょっと待ってください。管理会社の人が来て、もう解決したみたいなので、やめておきます",
 ])
@@ -31,10 +32,15 @@ def test_a_story_that_ends_by_withdrawing_cancels(text: str) -> None:
     assert cancels_the_appeal(text)
 
 
-@pytest.mark.parametrize("text", ["forget it, I will not leave a number", "電話はやめておきます", "いいです",
-                                  "never mind, I'd rather not leave my number"])
+@pytest.mark.parametrize("text", ["電話はやめておきます", "いいです", "never mind, I'd rather not leave my number"])
 def test_declining_one_question_cancels_nothing(text: str) -> None:
     assert not cancels_the_appeal(text)
+
+
+@pytest.mark.parametrize("text", ["forget it", "forget it, I will not leave a number", "nah forget it, no number"])
+def test_forget_it_skips_an_optional_question_and_cancels_at_a_required_one(text: str) -> None:
+    assert decide(turn(text, "cancel"), PHONE) is Move.SKIP
+    assert decide(turn(text, "cancel"), Question(Kind.TEXT)) is Move.CANCEL
 
 
 def test_a_whole_message_decline_at_an_optional_question_skips_it() -> None:
@@ -141,3 +147,15 @@ def test_why_the_address_is_needed_is_explained_and_asked_again(hotline: FakeHot
 @pytest.mark.parametrize("text", ["ご苦労さまです。こういうお仕事も大変でしょうね", "this job must be hard, huh"])
 def test_small_talk_at_the_place_question_is_no_place(text: str) -> None:
     assert is_courtesy(text)
+
+
+@pytest.mark.parametrize("text", ["hello? is this the right place for problems with a building?",
+                                  "can I report a noisy neighbour here?", "这里能反映物业的问题吗？",
+                                  "ここでマンションの相談はできますか？"])
+def test_asking_whether_this_is_the_place_is_no_description(text: str) -> None:
+    assert is_announcement(text)
+
+
+def test_a_story_after_asking_whether_this_is_the_place_is_a_description() -> None:
+    assert not is_announcement("is this the right place, the tiles keep falling off our tower and nearly hit a pram "
+                               "last Sunday.")

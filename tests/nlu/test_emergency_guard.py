@@ -230,3 +230,17 @@ def test_a_long_account_that_opens_with_hello_is_a_report_not_small_talk() -> No
     [message] = EmergencyGuard().process([classified(text, [("emergency", 0.68), ("report_problem", 0.25),
                                                              ("greet", 0.05)])])
     assert message.get(INTENT)["name"] == "report_problem"
+
+
+@pytest.mark.parametrize("text", [
+    "団地の地下室にずっと水がたまっていて、そこから蚊が大量に出てきます。11月なのに、夜は部屋の中で何か所も刺されます",
+    "This morning around 8:15 on the 300 outer ring, the driver shut the back doors on an elderly man with a walking "
+    "stick who was still getting on. His stick got trapped and he nearly went down. When passengers shouted, the "
+    "driver yelled at all of us to shut up and just drove off",
+])
+def test_mosquito_bites_and_a_near_miss_this_morning_are_no_danger_now(text: str) -> None:
+    assert not means_danger_now(text)
+
+
+def test_stabbed_without_insects_is_still_danger() -> None:
+    assert means_danger_now("隣の部屋で男が刃物を持って暴れていて、人が刺されました", "ja")

@@ -7,7 +7,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 from bench.bench_nlu_eval import load_examples
-from nlu.narrative_guard import NarrativeGuard, tells_what_happened
+from nlu.narrative_guard import NarrativeGuard, asks_a_question, tells_what_happened
 from tests.nlu.messages import classified
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,3 +220,22 @@ def test_a_question_about_an_earlier_appeal_is_a_status_question(text: str) -> N
 def test_a_repeated_complaint_or_a_how_to_question_is_no_status_question(text: str) -> None:
     [message] = NarrativeGuard().process([classified(text, [("report_problem", 0.6), ("faq", 0.4)])])
     assert message.get(INTENT)["name"] != "check_status"
+
+
+def test_a_sentence_that_opens_with_when_and_ends_with_a_full_stop_tells() -> None:
+    account = ("I'd like to make a complaint about an ambulance. Last Tuesday night my grandmother collapsed at home. "
+               "We called 120 at 10:05 and it didn't arrive until 10:58. When it finally came, the crew wanted "
+               "300 yuan in cash before they'd carry her down the stairs. She's OK now, thank God")
+    assert tells_what_happened(account)
+    assert asks_a_question("When does the heating start") and asks_a_question("Where can I register my dog?")
+
+
+@pytest.mark.parametrize("text", ["你好 我想投诉", "こんにちは、苦情を言いたいんですけど"])
+def test_a_hello_that_announces_a_complaint_starts_the_appeal(text: str) -> None:
+    [message] = NarrativeGuard().process([classified(text, [("greet", 0.9), ("report_problem", 0.05)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+
+
+def test_a_plain_hello_stays_a_greeting() -> None:
+    [message] = NarrativeGuard().process([classified("你好", [("greet", 0.99)])])
+    assert message.get(INTENT)["name"] == "greet"
