@@ -125,7 +125,8 @@ _TOPIC_ONLY = (
                r"([\w-]+ ){0,2}[\w-]+[.!]?$", re.IGNORECASE),
     # asking whether this is the place for it: "hello? is this the right place for problems with a building?",
     # "这里能反映物业的问题吗？", "ここでマンションの相談はできますか？"
-    re.compile(r"^((hi|hello|hey)\W*)?(is this|am i (in|at)) the right (place|number|service|hotline|chat)\b[^.!]{0,60}$"
+    re.compile(r"^((hi|hello|hey)\W*)?(is this|am i (in|at)) the right (place|number|service|hotline|chat)\b"
+               r"[^.!]{0,60}$"
                r"|^((hi|hello|hey)\W*)?(can|could) i (report|complain about|ask about) [^.!]{0,50}\b(here|to you)\W*$",
                re.IGNORECASE),
     re.compile(r"^.{0,6}(这里|这儿|你们这儿?|你们)(能|可以|管不管|管)(反映|投诉|处理|管).{0,20}(吗|么|不)[？?]?$"),
