@@ -146,7 +146,9 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         # so you can drop my report" withdraws; a short answer's "so a lot of people" is an answer.
         if withdraws_the_appeal(turn.text):
             return Move.CANCEL
-        if question.kind is Kind.TEXT or turn.confidence >= SURE_EMERGENCY:
+        # At a multiple-choice question, the classifier alone never routes: "too many people crammed into one rented
+        # flat" is words for a category, judged by the validator.
+        if question.kind is Kind.TEXT or (turn.confidence >= SURE_EMERGENCY and question.kind is not Kind.CHOICE):
             return Move.ROUTE
     elif turn.intent == "emergency":
         return Move.ROUTE

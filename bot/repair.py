@@ -58,6 +58,12 @@ _NOT_BUT = (
                re.IGNORECASE),
     re.compile(r"^(?:(?:不对|不是的|错了|说错了|抱歉|对不起|哦)[，,、 ]*)?(?:是在|是|在)(?P<new>.+?)[，,、 ]*"
                r"(?:而不是|不是|不在)(?P<old>.+)$"),
+    # "it wasn't a normal bike, it was my electric scooter"
+    re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it|that|they|he|she|this) "
+               r"(?:wasn'?t|isn'?t|weren'?t|aren'?t|was not|is not|were not|are not) "
+               r"(?!only|far|that|very|too|so|sure|really|much|bad)(?:the |a |an |in |on |at )?(?P<old>.+?)[,;] "
+               r"(?:but )?(?:it|that|they|he|she|this) (?:was|is|were|are) (?:the |a |an |in |on |at )?(?P<new>.+)$",
+               re.IGNORECASE),
 )
 # "actually it's Y", "更正：Y", "正しくはY": the new value only.
 _NEW_ONLY = (
@@ -271,6 +277,8 @@ _CANCEL_CLAUSE = re.compile(
     r" (it|this|that|this one)( after all| then| for now)?"
     # "…His mum apologised. Forget I said anything", "…we should talk to them first. Sorry, forget it" (a "forget
     # it" that is the whole message at an optional question refuses that question only: actions/repair.py)
+    r"|((so|then|ok|okay|just|actually|well|hmm|sorry|please|nah|oh)\s+)*scratch (this|that|it)( one)?"
+    r"( (please|then|thanks|sorry))*"
     r"|((so|then|ok|okay|just|actually|well|hmm|sorry|please|nah|oh)\s+)*forget (it|i said anything|i (ever )?asked"
     r"|i (ever )?wrote|the whole thing|all of it|about (it|this|that))( (please|then|thanks|sorry|after all))*"
     r"|(那|那就|就|这次|这个|还是|算了|那还是)*(帮我|麻烦你?)?(取消|撤销|撤回)(掉|了)?(吧|吧谢谢|谢谢|了吧)?"

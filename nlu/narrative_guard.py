@@ -226,7 +226,8 @@ class NarrativeGuard(StatelessComponent):
             intent = (message.get(INTENT) or {}).get("name")
             if intent in _STATUS_FROM and asks_about_an_earlier_appeal(text):
                 make_intent(message, STATUS, MIN_STATUS_WORDS_CONFIDENCE)
-            elif intent in (FAQ, NLU_FALLBACK, *ANSWERS, GREET) and tells_what_happened(text):
+            elif intent in (FAQ, NLU_FALLBACK, *ANSWERS, GREET, STATUS) and tells_what_happened(text):
+                # (a status question is about an appeal made before: the check above found none in these words)
                 make_intent(message, REPORT)
             elif intent == FAQ and (not asks_a_question(text) or tells_a_story(text)) and _has_topic(message) \
                     and _topic_confidence(message) < UNSURE_TOPIC_CONFIDENCE \

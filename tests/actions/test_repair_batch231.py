@@ -8,7 +8,7 @@ from actions.conversation import is_announcement, phone_in_text
 from actions.hotline_client import CategorySuggestion
 from actions.repair import Kind, Move, Question, Turn, decide, is_cancel_reply
 from bot.attribute_words import value_in_words
-from bot.repair import announces_correction, asks_about_the_question, cancels_the_appeal, is_courtesy
+from bot.repair import announces_correction, asks_about_the_question, cancels_the_appeal, correction, is_courtesy
 from bot.short_replies import Reply, short_reply
 from tests.actions.fakes import FakeHotline
 from tests.actions.test_repair import DESCRIBED, _slots, appeal
@@ -159,3 +159,22 @@ def test_asking_whether_this_is_the_place_is_no_description(text: str) -> None:
 def test_a_story_after_asking_whether_this_is_the_place_is_a_description() -> None:
     assert not is_announcement("is this the right place, the tiles keep falling off our tower and nearly hit a pram "
                                "last Sunday.")
+
+
+def test_scratch_this_withdraws_and_ill_pass_declines() -> None:
+    assert cancels_the_appeal("Oh hold on, my husband already called the hotline about it this morning. Scratch this, "
+                              "sorry")
+    yes_no = Question(Kind.YES_NO, optional=True)
+    assert decide(turn("I'll pass on that, thanks", "thanks"), yes_no) is Move.SKIP
+
+
+def test_it_wasnt_x_it_was_y_is_a_correction() -> None:
+    found = correction("One thing to fix: it wasn't a normal bike, it was my electric scooter, a red Yadea")
+    assert found is not None and found.old == "normal bike" and found.new.startswith("my electric scooter")
+
+
+def test_the_classifier_alone_never_routes_words_typed_at_a_choice() -> None:
+    words = turn("too many people crammed into one rented flat", "emergency", 0.93)
+    assert decide(words, Question(Kind.CHOICE)) is Move.ANSWER
+    assert decide(words, Question(Kind.TEXT)) is Move.ROUTE
+    assert decide(turn("there's a fire in the flat", "emergency", 1.0), Question(Kind.CHOICE)) is Move.ROUTE

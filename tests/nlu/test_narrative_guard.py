@@ -239,3 +239,10 @@ def test_a_hello_that_announces_a_complaint_starts_the_appeal(text: str) -> None
 def test_a_plain_hello_stays_a_greeting() -> None:
     [message] = NarrativeGuard().process([classified("你好", [("greet", 0.99)])])
     assert message.get(INTENT)["name"] == "greet"
+
+
+def test_a_long_account_read_as_a_status_question_is_a_report() -> None:
+    text = ("でんきじどうしゃ を かいました。ちゅうしゃじょう に じゅうでんき を つけたい です。でも かんりがいしゃ が "
+            "だめ と いいます。ほかの ひと は つけて います")
+    [message] = NarrativeGuard().process([classified(text, [("check_status", 0.7), ("report_problem", 0.2)])])
+    assert message.get(INTENT)["name"] == "report_problem"
