@@ -164,11 +164,11 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.SKIP
     if not turn.is_payload and cancels_the_appeal(turn.text):  # "この申告は取り消してください", whatever was asked
         return Move.CANCEL
+    if question.kind is Kind.PHONE and not turn.is_payload and phone_in_text(turn.text) \
+            and turn.intent not in ROUTED:  # "13910572286，中午十二点到一点打最好" (read as a greeting), "15810937264.
+        return Move.ANSWER  # It's my number, not my dad's" (read as a correction): the number
     if is_correction and not turn.is_payload:  # "change the phone number to ..." is no request for a person
         return Move.CORRECT
-    if question.kind is Kind.PHONE and not turn.is_payload and phone_in_text(turn.text) \
-            and turn.intent not in ROUTED:  # "13910572286，中午十二点到一点打最好" (read as a greeting): the number
-        return Move.ANSWER
     if turn.intent == "request_human" and not turn.is_payload and carries_on(turn.text):
         return Move.REPEAT  # "转个人工？……算了，你接着问吧": the question again
     if turn.intent in ROUTED - {"emergency"}:  # emergencies are decided above

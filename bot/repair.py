@@ -306,10 +306,19 @@ def withdraws_the_appeal(text: str) -> bool:
     return bool(_APPEAL_DROPPED.search(text)) or bool(_UNMISTAKABLE_CANCEL.search(text) and names_the_appeal(text))
 
 
+# Someone else reported it already, so this one is not needed: "我闺女说她已经帮我在手机上报过了 那就不用了啊",
+# "妻がもう通報したので、大丈夫です".
+_ALREADY_REPORTED = re.compile(
+    r"(已经|早就|早都|都)[^，。？?]{0,10}(报过|反映过|投诉过|打过12345|报了|反映了|投诉了)[^？?]{0,12}(不用了|算了|不报了|不用报了"
+    r"|就不用|不麻烦)"
+    r"|(もう|すでに|既に)[^。？?]{0,12}(通報|連絡|申し立て|電話)(して(くれ)?(い)?ました|しました|した)[^？?]{0,16}"
+    r"(大丈夫です|いいです|結構です|やめ|取り消|キャンセル)")
+
+
 def cancels_the_appeal(text: str) -> bool:
     """"Please cancel this report", "この申告は取り消してください", "申告はやめておきます", "那我这个就先不报了，
     撤了吧": the whole appeal is dropped in words, whatever the question asked."""
-    if _APPEAL_DROPPED.search(text) or cancels_in_a_clause(text):
+    if _APPEAL_DROPPED.search(text) or cancels_in_a_clause(text) or _ALREADY_REPORTED.search(text):
         return True
     return has_cancel_cue(text) and names_the_appeal(text) and not is_wish_or_request(text)
 

@@ -178,3 +178,13 @@ def test_the_classifier_alone_never_routes_words_typed_at_a_choice() -> None:
     assert decide(words, Question(Kind.CHOICE)) is Move.ANSWER
     assert decide(words, Question(Kind.TEXT)) is Move.ROUTE
     assert decide(turn("there's a fire in the flat", "emergency", 1.0), Question(Kind.CHOICE)) is Move.ROUTE
+
+
+@pytest.mark.parametrize("text", ["哦 我闺女说她已经帮我在手机上报过了 那就不用了啊", "妻がもう通報してくれましたので、大丈夫です"])
+def test_someone_else_reported_it_already_withdraws(text: str) -> None:
+    assert cancels_the_appeal(text)
+
+
+def test_a_number_with_its_owner_explained_answers_the_phone_question() -> None:
+    text = "15810937264. It's my number, not my dad's, he only speaks Sichuan dialect"
+    assert decide(turn(text, "correct_appeal"), PHONE, is_correction=True) is Move.ANSWER
