@@ -180,7 +180,8 @@ def test_the_classifier_alone_never_routes_words_typed_at_a_choice() -> None:
     assert decide(turn("there's a fire in the flat", "emergency", 1.0), Question(Kind.CHOICE)) is Move.ROUTE
 
 
-@pytest.mark.parametrize("text", ["哦 我闺女说她已经帮我在手机上报过了 那就不用了啊", "妻がもう通報してくれましたので、大丈夫です"])
+@pytest.mark.parametrize("text", ["哦 我闺女说她已经帮我在手机上报过了 那就不用了啊",
+                                  "妻がもう通報してくれましたので、大丈夫です"])
 def test_someone_else_reported_it_already_withdraws(text: str) -> None:
     assert cancels_the_appeal(text)
 
