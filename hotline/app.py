@@ -5,6 +5,8 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 
 import redis
 from fastapi import FastAPI, Request, Response
@@ -17,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.errors import InvalidText
 from bot.gazetteer import load_gazetteer
 from bot.suggest import CategorySuggester
-from bot.taxonomy import load_taxonomy
+from bot.taxonomy import Taxonomy, load_taxonomy
 from hotline.api.deadlines import router as deadlines_router
 from hotline.api.dispatch import router as dispatch_router
 from hotline.api.me_too import router as me_too_router
@@ -48,12 +50,21 @@ from hotline.stream_report import StreamWatch
 log = logging.getLogger(__name__)
 
 
+@lru_cache(maxsize=4)
+def _taxonomy_indexes(path: Path, modified_ns: int) -> tuple[Taxonomy, CategorySuggester, DuplicateDetector]:
+    """The taxonomy and its two indexes (about 50 MB with six examples a leaf), built once per file version in a
+    process: every backend built here shares them (they are read-only and thread-safe)."""
+    taxonomy = load_taxonomy(path)
+    return taxonomy, CategorySuggester(taxonomy), DuplicateDetector(taxonomy)
+
+
 def build_backend(settings: Settings) -> Backend:
     """Load data files, open the database and migrate it, build the services."""
     settings.check()
     db = Database(settings.database_url)
     migrate(db.engine)
-    taxonomy = load_taxonomy(settings.data_dir / "taxonomy.json")
+    path = settings.data_dir / "taxonomy.json"
+    taxonomy, suggester, detector = _taxonomy_indexes(path, path.stat().st_mtime_ns)
     gazetteer = load_gazetteer(settings.data_dir)
     desk = TicketDesk(db, taxonomy, gazetteer, merge_window=timedelta(minutes=settings.urgent_merge_minutes))
     lifecycle = Lifecycle(db)
@@ -63,8 +74,8 @@ def build_backend(settings: Settings) -> Backend:
         dispatcher=Dispatcher(db, units=desk.units, taxonomy=taxonomy, gazetteer=gazetteer, lifecycle=lifecycle,
                               rules=desk.rules),
         deadline_clock=DeadlineClock(db, rules=desk.rules),
-        linker=Linker(db, detector=DuplicateDetector(taxonomy), lifecycle=lifecycle),
-        suggester=CategorySuggester(taxonomy),
+        linker=Linker(db, detector=detector, lifecycle=lifecycle),
+        suggester=suggester,
         redis_client=redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
     )
 
