@@ -117,7 +117,8 @@ def is_descriptive(text: str) -> bool:
 _TOPIC_ONLY = (
     re.compile(r"^.{1,20}?(のことで|の件で|について|に関して)[、,]?(ちょっと|少し)?(ご?相談|お話|話|お願い|苦情|申し立て|申告"
                r"|質問|お聞きしたいこと)(が|を|し)?[ぁ-ん、。！!？?\s]{0,12}$"),
-    re.compile(r"^我?(想|要)?(跟你们)?(反映|咨询|说|投诉|问|聊)(一下|下)?(关于)?.{1,15}?的?(事儿?|问题|情况)[。！!，,]?$"),
+    re.compile(r"^我?(想|要)?(跟你们)?(反映|咨询|说|投诉|问|聊)(一下|下)?(一个|一件|个|件|点)?(关于)?.{1,15}?的?(事儿?|问题|情况)"
+               r"[。！!，,]?$"),
     re.compile(r"^关于.{1,15}?的?(事儿?|问题|情况)[，,]?我?(想|要)?(反映|咨询|说|投诉|问)(一下)?[。！!]?$"),
     re.compile(r"^我?(想|要)(举报|投诉|反映)(一下)?[^，,。！!？?]{2,6}[。！!]?$"),  # "我要举报公司违法辞退"
     re.compile(r"^(hi,? |hello,? )?(i('d| would)? (want|like|need) to (complain|talk|speak|report something)"
@@ -127,17 +128,27 @@ _TOPIC_ONLY = (
     # "这里能反映物业的问题吗？", "ここでマンションの相談はできますか？"
     re.compile(r"^((hi|hello|hey)\W*)?(is this|am i (in|at)) the right (place|number|service|hotline|chat)\b"
                r"[^.!]{0,60}$"
-               r"|^((hi|hello|hey)\W*)?(can|could) i (report|complain about|ask about) [^.!]{0,50}\b(here|to you)\W*$",
+               r"|^((hi|hello|hey)\W*)?(can|could) i (report|complain about|ask about) [^.!]{0,50}\b(here|to you)\W*$"
+               # "is this where I report a problem with our building's water tank?"
+               r"|^is this (where|the place where|the place) ((i|we|one|you) (can |should |could )?|to )"
+               r"(report|complain|ask|raise|tell)\b[^.!]{0,70}$",
                re.IGNORECASE),
     re.compile(r"^.{0,6}(这里|这儿|你们这儿?|你们)(能|可以|管不管|管)(反映|投诉|处理|管).{0,20}(吗|么|不)[？?]?$"),
     re.compile(r"^.{0,6}(ここで|こちらで).{0,16}(相談|申し立て|通報|苦情)(は|を|も)?(でき|し(ても|て)?いい|受け付け).{0,10}$"),
 )
 
 
+# A greeting before the opener: "在吗，想反映个老师的事", "hello, is this where I report ...".
+_LEADING_GREETING = re.compile(r"^(hi|hello|hey|good (morning|afternoon|evening)|你好|您好|在吗|在不在|喂|哈喽|嗨"
+                               r"|こんにちは|こんばんは|おはようございます|すみません)"
+                               r"[\s,，、。.!！?？~～]*", re.IGNORECASE)
+
+
 def names_only_a_topic(text: str) -> bool:
     """Whether ``text`` only says what it is about ("マンションのことで相談があります"), not what happened."""
     plain = text.strip()
-    return any(pattern.match(plain) for pattern in _TOPIC_ONLY)
+    bare = _LEADING_GREETING.sub("", plain, count=1)
+    return any(pattern.match(plain) or pattern.match(bare) for pattern in _TOPIC_ONLY)
 
 
 def is_announcement(text: str) -> bool:

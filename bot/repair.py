@@ -42,7 +42,7 @@ _STRIP = " ,，、。.!！?？:：;；\"'“”「」『』"
 _NOT_BUT = (
     re.compile(r"^(?:不对[，,、 ]*)?(?:(?P<fieldword>地址|地点|位置|电话|号码|类别|描述)(?:也)?"
                r"|(?P<subject>(?!(?:我|你|他|她|我们|你们|他们)(?:不|并)|是|在)[^，,。、；;：:\s不]{1,8}?))?"
-               r"(?:不是|并不是|不在)(?!很|太|特别|非常|那么|这么|一般|只|光)(?P<old>.+?)"
+               r"(?<!是)(?:不是|并不是|不在)(?!很|太|特别|非常|那么|这么|一般|只|光)(?P<old>.+?)"
                r"(?:[，,、 ]*(?:而)?(?:是|在)|[，,、 ]+)(?P<new>.+)$"),
     re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?P<old>[^。、，,！!？?]+?)"
                r"(?:じゃなくて|ではなくて|ではなく|でもなくて|でもなく|じゃなく|じゃない)[、, ]*"
@@ -57,7 +57,7 @@ _NOT_BUT = (
                r"(?:the |a |an |in |on |at )?(?P<new>.+?),? not (?:the |a |an |in |on |at )?(?P<old>.+)$",
                re.IGNORECASE),
     re.compile(r"^(?:(?:不对|不是的|错了|说错了|抱歉|对不起|哦)[，,、 ]*)?(?:是在|是|在)(?P<new>.+?)[，,、 ]*"
-               r"(?:而不是|不是|不在)(?P<old>.+)$"),
+               r"(?<!是)(?:而不是|不是|不在)(?P<old>.+)$"),  # "是不是" asks, it corrects nothing
     # "it wasn't a normal bike, it was my electric scooter"
     re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it|that|they|he|she|this) "
                r"(?:wasn'?t|isn'?t|weren'?t|aren'?t|was not|is not|were not|are not) "

@@ -125,6 +125,25 @@ def normalised(text: str) -> str:
     return re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", plain)
 
 
+_REFUSALS = (Reply.NO, Reply.DECLINE)
+
+
+def _reply_with_thanks(plain: str) -> Reply | None:
+    """A yes or a no beside a thanks. "nah thanks", "nope, thank you", "不要谢谢", "いいえ、ありがとう",
+    "thanks, no need" decline the question (they are no thanks for the help); "是的谢谢" is a yes."""
+    cuts = [i for i, c in enumerate(plain) if c == " "] if plain.isascii() else range(1, len(plain))
+    for cut in cuts:
+        first, second = _LOOKUP.get(plain[:cut].strip()), _LOOKUP.get(plain[cut:].strip())
+        if Reply.THANKS not in (first, second):
+            continue
+        other = second if first is Reply.THANKS else first
+        if other in _REFUSALS:
+            return Reply.DECLINE
+        if other is Reply.YES:
+            return Reply.YES
+    return None
+
+
 def short_reply(text: str | None) -> Reply | None:
     """The reply ``text`` is, when the whole message is one (with filler and punctuation around it)."""
     if not text or len(text) > MAX_REPLY_CHARS:
@@ -137,7 +156,7 @@ def short_reply(text: str | None) -> Reply | None:
         if stripped == plain or not stripped:
             break
         plain = stripped
-    return _LOOKUP.get(plain)
+    return _LOOKUP.get(plain) or _reply_with_thanks(plain)
 
 
 def is_bare_reply(text: str | None) -> bool:
@@ -148,7 +167,8 @@ def is_bare_reply(text: str | None) -> bool:
 _CLAUSE_END = re.compile(r"[,，、。.!！;；:：]")
 _CONTRAST = re.compile(r"\b(but|however|although|though|except)\b|但|不过|可是|就是|でも|けど|しかし|ただ",
                        re.IGNORECASE)
-_OPENING_WORDS = ("yes", "yeah", "yep", "sure", "ok", "okay", "of course", "definitely", "absolutely", "no", "nope")
+_OPENING_WORDS = ("yes", "yeah", "yep", "sure", "ok", "okay", "of course", "definitely", "absolutely", "no", "nope",
+                  "nah")
 
 
 def opening_reply(text: str | None) -> Reply | None:

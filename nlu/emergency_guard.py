@@ -90,9 +90,12 @@ DENIAL: dict[str, re.Pattern[str]] = {
 # Smoke from smokers, burnt rubbish or a barbecue is a nuisance, not a fire: with these words, smoke alone
 # says no danger.
 SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧垃圾|焚烧|烧树叶|烧秸秆|烧烤|油烟|烟囱|煙突"
-                     r"|たばこ|タバコ|煙草|喫煙|禁煙|受動喫煙|燃やして|野焼き|焚き火|バーベキュー"
+                     r"|烤肉|烤串|撸串|炭火|饭店|餐馆|餐厅|排烟|排风"
+                     r"|たばこ|タバコ|煙草|喫煙|禁煙|受動喫煙|燃やして|野焼き|焚き火|バーベキュー|焼肉|焼き肉|炭火|焼き鳥|焼鳥"
+                     r"|串焼き|飲食店|レストラン|排気|換気扇|ダクト"
                      r"|\b(cigarettes?|smoking|smokers?|second-?hand smoke|vap(e|ing)"
-                     r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq|chimney|smokestack)\b", re.I)
+                     r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq|chimney|smokestack|restaurants?"
+                     r"|grill|skewers?|kitchen exhaust|exhaust (fan|vent|pipe))\b", re.I)
 SMOKE = re.compile(r"[烟煙]|smoke", re.I)
 # Insects bite ("蚊が大量に出てきます。…何か所も刺されます"): with these words, 刺され (stabbed, or bitten) says
 # no danger.

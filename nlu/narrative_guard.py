@@ -104,7 +104,15 @@ _WORDY = re.compile(r"\w")  # "??" splits off a sentence of its own: no question
 _TOLD = re.compile(r"[.!。！]\s*$")
 
 
+# Not knowing what to do tells how the resident feels, it asks nothing:
+# "どうしたらいいのか分からず、こちらに書いています", "不知道该怎么办了，只能来这里说".
+_AT_A_LOSS = re.compile(r"どう(したら|すれば|していいのか)(いい|よい)?(のか|か)?(分から|わから|判ら)"
+                        r"(ず|なくて|ない(ので|まま|です))"
+                        r"|(不知道|不晓得|不清楚)(该|应该|到底)?(怎么办|找谁|如何是好)(了|才好)?(?![？?吗])")
+
+
 def _asks(sentence: str) -> bool:
+    sentence = _AT_A_LOSS.sub("", sentence)
     return any(pattern.search(sentence) for pattern in _ASKS if pattern is not _ASKS[1] or not _TOLD.search(sentence))
 
 

@@ -243,3 +243,18 @@ def test_the_yes_or_no_a_sentence_opens_with(text: str, reply: Reply | None) -> 
     ("好的。不过我不想留电话", None), ("Yes. No.", None), ("the light is out. it is dark.", None)])
 def test_one_sentences_yes_or_no(text: str, reply: Reply | None) -> None:
     assert sentence_reply(text) is reply
+
+
+@pytest.mark.parametrize(("text", "reply"), [
+    ("nah thanks", DECLINE), ("Nah, thanks.", DECLINE), ("nope, thank you", DECLINE), ("thanks, no need", DECLINE),
+    ("不要，谢谢", DECLINE), ("不需要，谢谢啦", DECLINE), ("いいえ、ありがとう", DECLINE),
+    ("大丈夫です、ありがとう", DECLINE),
+    ("yes thanks", YES), ("是的谢谢", YES), ("ok thanks", THANKS), ("thanks thanks", None),
+])
+def test_a_yes_or_a_no_beside_a_thanks_keeps_its_meaning(text: str, reply: Reply | None) -> None:
+    # batch h311: "nah thanks" at the call-back question was a thanks, answered and asked again forever
+    assert short_reply(text) is reply
+
+
+def test_nah_opens_a_longer_no() -> None:
+    assert opening_reply("nah, you don't need to call me") is NO

@@ -244,3 +244,25 @@ def test_mosquito_bites_and_a_near_miss_this_morning_are_no_danger_now(text: str
 
 def test_stabbed_without_insects_is_still_danger() -> None:
     assert means_danger_now("隣の部屋で男が刃物を持って暴れていて、人が刺されました", "ja")
+
+
+@pytest.mark.parametrize("text", [
+    "1階に新しくできた炭火焼肉の店の煙が、建物の中庭の吹き抜けを通って上の階の窓まで上がってきます。夕方5時から夜11時まで毎日です。"
+    "窓を閉めても部屋が煙くさくて、洗濯物も干せません",
+    "楼下新开的烤串店每天晚上排烟，浓烟直接飘进我家窗户，衣服都没法晾",
+    "The restaurant downstairs vents its grill smoke into our courtyard every evening and the smoke comes in the "
+    "windows",
+])
+def test_smoke_from_a_restaurant_or_grill_is_a_nuisance_however_sure_the_classifier(text: str) -> None:
+    # batch h311: a yakiniku shop's smoke every evening was sent to 119
+    assert not means_danger_now(text)
+    # a long account is a report however sure the classifier; a short one when a report is ranked behind
+    ranking = [("emergency", 1.0), ("report_problem", 0.0)] if text.startswith("1階") else \
+        [("emergency", 0.8), ("report_problem", 0.15)]
+    [message] = EmergencyGuard().process([classified(text, ranking)])
+    assert message.get(INTENT)["name"] == "report_problem"
+
+
+def test_a_restaurant_on_fire_is_still_danger() -> None:
+    assert means_danger_now("The restaurant downstairs is on fire, thick smoke everywhere")
+    assert means_danger_now("楼下饭店着火了，全是烟")

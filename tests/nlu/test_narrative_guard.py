@@ -246,3 +246,22 @@ def test_a_long_account_read_as_a_status_question_is_a_report() -> None:
             "だめ と いいます。ほかの ひと は つけて います")
     [message] = NarrativeGuard().process([classified(text, [("check_status", 0.7), ("report_problem", 0.2)])])
     assert message.get(INTENT)["name"] == "report_problem"
+
+
+@pytest.mark.parametrize("text", [
+    "言いにくいことなのですが、息子の同級生のことです。小学3年生の男の子で、ここ1か月、腕や首にあざを作って学校に来ることがあります。"
+    "息子に「お父さんにベルトでたたかれる」と話したそうです。担任の先生に伝えましたが、「家庭の問題なので」と言われてしまいました。"
+    "どうしたらいいのか分からず、こちらに書いています",
+    "我们楼下那家的孩子最近经常半夜哭喊，身上好几处淤青，问他也不敢说，跟居委会说过一次也没下文，不知道该怎么办了，只能来这里说",
+])
+def test_not_knowing_what_to_do_at_the_end_of_an_account_asks_nothing(text: str) -> None:
+    # batch h311: a child's bruises, told at length, got the school-enrolment answer, again and again
+    assert tells_what_happened(text)
+    [message] = NarrativeGuard().process([classified(text, [("faq", 0.83), ("report_problem", 0.15)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+
+
+@pytest.mark.parametrize("text", ["我不知道该怎么办？", "ビザが切れたらどうしたらいいですか",
+                                  "どうしたらいいのか教えてください"])
+def test_asking_what_to_do_is_still_a_question(text: str) -> None:
+    assert asks_a_question(text)
