@@ -52,8 +52,8 @@ def test_a_policy_question_at_the_place_question_is_no_place(hotline: FakeHotlin
 
 
 PROPERTY = ("Our property company basically does nothing anymore. The stairwells haven't been swept in months, the "
-            "guard at the gate is asleep half the time and lets anyone in, repairs we report take months or simply never "
-            "happen")
+            "guard at the gate is asleep half the time and lets anyone in, repairs we report take months or simply "
+            "never happen")
 
 
 def as_backend(hotline: FakeHotline, text: str) -> None:
