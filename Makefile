@@ -73,6 +73,7 @@ bench: setup
 	$(ASSISTANT_PY) -m bench.bench_assistant
 	$(SERVICES_PY) -m bench.bench_security_cost
 	$(SERVICES_PY) -m bench.bench_conversation_repair
+	$(ASSISTANT_PY) -m bench.bench_repair_sets
 	$(SERVICES_PY) -m bench.bench_turn_history
 	$(ASSISTANT_PY) -m bench.bench_deployed
 	$(ASSISTANT_PY) -m bench.bench_day

@@ -137,7 +137,7 @@ class AppealOutbox:
 
     async def due(self) -> list[QueuedAppeal]:
         """Look only, claim nothing (tests, operators): the items due now (held ones only once their lease ran out)."""
-        keys = await self.redis.zrangebyscore(QUEUE, "-inf", time.time())
+        keys: list[Any] = list(await self.redis.zrangebyscore(QUEUE, "-inf", time.time()))  # members, no scores
         raw = await self.redis.hmget(ITEMS, keys) if keys else []
         return [QueuedAppeal(**json.loads(_text(item))) for item in raw if item is not None]
 

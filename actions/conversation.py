@@ -96,7 +96,8 @@ _OPENER_WORDS = frozenset("i id want would like to report a an the problem issue
 _OPENER_PHRASES = re.compile(r"我要|我想|想要|投诉|反映|举报|一个|问题|一下|有个|情况|事情|请问|你好|您好|报告|"
                              r"不好意思|打扰|件事|个事|事儿|有事|有点事|想跟|跟你们|你们|说说|说|讲讲|讲|麻烦|"
                              r"問題|報告|申し立て|申告|通報|相談|苦情|したい|があります|ありまして|あります|について|です|ます|"
-                             r"お願い|ちょっと|すみません|すいません|こと|のですが|んですが|ですが|言いたい|話したい|聞いて"
+                             r"お願い|ちょっと|すみません|すいません|こと|のですが|んですが|ですが|言いたい|話したい|聞いて|申し上げ|伺い"
+                             r"|させていただき|いたしました|ご連絡|連絡しました"
                              r"|困って|困った|ていること|があって|ほしい|もらいたい")
 
 
@@ -116,11 +117,17 @@ def is_descriptive(text: str) -> bool:
 #问题", "I'd like to complain about my new apartment". What happened is still to be told.
 _TOPIC_ONLY = (
     re.compile(r"^.{1,20}?(のことで|の件で|について|に関して)[、,]?(ちょっと|少し)?(ご?相談|お話|話|お願い|苦情|申し立て|申告"
-               r"|質問|お聞きしたいこと)(が|を|し)?[ぁ-ん、。！!？?\s]{0,12}$"),
+               r"|質問|お聞きしたいこと)(が|を|し)?(言い|申し上げ|伺い|お聞きし|聞き|入れ|させ|乗って)?"
+               r"[ぁ-ん、。！!？?\s]{0,16}$"),
+    re.compile(r"^.{1,12}?(のことで|の件で|について|に関して)[。.…、]*$"),  # "騒音の件で"
     re.compile(r"^我?(想|要)?(跟你们)?(反映|咨询|说|投诉|问|聊)(一下|下)?(一个|一件|个|件|点)?(关于)?.{1,15}?的?(事儿?|问题|情况)"
                r"[。！!，,]?$"),
     re.compile(r"^关于.{1,15}?的?(事儿?|问题|情况)[，,]?我?(想|要)?(反映|咨询|说|投诉|问)(一下)?[。！!]?$"),
     re.compile(r"^我?(想|要)(举报|投诉|反映)(一下)?[^，,。！!？?]{2,6}[。！!]?$"),  # "我要举报公司违法辞退"
+    # "I would like to file a complaint regarding my employer.", "I am writing to lodge a formal complaint."
+    re.compile(r"^(i('d| would)? (want|like|need) to|i am writing to|i'?m writing to) (file|lodge|make|raise|submit) "
+               r"(a|an) (formal )?(complaint|concern|report)( (about|regarding|concerning|against) (my|the|our|a|an) "
+               r"([\w-]+ ){0,2}[\w-]+)?[.!]?$", re.IGNORECASE),
     re.compile(r"^(hi,? |hello,? )?(i('d| would)? (want|like|need) to (complain|talk|speak|report something)"
                r"|i have (a|an|some) (complaints?|problems?|issues?)) (about|regarding|concerning) (my|the|our|a|an) "
                r"([\w-]+ ){0,2}[\w-]+[.!]?$", re.IGNORECASE),

@@ -34,8 +34,10 @@ from bot.repair import (
     cancels_the_appeal,
     carries_on,
     declines_contact,
+    has_cancel_cue,
     holds_on,
     is_question,
+    is_short,
     is_wish_or_request,
     names_the_appeal,
     refuses_a_number,
@@ -183,8 +185,8 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.ANSWER
     if turn.reply is Reply.REPEAT or turn.intent == "repeat" or holds_on(turn.text):
         return Move.REPEAT  # "say that again", or "sec, typing w one hand on the bus": the question again
-    if question.kind is Kind.YES_NO and turn.reply in (Reply.YES, Reply.NO, Reply.OK):
-        return Move.ANSWER
+    if question.kind is Kind.YES_NO and turn.reply in (Reply.YES, Reply.NO, Reply.OK, Reply.DONT_KNOW):
+        return Move.ANSWER  # "不晓得" (read as a deny) decides nothing: the question is asked again
     if question.kind is Kind.YES_NO and turn.reply is Reply.DECLINE:  # "no thanks": a no, or not this at all
         return Move.ANSWER if question.optional else Move.SKIP
     if turn.reply is Reply.DECLINE or (question.optional and turn.reply is Reply.NO):
@@ -194,7 +196,13 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
             and sentence_reply(turn.text) is not None:
         return Move.ANSWER
     # "No thanks, I'd rather not leave my number": no to this question, not to the whole appeal.
-    if question.optional and turn.intent in ("deny", "cancel") and not names_the_appeal(turn.text):
+    # Only a short refusal that asks nothing: "nobody came, no one called", "なぜ電話番号が必要なんですか？" and
+    # "my lease
+    # got cancelled by the landlord" (read as deny or cancel) refuse nothing.
+    if question.optional and turn.intent in ("deny", "cancel") and not names_the_appeal(turn.text) \
+            and is_short(turn.text) and not is_question(turn.text) and not asks_about_the_question(turn.text) \
+            and (turn.reply is not None or refuses_to_answer(turn.text) or has_cancel_cue(turn.text)
+                 or declines_contact(turn.text)):
         return Move.SKIP
     if turn.intent == "deny" and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE and question.kind is not Kind.YES_NO \
             and refuses_to_answer(turn.text):
@@ -226,11 +234,25 @@ def yes_or_no_of(turn: Turn) -> bool | None:
     """The yes (True) or no (False) a message gives: a bare reply, the yes or no a sentence opens with, one
     sentence's yes or no, then the model's affirm or deny; None when it gives neither."""
     reply = turn.reply or (None if turn.is_payload else opening_reply(turn.text) or sentence_reply(turn.text))
-    if reply in (Reply.YES, Reply.OK) or (reply is None and turn.intent == "affirm"):
+    if reply in (Reply.YES, Reply.OK):
         return True
-    if reply in (Reply.NO, Reply.DECLINE) or (reply is None and turn.intent == "deny"):
+    if reply in (Reply.NO, Reply.DECLINE):
         return False
+    # The model's affirm or deny, for a message that is one in other words ("sure thing, go ahead", "甭打了"); a
+    # sentence about the problem ("no one has fixed it yet": affirm 0.61) says neither.
+    sure = turn.confidence >= SURE_YES_NO or (turn.confidence >= 0.5 and _few_words(turn.text))
+    if reply is None and sure and turn.intent in ("affirm", "deny"):
+        return turn.intent == "affirm"
     return None
+
+
+SURE_YES_NO = 0.85  # the model's affirm or deny for a message longer than a few words
+FEW_WORDS, FEW_CJK_CHARS = 3, 8
+
+
+def _few_words(text: str) -> bool:
+    plain = text.strip()
+    return len(plain.split()) <= FEW_WORDS if plain.isascii() else len(plain) <= FEW_CJK_CHARS
 
 
 def follows_user_message(tracker: Tracker) -> bool:

@@ -292,12 +292,26 @@ _CANCEL_CLAUSE = re.compile(
     r"|(やっぱり|やはり|今回は|今日は)*(取りやめ|とりやめ|取り消し|キャンセル)(に|を)?(したい|します|してください)(です)?"
     r"|.{0,8}?(出さ|送ら|提出し|申告し|登録し)ない(ことにします|でおきます|でください|でいいです)",
     re.IGNORECASE)
+# Ending the whole thing, with or without naming it: "nvm just cancel it all", "quit", "end this conversation", "close
+# the case", "全取消", "结束吧", "结束对话", "キャンセル", "今回の件は取り消します", "手続きを中止してください",
+# "相談自体キャンセルで", "この会話を終わらせてください".
+_END_CLAUSE = re.compile(
+    r"((nvm|never mind|ok|okay|just|so|then|please|pls|i give up|actually)\s+)*"
+    r"(quit|abort|cancel (it|this|that|everything|it all|all)( please| pls)?|cancel all( of it)?"
+    r"|end (this|the) (conversation|chat)"
+    r"|close (the|this|my) (case|appeal|ticket|report|conversation|chat)|stop (this|everything|it all))"
+    r"|(那|那就|还是|算了|算啦|好吧)*(全部?|都|整个)(取消|撤销|撤回)(掉|了)?(吧)?|(那|那就|还是|算了|算啦)*结束(吧|了吧|对话|会话|对话吧)"
+    r"|(やっぱり|やはり|すみません)*((今回の件|この件|件|手続き|相談|問い合わせ|お問い合わせ|この会話|会話|申し立て|申告)(は|を|も|自体)?)?"
+    r"(キャンセル(で|します|してください|でお願いします)?|取り消し(ます|てください|たいです|でお願いします)|中止(します|してください|で)"
+    r"|終了(します|してください|で)|終わらせて(ください|ほしいです)|終わりにします)(です)?",
+    re.IGNORECASE)
 _CLAUSE_SPLIT = re.compile(r"[.!?。！？;；,，、:：…]+|\.\.\.")
 
 
 def cancels_in_a_clause(text: str) -> bool:
     """Whether one clause of ``text`` only asks to cancel ("cancel please", "今回は取り消します")."""
-    return any(_CANCEL_CLAUSE.fullmatch(clause.strip()) for clause in _CLAUSE_SPLIT.split(text) if clause.strip())
+    return any(_CANCEL_CLAUSE.fullmatch(clause.strip()) or _END_CLAUSE.fullmatch(clause.strip())
+               for clause in _CLAUSE_SPLIT.split(text) if clause.strip())
 
 
 def withdraws_the_appeal(text: str) -> bool:
@@ -320,10 +334,19 @@ def cancels_the_appeal(text: str) -> bool:
     撤了吧": the whole appeal is dropped in words, whatever the question asked."""
     if _APPEAL_DROPPED.search(text) or cancels_in_a_clause(text) or _ALREADY_REPORTED.search(text):
         return True
-    return has_cancel_cue(text) and names_the_appeal(text) and not is_wish_or_request(text)
+    return has_cancel_cue(text) and names_the_appeal(text) and not is_wish_or_request(text) \
+        and not _CANCELLED_BEFORE.search(text)
 
 
-def _is_short(text: str) -> bool:
+# Something cancelled before, talked about: "取消了的那个单子还能恢复吗", "the appeal I cancelled yesterday".
+_CANCELLED_BEFORE = re.compile(r"(取消|撤销|撤回)了?的|(被|已经|已)(取消|撤销|撤回)"
+                               r"|\b(i|we|you) (cancell?ed|withdrew)\b"
+                               r"|\bcancell?ed (appeal|complaint|report|ticket|one)"
+                               r"|(キャンセル|取り消)した(申し立て|件|もの)",
+                               re.IGNORECASE)
+
+
+def is_short(text: str) -> bool:
     plain = text.strip()
     return len(plain) <= SHORT_CJK_CHARS if not plain.isascii() else len(plain.split()) <= SHORT_WORDS
 
@@ -339,7 +362,7 @@ def is_wish_or_request(text: str) -> bool:
         return False
     if not has_cancel_cue(text):
         return True
-    return not (_UNMISTAKABLE_CANCEL.search(text) or names_the_appeal(text) or _is_short(text))
+    return not (_UNMISTAKABLE_CANCEL.search(text) or names_the_appeal(text) or is_short(text))
 
 
 _QUESTION = re.compile(

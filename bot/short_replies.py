@@ -34,12 +34,16 @@ _REPLIES: dict[Reply, tuple[str, ...]] = {
         "はい", "ええ", "うん", "そうです", "そう", "その通りです", "お願いします", "はいお願いします",
         "はいそうです",
         "合ってます", "合っています", "正しいです",
+        "no problem", "no problem at all", "no worries", "go for it", "go ahead", "please do", "ya", "yah", "yea", "ye",
+        "yess", "中", "中啊", "成", "得嘞", "いいですよ", "いいよ", "どうぞ", "よろしくお願いします", "ぜひ",
+        "ぜひお願いします",
     ),
     Reply.NO: (
         "no", "n", "nope", "nah", "not really", "no it isnt", "no its not", "wrong", "incorrect", "negative",
         "不", "不是", "不是的", "不对", "没有", "否", "不要", "不需要", "不行", "错了", "不正确",
         "いいえ", "いや", "いえ", "ううん", "違います", "ちがいます", "違う", "いいえ違います",
         "そうではありません", "ないです",
+        "没", "没拍", "木有", "没有呢", "没呢", "ありません", "ないです", "ない",
     ),
     Reply.OK: (
         "ok", "okay", "k", "kk", "fine", "alright", "all right", "got it", "i see", "understood", "cool", "noted",
@@ -66,6 +70,12 @@ _REPLIES: dict[Reply, tuple[str, ...]] = {
         "なしで",
         "いいです", "なし", "遠慮します", "遠慮しておきます", "やめておきます", "なしでお願いします",
         "必要ありません",
+        "甭", "甭了", "甭麻烦了", "甭麻烦了您", "不用麻烦了您", "不用啦", "不要啦", "算了吧不用了",
+        "im good", "im fine", "im ok", "im okay", "its not necessary", "not necessary", "its fine without",
+        "im fine without it", "all good", "no im good", "thanks but no thanks", "not this time", "maybe next time",
+        "お構いなく", "おかまいなく", "お気持ちだけで十分です", "ご遠慮いたします", "遠慮させていただきます",
+        "見送ります",
+        "今回は見送ります", "今回はいいかな", "いいかな", "今回は結構です", "今回はいいです",
         "いえ結構です", "いいえ結構です", "いいえけっこうです", "いえけっこうです",
     ),
     Reply.REPEAT: (
@@ -77,6 +87,8 @@ _REPLIES: dict[Reply, tuple[str, ...]] = {
         "啥", "再来一遍",
         "もう一度", "もう一度お願いします", "もう一回", "もう一回お願いします", "もう一度言ってください", "何ですか",
         "えっ", "え", "なんて", "もう一度言って", "繰り返してください",
+        "蛤", "您说什么", "你说啥", "说啥", "啥意思", "今なんて", "ごめんなんて", "なんて言いました", "sorry what",
+        "what was that", "say again",
     ),
     Reply.GREETING: (
         "hi", "hello", "hey", "hi there", "hello there", "hey there", "good morning", "good afternoon",
@@ -99,6 +111,9 @@ _REPLIES: dict[Reply, tuple[str, ...]] = {
         "わかりません", "分かりません", "よくわかりません", "よく分かりません", "あのー", "知りません",
         "わからない", "分からない", "不明です", "たぶん", "多分",
         "かもしれません", "どうでしょう", "微妙です",
+        "不晓得", "说不上来", "还没想好", "没想好", "不太确定", "no clue", "i have no clue", "not a clue", "beats me",
+        "分かんない", "わかんない", "迷ってます", "迷っています", "まだ決めてないです", "まだ決めていません",
+        "なんとも言えないです", "何とも言えません", "なんとも言えません",
         # hesitations: no answer yet
         "hmm", "hm", "hmmm", "um", "uh", "erm", "呃", "额", "这个", "那个", "うーん", "ええと", "えーと", "えっと",
         "あの",
@@ -167,8 +182,13 @@ def is_bare_reply(text: str | None) -> bool:
 _CLAUSE_END = re.compile(r"[,，、。.!！;；:：]")
 _CONTRAST = re.compile(r"\b(but|however|although|though|except)\b|但|不过|可是|就是|でも|けど|しかし|ただ",
                        re.IGNORECASE)
-_OPENING_WORDS = ("yes", "yeah", "yep", "sure", "ok", "okay", "of course", "definitely", "absolutely", "no", "nope",
-                  "nah")
+# After an opening "no" without a comma, the words a reply goes on with ("no I don't want", "nope not now").
+_NEGATIONS = ("no", "nope", "nah")
+_AFTER_A_NO = frozenset("i im ill id we you it its that thats thanks thank please pls need not dont do never sorry "
+                        "just "
+                        "way call calls phone number photo photos need needed".split())
+_OPENING_WORDS = ("no problem", "yes", "yeah", "yep", "sure", "ok", "okay", "of course", "definitely", "absolutely",
+                  "no", "nope", "nah")
 
 
 def opening_reply(text: str | None) -> Reply | None:
@@ -185,6 +205,9 @@ def opening_reply(text: str | None) -> Reply | None:
         if word is None:
             return None
         first, rest = plain[:len(word)], plain[len(word):]
+        following = rest.split()[0].lower().replace("'", "").replace("’", "") if rest.split() else ""
+        if word in _NEGATIONS and following not in _AFTER_A_NO:
+            return None  # "no one has fixed it yet", "No hot water since yesterday": a determiner, no reply
     reply = short_reply(first)
     if reply not in (Reply.YES, Reply.OK, Reply.NO, Reply.DECLINE) or _CONTRAST.search(rest):
         return None

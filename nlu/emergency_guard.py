@@ -73,26 +73,32 @@ DANGER: dict[str, re.Pattern[str]] = {
 }
 # A question about a risk, not a danger now.
 HYPOTHETICAL: dict[str, re.Pattern[str]] = {
-    "zh": re.compile(r"会不会|容易|预防|防止|隐患|风险|安全吗|会.{0,6}吗|万一|要是|如果|一旦|假如|担心.{0,6}会"),
-    "en": re.compile(r"\b(could|might|risk|prevent|safe to|what if|avoid)\b", re.I),
-    "ja": re.compile(r"かもしれ|危なくない|防ぐ|防止|予防|リスク|大丈夫|(ならないか|起きないか|ないか)と?(心配|不安)"),
+    "zh": re.compile(r"会不会|容易|预防|防止|隐患|风险|安全吗|会.{0,6}吗|万一|要是|如果|一旦|假如|担心.{0,6}会"
+                     r"|真(要|的)?(着火|起火|失火|出事)"),
+    "en": re.compile(r"\b(could|might|risk|prevent|safe to|what if|avoid|if there'?s an?( real)?|in case of)\b", re.I),
+    "ja": re.compile(r"かもしれ|危なくない|防ぐ|防止|予防|リスク|大丈夫|(ならないか|起きないか|ないか)と?(心配|不安)"
+                     r"|(が|も)(怖い|こわい|心配|不安)|(の|な)時(に|は)|になったら|起きたら"),
 }
 # "No one is hurt", "没有人受伤", "けが人はいません": said of the danger itself, so "on fire and no
 # one is answering the door" still counts.
 DENIAL: dict[str, re.Pattern[str]] = {
-    "zh": re.compile(r"没有人(被|受)|没人(被|受)|无人(被|受)|没有(被困|受伤)"),
+    "zh": re.compile(r"没有人(被|受)|没人(被|受)|无人(被|受)|没有(被困|受伤)|(没|没有|不是)(着火|起火|失火)"),
     "en": re.compile(r"\b(no one|nobody|no-one) (is|was|got|has been) (hurt|injured|trapped|inside|in danger)\b"
-                     r"|\bnot (hurt|injured|trapped)\b", re.I),
-    "ja": re.compile(r"(けが人|怪我人|負傷者|閉じ込められた人)は(い|出て)(ません|ない)"),
+                     r"|\bnot (hurt|injured|trapped|on fire)\b|\bno fire\b", re.I),
+    "ja": re.compile(r"(けが人|怪我人|負傷者|閉じ込められた人)は(い|出て)(ません|ない)"
+                     r"|火事(では|じゃ)(ありません|ない)"),
 }
 
 
-# Smoke from smokers, burnt rubbish or a barbecue is a nuisance, not a fire: with these words, smoke alone
-# says no danger.
+# Smoke from smokers, burnt rubbish, a barbecue, a restaurant or a factory, or smoke day after day, is a nuisance,
+# not a fire: with these words, smoke alone says no danger.
 SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧垃圾|焚烧|烧树叶|烧秸秆|烧烤|油烟|烟囱|煙突"
                      r"|烤肉|烤串|撸串|炭火|饭店|餐馆|餐厅|排烟|排风"
                      r"|たばこ|タバコ|煙草|喫煙|禁煙|受動喫煙|燃やして|野焼き|焚き火|バーベキュー|焼肉|焼き肉|炭火|焼き鳥|焼鳥"
-                     r"|串焼き|飲食店|レストラン|排気|換気扇|ダクト"
+                     r"|串焼き|飲食店|レストラン|排気|換気扇|ダクト|工場|工厂|烧香|お線香"
+                     # smoke day after day is a nuisance
+                     r"|毎日|いつも|每天|天天|总是|经常"
+                     r"|\b(every (day|night|evening|morning)|daily|all the time|factory)\b"
                      r"|\b(cigarettes?|smoking|smokers?|second-?hand smoke|vap(e|ing)"
                      r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq|chimney|smokestack|restaurants?"
                      r"|grill|skewers?|kitchen exhaust|exhaust (fan|vent|pipe))\b", re.I)
@@ -104,7 +110,7 @@ STUNG = re.compile(r"刺され")
 # A hazard that could hurt someone later ("someone is going to ride into it", "迟早出事", "危ないです")
 # is an urgent appeal, not an emergency: the classifier's emergency yields to its runner-up report.
 FUTURE_RISK: dict[str, re.Pattern[str]] = {
-    "zh": re.compile(r"迟早|早晚|万一|会(有人)?(摔|掉|撞|绊|出事|受伤|砸)|容易|隐患|小心|危险"),
+    "zh": re.compile(r"迟早|早晚|万一|会(有人)?(摔|掉|撞|绊|出事|受伤|砸)|容易|隐患|小心|危险|怕(有人|会|哪天)"),
     "en": re.compile(r"\b(going to|gonna|will|could|might|before (someone|somebody|a child|a kid)|sooner or later"
                      r"|one day|dangerous|hazard)\b", re.I),
     "ja": re.compile(r"(そう|かもしれ|危ない|危険|恐れ|おそれ|いつか)"),
@@ -112,18 +118,27 @@ FUTURE_RISK: dict[str, re.Pattern[str]] = {
 # From a word about what could happen to the end of its clause.
 _CLAUSE_FROM = {code: re.compile(rf"(?:{HYPOTHETICAL[code].pattern}|{FUTURE_RISK[code].pattern})[^,.;!?，。；！？、]*",
                                  re.IGNORECASE) for code in FUTURE_RISK}
+# Japanese says what could happen before its marker ("火事の時に", "火事が心配で"): the whole clause around it.
+_CLAUSE_FROM["ja"] = re.compile(rf"[^,.;!?，。；！？、]*(?:{HYPOTHETICAL['ja'].pattern}|{FUTURE_RISK['ja'].pattern})"
+                                r"[^,.;!?，。；！？、]*")
 # A long account of an emergency that is over ("My father collapsed on Sunday night and the ambulance took 55
 # minutes") is a complaint about what happened, not a call for help now: past time words and none of the present.
 PAST: dict[str, re.Pattern[str]] = {
-    "zh": re.compile(r"昨天|前天|昨晚|上周|上个月|上星期|那天|当时|去年|前几天|上次"
+    "zh": re.compile(r"昨天|前天|昨晚|上周|上个月|上星期|那天|当时|去年|前几天|上次|前年"
+                     r"|[一两三四五六七八九十几]+(天|周|个月|年)前"
                      r"|周[一二三四五六日天](晚上|早上|下午)?那|今天早上|今早"),
     "en": re.compile(r"\b(yesterday|last (night|week|month|year|time|sunday|monday|tuesday|wednesday|thursday|friday"
                      r"|saturday)|on (sunday|monday|tuesday|wednesday|thursday|friday|saturday)|ago"
                      r"|that (night|day)|this morning|earlier today)\b", re.IGNORECASE),
-    "ja": re.compile(r"昨日|昨夜|おととい|先週|先月|去年|この前|その日|当時|[日月火水木金土]曜日?の(夜|朝|午後)|今朝"),
+    "ja": re.compile(r"昨日|昨夜|おととい|先週|先月|去年|この前|その日|当時|[日月火水木金土]曜日?の(夜|朝|午後)|今朝"
+                     r"|[0-9０-９一二三四五六七八九十数]+(日|週間|か月|ヶ月|年)前"),
 }
+# Said to be over: "the gas smell from this morning is gone now", "消防来了已经灭掉了", "警察来处理完了".
+OVER = re.compile(r"\b(is|was) (gone|over|fixed|put out)\b|\b(they|he|she|someone) fixed it\b"
+                  r"|灭掉了|扑灭了|处理完了|修好了"
+                  r"|已经(没事|灭|处理|修)|消し止め|収まりました|直りました|もう大丈夫", re.IGNORECASE)
 NOW: dict[str, re.Pattern[str]] = {
-    "zh": re.compile(r"现在|正在|还在|此刻|马上|赶紧|快来"),
+    "zh": re.compile(r"(?<!到)现在|正在|还在|此刻|马上|赶紧|快来"),  # "到现在不赔": until now, not now
     # ("who was still getting on" is past)
     "en": re.compile(r"\b(now|right now|(?<!was )(?<!were )still|currently|at the moment|hurry|quick(ly)?|help!)\b",
                      re.IGNORECASE),
@@ -132,11 +147,20 @@ NOW: dict[str, re.Pattern[str]] = {
 }
 
 
+# A complaint about how an emergency went: "…the ambulance took an hour to come. I want to file a complaint", "…打了120
+# 等了一个多小时救护车才到，这个要投诉".
+COMPLAINT = re.compile(r"complain|complaint|took (an hour|hours|\d+|too long)|投诉|等了|才到|找谁赔|谁赔|苦情|遅かった"
+                       r"|遅すぎ", re.IGNORECASE)
+
+
 def past_account(text: str, language: str | None = None) -> bool:
-    """A long account of danger that is over: past time words, none of the present (in any of our languages
-    when ``language`` is None)."""
+    """An account of danger that is over: past time words, none of the present (in any of our languages when
+    ``language`` is None), told at length or as a complaint; or said to be over."""
     languages = [language] if language in PAST else list(PAST)
-    return is_long_account(text) and any(PAST[code].search(text) for code in languages) \
+    past = any(PAST[code].search(text) for code in languages)
+    if past and OVER.search(text):
+        return True
+    return past and (is_long_account(text) or bool(COMPLAINT.search(text))) \
         and not any(NOW[code].search(text) for code in NOW)
 
 
@@ -187,7 +211,7 @@ def risk_later(text: str, language: str | None = None) -> bool:
     for code in DANGER:
         plain = _CLAUSE_FROM[code].sub("", plain)
     return not any(DANGER[code].search(plain) for code in DANGER) \
-        and any(FUTURE_RISK[code].search(text) for code in languages)
+        and any(FUTURE_RISK[code].search(text) or HYPOTHETICAL[code].search(text) for code in languages)
 
 
 def _detected_language(message: Message) -> str | None:
@@ -231,10 +255,19 @@ class EmergencyGuard(StatelessComponent):
         if past_account(text, language):  # over: a complaint about how it went
             make_intent(message, REPORT)
             return
-        if not (risk_later(text, language) or smoke_nuisance(text)):
+        if means_danger_now(text, language):  # "隣の家が燃えていて危ないです": danger now, whatever else it says
             return
-        if not promote_ranked(message, REPORT, MIN_REPORT_SUPPORT) and is_long_account(text):
-            make_intent(message, REPORT)
+        denied = any(DENIAL[code].search(text) for code in DENIAL)
+        if not (risk_later(text, language) or smoke_nuisance(text) or denied):
+            return
+        if promote_ranked(message, REPORT, MIN_REPORT_SUPPORT):
+            return
+        # "電動バイクを室内で充電してもいいんでしょうか？火事が心配で": a question about a risk asks; anything else
+        # reports
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
+        if is_question(text) and ranking and promote_ranked(message, str(ranking[0].get("name")), 0.0):
+            return
+        make_intent(message, REPORT)
 
     @staticmethod
     def _demote_unsure(message: Message, text: str) -> None:
@@ -251,6 +284,13 @@ class EmergencyGuard(StatelessComponent):
         if is_question(text) and ranking and promote_ranked(message, str(ranking[0].get("name")), MIN_REPORT_SUPPORT):
             return
         confidence = float(top.get("confidence") or 0.0)
+        # "去年被狗咬了，打狂犬疫苗花了好几千…", "My son got injured at kindergarten two weeks ago": over, no danger
+        # wording
+        language = _detected_language(message)
+        if any(PAST[code].search(text) for code in ([language] if language in PAST else PAST)) \
+                and not any(NOW[code].search(text) for code in NOW):
+            make_intent(message, REPORT)
+            return
         if is_long_account(text) and confidence < MIN_UNSUPPORTED_EMERGENCY_ACCOUNT:
             make_intent(message, REPORT)
             return

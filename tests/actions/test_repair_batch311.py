@@ -6,7 +6,9 @@ import pytest
 from actions.categories import local_suggester
 from actions.conversation import is_announcement
 from actions.hotline_client import CategorySuggestion
-from bot.repair import correction
+from actions.repair import Kind, Move, Question, Turn, decide, yes_or_no_of
+from bot.repair import cancels_the_appeal, correction
+from bot.short_replies import short_reply
 from tests.actions.fakes import FakeHotline
 from tests.actions.test_repair import DESCRIBED, _slots, appeal
 
@@ -89,3 +91,49 @@ def test_after_the_way_out_the_closest_category_weighs_the_words_with_the_descri
     messages, events = appeal("the property management company not doing its job", "nlu_fallback", slots,
                               "appeal_category")
     assert _slots(events)["appeal_category"] == "poor_property_service"
+
+
+# From the labelled replies (bench/data/labelled_replies.tsv), at the call-back question.
+CALL_BACK = Question(Kind.YES_NO, optional=True)
+
+
+def turn(text: str, intent: str, confidence: float = 0.9) -> Turn:
+    return Turn(text=text, intent=intent, confidence=confidence, reply=short_reply(text))
+
+
+@pytest.mark.parametrize("text", ["quit", "nvm just cancel it all", "end this conversation", "I give up, close the case",
+                                  "算啦不搞了，全取消", "不想弄了，结束吧", "キャンセル", "今回の件は取り消します",
+                                  "手続きを中止してください", "この会話を終わらせてください"])
+def test_ending_the_whole_thing_cancels_at_any_question(text: str) -> None:
+    assert cancels_the_appeal(text)
+    assert decide(turn(text, "cancel"), CALL_BACK) is Move.CANCEL
+
+
+@pytest.mark.parametrize("text", ["取消了的那个单子还能恢复吗", "the appeal I cancelled yesterday, can you reopen it?",
+                                  "quit smoking is hard", "stop this noise please"])
+def test_talk_about_a_cancellation_cancels_nothing(text: str) -> None:
+    assert not cancels_the_appeal(text)
+
+
+@pytest.mark.parametrize("text", ["不晓得", "嗯……不确定", "no clue", "分かんない", "まだ決めてないです"])
+def test_not_sure_decides_nothing_whatever_the_classifier(text: str) -> None:
+    said = turn(text, "deny", 0.99)
+    assert decide(said, CALL_BACK) is Move.ANSWER and yes_or_no_of(said) is None
+
+
+@pytest.mark.parametrize(("text", "intent"), [("nobody came, no one called", "deny"),
+                                              ("my lease got cancelled by the landlord without notice", "deny"),
+                                              ("no one has fixed it yet", "affirm"),
+                                              ("No hot water since yesterday", "report_problem")])
+def test_a_sentence_about_the_problem_is_no_yes_or_no(text: str, intent: str) -> None:
+    said = turn(text, intent, 0.79)
+    assert decide(said, CALL_BACK) is Move.ANSWER and yes_or_no_of(said) is None
+
+
+@pytest.mark.parametrize(("text", "yes"), [("いいですよ", True), ("よろしくお願いします", True), ("go for it", True),
+                                           ("中", True), ("甭麻烦了您", False), ("I'm good, thanks", False),
+                                           ("お構いなく", False), ("没拍", False), ("no problem, call me", True)])
+def test_yes_and_no_in_other_words(text: str, yes: bool) -> None:
+    said = turn(text, "nlu_fallback", 0.3)
+    assert decide(said, CALL_BACK) in (Move.ANSWER, Move.SKIP)
+    assert yes_or_no_of(said) is yes

@@ -135,13 +135,14 @@ def test_the_classifiers_emergency_for_a_hazard_later_becomes_a_report() -> None
     assert message.get(INTENT_RANKING_KEY)[0]["name"] == "report_problem"
 
 
-def test_an_emergency_with_danger_now_or_without_a_report_behind_it_stays() -> None:
+def test_an_emergency_with_danger_now_stays_and_a_hazard_for_later_is_a_report_however_sure() -> None:
     guard = EmergencyGuard()
     [now] = guard.process([classified("the flat is on fire, someone could be inside",
                                        [("emergency", 0.8), ("report_problem", 0.2)])])
+    # an urgent appeal, not 110/119/120 (labelled first messages: "楼梯扶手松了，早晚会有人摔下去", emergency 0.97)
     [alone] = guard.process([classified(RISK_LATER[0][1], [("emergency", 0.95), ("faq", 0.04)])])
     assert now.get(INTENT)["name"] == "emergency"
-    assert alone.get(INTENT)["name"] == "emergency"
+    assert alone.get(INTENT)["name"] == "report_problem"
 
 
 def test_an_account_of_a_hazard_for_later_is_a_report_however_sure_the_classifier() -> None:
@@ -266,3 +267,55 @@ def test_smoke_from_a_restaurant_or_grill_is_a_nuisance_however_sure_the_classif
 def test_a_restaurant_on_fire_is_still_danger() -> None:
     assert means_danger_now("The restaurant downstairs is on fire, thick smoke everywhere")
     assert means_danger_now("楼下饭店着火了，全是烟")
+
+
+@pytest.mark.parametrize("text", [
+    "Last month my father collapsed and the ambulance took an hour to come. I want to file a complaint.",
+    "The gas smell from this morning is gone now, gas company fixed it. But I want to complain they took 3 hours",
+    "上个月我爸在家晕倒，打了120等了一个多小时救护车才到，这个要投诉",
+    "昨天晚上我们楼着火了，消防来了已经灭掉了，想问问损失找谁赔",
+    "昨日隣の人が脳卒中で倒れたとき、救急車がとても遅かったです",
+])
+def test_an_emergency_that_is_over_is_a_complaint_however_short(text: str) -> None:
+    assert past_account(text)
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 1.0), ("report_problem", 0.0)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+
+
+@pytest.mark.parametrize("text", [
+    "刚才有辆车撞了电线杆，没人受伤，就是杆子歪了", "不是着火，是楼道的烟雾报警器没电了，一直滴滴叫",
+    "没着火哈，就是楼下有人烤串，烟飘上来，怎么投诉",
+    "さっき車が電柱にぶつかりましたが、けが人はいません。電柱が傾いています",
+    "People park in the fire lane all the time, if there's a real fire the trucks can't get in",
+    "消防通道被私家车堵死了，真着火了消防车都进不来",
+    "消防通路にいつも車が停まっていて、火事の時に消防車が入れないと思います",
+    "factory near our area releases black smoke every day, air is terrible",
+    "工場から毎日黒い煙が出ていて、空気が悪いです",
+    "隣のベランダのたばこの煙が部屋に入ってきます",
+])
+def test_denials_hazards_for_later_and_smoke_day_after_day_are_no_emergency(text: str) -> None:
+    # labelled first messages (bench/data/labelled_openers.tsv): the classifier said emergency (0.76-1.00)
+    assert not means_danger_now(text)
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 0.9), ("report_problem", 0.05)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+
+
+def test_a_question_about_a_risk_asks() -> None:
+    text = "電動バイクを室内で充電してもいいんでしょうか？火事が心配で"
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 1.0), ("ask_question", 0.0)])])
+    assert message.get(INTENT)["name"] == "ask_question"
+
+
+@pytest.mark.parametrize("text", ["隣の家が燃えていて危ないです", "楼道着火了，好危险，快来人",
+                                  "The flat next door is on fire and someone could be inside"])
+def test_danger_now_beside_words_about_risk_stays_an_emergency(text: str) -> None:
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 0.9), ("report_problem", 0.05)])])
+    assert message.get(INTENT)["name"] == "emergency"
+
+
+@pytest.mark.parametrize("text", ["去年被狗咬了，打狂犬疫苗花了好几千，狗主人到现在不赔",
+                                  "My son got injured at kindergarten two weeks ago and they are hiding the CCTV video",
+                                  "3週間前に駅の階段で転んでけがをしました。手すりが壊れたままです"])
+def test_the_classifiers_emergency_for_harm_in_the_past_without_danger_wording_is_a_report(text: str) -> None:
+    [message] = EmergencyGuard().process([classified(text, [("emergency", 0.77), ("report_problem", 0.2)])])
+    assert message.get(INTENT)["name"] == "report_problem"
