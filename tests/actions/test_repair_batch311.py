@@ -101,7 +101,8 @@ def turn(text: str, intent: str, confidence: float = 0.9) -> Turn:
     return Turn(text=text, intent=intent, confidence=confidence, reply=short_reply(text))
 
 
-@pytest.mark.parametrize("text", ["quit", "nvm just cancel it all", "end this conversation", "I give up, close the case",
+@pytest.mark.parametrize("text", ["quit", "nvm just cancel it all", "end this conversation",
+                                  "I give up, close the case",
                                   "算啦不搞了，全取消", "不想弄了，结束吧", "キャンセル", "今回の件は取り消します",
                                   "手続きを中止してください", "この会話を終わらせてください"])
 def test_ending_the_whole_thing_cancels_at_any_question(text: str) -> None:

@@ -7,7 +7,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse import random as sparse_random
 from sklearn.linear_model import LogisticRegression
 
-from nlu.linear import LinearComponent
+from nlu.linear import LinearComponent, Row
 
 
 class Features(LinearComponent):
@@ -18,11 +18,15 @@ class Features(LinearComponent):
     def features(self, messages: list[Any]) -> csr_matrix:
         return self.matrix[: len(messages)]
 
+    def rows(self, messages: list[Any]) -> list[Row]:
+        features = self.matrix[: len(messages)]
+        return [(features[i].indices, features[i].data, features.shape[1]) for i in range(len(messages))]
+
 
 def fitted(labels: int) -> tuple[Features, csr_matrix]:
     rng = np.random.default_rng(7)
     matrix = csr_matrix(sparse_random(120, 300, density=0.05, random_state=7, format="csr"))
-    component = Features({}, None, None)  # type: ignore[arg-type]
+    component = Features({"normalise": False}, None, None)  # type: ignore[arg-type]  # the matrix is final
     component.classifier = LogisticRegression(C=1000, max_iter=1000).fit(matrix, rng.integers(0, labels, 120))
     component._prepare()
     component.matrix = matrix
@@ -83,3 +87,35 @@ def test_sentence_features_are_rasas_combined_sentence_features() -> None:
     normalised = sentence_features(messages)
     assert np.allclose(np.asarray(normalised.multiply(normalised).sum(axis=1)).ravel(), 1.0)
     assert sentence_features([]).shape == (0, 0)
+
+
+def test_the_numpy_scores_are_the_sparse_products_on_featurized_messages() -> None:
+    from nlu.linear import sentence_features, sentence_row
+
+    rng = np.random.default_rng(5)
+    messages = [featurized_message(rng, (40, 90)) for _ in range(60)]
+    component = LinearComponent({}, None, None)  # type: ignore[arg-type]
+    labels = rng.integers(0, 7, len(messages))
+    component.classifier = LogisticRegression(C=1000, max_iter=1000).fit(sentence_features(messages), labels)
+    component._prepare()
+    predicted = component.predict(messages)
+    assert predicted is not None
+    assert np.allclose(predicted[0], component.classifier.predict_proba(sentence_features(messages)), atol=1e-12)
+    columns, values, width = sentence_row(messages[0])
+    dense = np.zeros(width)
+    dense[columns] = values
+    assert np.array_equal(dense, sentence_features(messages[:1], normalise=False).toarray()[0])
+
+
+def test_features_of_another_width_than_the_model_are_refused() -> None:
+    import pytest
+
+    rng = np.random.default_rng(6)
+    from nlu.linear import sentence_features
+
+    messages = [featurized_message(rng, (40, 90)) for _ in range(30)]
+    component = LinearComponent({}, None, None)  # type: ignore[arg-type]
+    component.classifier = LogisticRegression(max_iter=200).fit(sentence_features(messages), rng.integers(0, 3, 30))
+    component._prepare()
+    with pytest.raises(ValueError, match="wide"):
+        component.predict([featurized_message(rng, (40, 50))])
