@@ -55,3 +55,20 @@ def test_sentence_features_are_rasas_and_there_are_no_sequence_features(config: 
         assert theirs_sentence[0].features.nnz > 0 or text == "completely new words here"
         assert any(f.type == FEATURE_TYPE_SEQUENCE for f in theirs_message[0].features)
         assert not any(f.type == FEATURE_TYPE_SEQUENCE for f in ours_message[0].features)
+
+
+@pytest.mark.parametrize("config", [{"ngram_range": (1, 3)}, {"analyzer": "char_wb", "ngram_range": (1, 4)},
+                                    {"ngram_range": (1, 2), "binary": True}])
+def test_sentence_counts_are_sklearns_transform_on_every_nlu_example(config: dict[str, Any]) -> None:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from bench.bench_nlu_eval import load_examples
+    from nlu.sentence_featurizer import sentence_counts
+
+    texts = [example.text for example in load_examples()[0]]
+    vectorizer = CountVectorizer(token_pattern=r"(?u)\b\w+\b", lowercase=True, **config).fit(texts[::2])
+    analyzer = vectorizer.build_analyzer()
+    for text in texts[1::2][:1500] + ["", "全く新しい言葉", "zzz qqq"]:
+        ours, theirs = sentence_counts(vectorizer, analyzer, text), vectorizer.transform([text])
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+        assert (ours.tocsr() != theirs).nnz == 0
