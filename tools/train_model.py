@@ -3,7 +3,7 @@
 Run with the assistant venv (``make model``). Prints the model's path as its last line.
 Inputs: config.yml, domain.yml, the dialogue data (data/), the NLU data and custom NLU
 components (nlu/), the rule policy (assistant/rules.py), and the code those components import
-(translations/detect.py, bot/).
+(translations/detect.py and its word list, bot/).
 """
 
 import hashlib
@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 INPUTS = ("config.yml", "domain.yml", "data/**/*.yml", "nlu/**/*.yml", "nlu/**/*.py", "assistant/rules.py",
-          "translations/detect.py", "bot/*.py")
+          "translations/detect.py", "translations/data/*.txt", "bot/*.py")
 
 
 def inputs_digest(root: Path = ROOT, patterns: tuple[str, ...] = INPUTS) -> str:

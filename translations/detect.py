@@ -5,7 +5,8 @@ Rules first, because they are certain: kana means Japanese, Hangul Korean, Cyril
 characters Japanese lacks (你, 这), Japanese when it uses forms only Japanese has (様, 駅),
 otherwise Chinese unless the conversation is Japanese (住民票, 年金 are both). Latin text is
 English, the one Latin language served, unless it is long enough for langdetect (all profiles)
-to be sure it is another. Short replies ("ok", "yes", "5", "🙂") keep the conversation's language.
+to be sure it is another; text in words of our own English text (translations/data/english_words.txt)
+or with two English-only words is English without asking. Short replies ("ok", "yes", "5", "🙂") keep the conversation's language.
 
 langdetect is seeded and, for the served languages, loaded with only their profiles: with all 55
 it read short Chinese as Korean and short English as other Latin languages (bench/bench_detect.py).
@@ -19,6 +20,7 @@ import threading
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,6 +64,8 @@ SHORT_REPLIES = frozenset({"ok", "okay", "k", "yes", "no", "y", "n", "yeah", "ye
                            "thanks", "thx", "ty", "bye"})
 SERVED: frozenset[str] = frozenset(lang.value for lang in Lang)
 _SERVED_PROFILES = ("zh-cn", "zh-tw", "ja", "en")
+# Latin text whose every longer word is English in our own text needs no langdetect (tools/english_words.py).
+ENGLISH_WORDS = Path(__file__).resolve().parent / "data" / "english_words.txt"
 
 _factory_lock = threading.Lock()
 _factories: dict[str, "DetectorFactory"] = {}
@@ -150,11 +154,25 @@ def _han_only(text: str, han: int, context: Lang | None) -> Detection | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The English words (3+ letters) of our own English text (tools/english_words.py builds the file)."""
+    lines = ENGLISH_WORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def all_known_english(words: list[str]) -> bool:
+    """Whether every word of three letters or more is an English word of our own text, and there are two."""
+    long_words = [w for w in words if len(w) >= 3]
+    return len(long_words) >= 2 and english_words().issuperset(long_words)
+
+
 def _latin(text: str, letters: int) -> Detection | None:
     words = re.findall(r"[a-z]+", text.lower())
     if len(words) <= 2 and all(w in SHORT_REPLIES for w in words):
         return None  # "ok", "yes", "no thanks": the conversation decides
-    if letters >= OTHER_LATIN_MIN_LETTERS and len(words) >= 3 and len(ENGLISH_MARKERS.intersection(words)) < 2:
+    if letters >= OTHER_LATIN_MIN_LETTERS and len(words) >= 3 and len(ENGLISH_MARKERS.intersection(words)) < 2 \
+            and not all_known_english(words):
         best = langdetect_probabilities(text, "all")
         if best and best[0][0] not in ("en", "zh", "ja") and best[0][1] >= OTHER_LATIN_MIN_PROBABILITY:
             return Detection(Lang.EN, "langdetect", code=best[0][0], confidence=round(best[0][1], 3))
