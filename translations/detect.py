@@ -6,7 +6,8 @@ characters Japanese lacks (你, 这), Japanese when it uses forms only Japanese 
 otherwise Chinese unless the conversation is Japanese (住民票, 年金 are both). Latin text is
 English, the one Latin language served, unless it is long enough for langdetect (all profiles)
 to be sure it is another; text in words of our own English text (translations/data/english_words.txt)
-or with two English-only words is English without asking. Short replies ("ok", "yes", "5", "🙂") keep the conversation's language.
+or with two English-only words is English without asking. Short replies ("ok", "yes", "5", "🙂") keep
+the conversation's language.
 
 langdetect is seeded and, for the served languages, loaded with only their profiles: with all 55
 it read short Chinese as Korean and short English as other Latin languages (bench/bench_detect.py).
