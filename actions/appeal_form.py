@@ -155,6 +155,20 @@ async def next_required_attribute(tracker: Tracker) -> dict[str, Any] | None:
     return next((a for a in wanted if a["code"] not in answered), None)
 
 
+# Words that lead to a place rather than name it: "by", "near", "east of", "在", "靠近".
+_PLACE_LEAD = re.compile(r"^((just |right )?(by|near|at|on|in|next to|close to|beside|opposite|behind|outside"
+                         r"|(north|south|east|west) of)\s+(the\s+)?|在|靠近|挨着)", re.IGNORECASE)
+
+
+def _place_segment(place: str, old: str) -> str | None:
+    """The comma-separated part of ``place`` that names what ``old`` names without its leading words ("by Yansha
+    Bridge" in "Liangma River, just east of Yansha Bridge, Maizidian"); None when no part does."""
+    bare = _PLACE_LEAD.sub("", old.strip()).strip()
+    if not bare or bare == old.strip() or len(bare) < 3:
+        return None
+    return next((part.strip() for part in re.split(r"[,，、]", place) if mentions(part, bare)), None)
+
+
 def _best_together(candidates: list[Suggestion], by_words: dict[str, float]) -> str | None:
     """The candidate whose description score times words score is highest; None when the words fit none."""
     fitting = max(candidates, key=lambda s: s.score * by_words.get(s.category.code, 0.0), default=None)
@@ -272,11 +286,16 @@ class ValidateAppealForm(RepairingFormValidation):
         # not safe at night" says what happened.
         if found is not None and (found.old is None or found.field is not None or mentions(given, found.old)):
             return found
+        place = str(tracker.get_slot("appeal_location") or "")
+        segment = _place_segment(place, found.old) if found is not None and found.old else None
+        if found is not None and segment is not None:
+            # "it's not by Yansha Bridge, it's further west, by Liangmaqiao bridge" (the place: "…, just east of
+            # Yansha Bridge, …"): that part of the place, whatever words led to it
+            return Correction(new=found.new, old=segment, field="location")
         at_summary = tracker.get_slot(REQUESTED_SLOT) == "appeal_confirmed"
         # At the summary, "not X but Y" whose X the resident said in other words ("they're not coming from the
         # restaurant") is still a correction: it goes beside the description, below.
         announced = announces_correction(turn.text) or (found is not None and at_summary)
-        place = str(tracker.get_slot("appeal_location") or "")
         if not (at_summary or announced) or turn.is_payload or _only_yes_or_no(turn, place):
             return None
         moved = place_correction(turn.text, place) if place else None

@@ -124,6 +124,10 @@ _TOPIC_ONLY = (
                r"[。！!，,]?$"),
     re.compile(r"^关于.{1,15}?的?(事儿?|问题|情况)[，,]?我?(想|要)?(反映|咨询|说|投诉|问)(一下)?[。！!]?$"),
     re.compile(r"^我?(想|要)(举报|投诉|反映)(一下)?[^，,。！!？?]{2,6}[。！!]?$"),  # "我要举报公司违法辞退"
+    # "I'd like to report something about my son's class teacher, but I'm worried it could come back on him"
+    re.compile(r"^(i('d| would)? (want|like|need) to|can i) (report|tell you|say) something (about|regarding) "
+               r"[^.!?,:;]{1,50}(,? but (i'?m|i am) (worried|afraid|scared|nervous|not sure)[^.!?]{0,80})?[.!]?$",
+               re.IGNORECASE),
     # "I would like to file a complaint regarding my employer.", "I am writing to lodge a formal complaint."
     re.compile(r"^(i('d| would)? (want|like|need) to|i am writing to|i'?m writing to) (file|lodge|make|raise|submit) "
                r"(a|an) (formal )?(complaint|concern|report)( (about|regarding|concerning|against) (my|the|our|a|an) "

@@ -102,7 +102,8 @@ def correction(text: str) -> Correction | None:
     found = _correction(_clean(text.replace("’", "'").replace("‘", "'")))
     if found is None or is_bare_reply(found.new) or len(found.new) < 2:
         return None
-    new = found.new.split("。")[0].strip(_STRIP) or found.new  # "…の空き地でした。これで確定です": its own sentence
+    # "…の空き地でした。これで確定です", "…next to the Kempinski. Everything else is right": its own sentence
+    new = re.split(r"。|\.\s+(?=[A-Z])", found.new)[0].strip(_STRIP) or found.new
     new = _COPULA.sub("", new).strip(_STRIP) or new
     return Correction(new=_NEW_TAIL.sub("", new) or new, old=found.old, field=found.field)
 
@@ -715,7 +716,11 @@ def refuses_to_answer(text: str) -> bool:
 
 # Asking to wait, and nothing else yet: "sec, typing w one hand on the bus", "等一下，我找找", "ちょっと待ってください".
 _HOLD_ON = re.compile(r"^(one |a |just a |gimme a )?(sec|second|moment|minute|min)\b|^(hold on|hang on|wait)\b"
-                      r"|^(等一下|等等|稍等|等我一下)|^ちょっと待って", re.IGNORECASE)
+                      r"|^(等一下|等等|稍等|等我一下)|^ちょっと待って"
+                      # going to look it up: "団地の名前の漢字が分からないので、調べますね。少々お待ちください"
+                      r"|((少々|少し|ちょっと)お待ちください|調べます(ね|ので)?|確認します(ね|ので))[。！!…]*$"
+                      r"|\b(let me (check|look it up|find it)|i'?ll (check|look it up|find out)|one moment please)\W*$"
+                      r"|(我)?(查一下|查查|找一下|找找|看一下|问一下家里人)(啊|哈|吧)?[。！!…～~]*$", re.IGNORECASE)
 
 
 def holds_on(text: str) -> bool:

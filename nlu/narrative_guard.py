@@ -148,11 +148,23 @@ def _ranked(message: Message, name: str) -> float:
                  if r.get("name") == name), 0.0)
 
 
+# Asking what the rules allow ("我想把电动车的电池拎回家里充，行不行？有啥规定没有？": report 0.96, the question 0.01):
+# a policy question whatever the classifier ranked behind the report.
+ASKS_THE_RULES = re.compile(
+    r"有(啥|什么|没有)规定|规定(吗|呢|是什么|没有)|允(许|不允许)|行不行[？?]|让不让|可不可以[？?]|合不合法|违不违法|算不算违"
+    r"|\b(is it (allowed|legal|ok|okay|permitted) to|are (we|you|they|residents) allowed|am i allowed"
+    r"|what are the rules"
+    r"|is there (a|any) rule|any rules (about|on|for))\b"
+    r"|してもいい(の|ん)?(です|でしょう)?か|決まり(は|が|って)|規則(は|が|って)|ルール(は|が|って)", re.IGNORECASE)
+
+
 def may_be_question(message: Message, faq: str = FAQ) -> bool:
-    """A report that asks a question, not a long account, with the question ranked behind it."""
+    """A report that asks a question, not a long account, with the question ranked behind it (or asking what the
+    rules allow)."""
     text = message.get(TEXT) or ""
     return (message.get(INTENT) or {}).get("name") == REPORT and not text.startswith("/") \
-        and asks_a_question(text) and not tells_what_happened(text) and _ranked(message, faq) >= MIN_QUESTION_SUPPORT
+        and asks_a_question(text) and not tells_what_happened(text) \
+        and (_ranked(message, faq) >= MIN_QUESTION_SUPPORT or bool(ASKS_THE_RULES.search(text)))
 
 
 def _first_ranked(message: Message) -> str | None:
@@ -224,6 +236,18 @@ def asks_about_an_earlier_appeal(text: str) -> bool:
         and not ASKS_FOR_ACTION.search(text)
 
 
+# A question of its own after asking whether this is the place: "is this the right place? how do I renew my visa?"
+_QUESTION_OF_ITS_OWN = re.compile(r"[?？].+[?？]|\b(how|what|where|when) (do|can|should|is|are)\b"
+                                  r"|怎么|如何|どうすれば|どこで")
+# Asking whether this is the place for questions, and no question yet ("Morning! Is this the right place for questions
+# from foreigners?": faq 0.71, the residence-registration answer): the assistant asks for the question.
+ASKS_IF_THIS_IS_THE_PLACE = re.compile(
+    r"^((good )?(morning|afternoon|evening|hi|hello|hey)\W*)?(is this|am i (in|at)) the right (place|number|service"
+    r"|hotline|chat|channel)\b[^.!?]{0,60}\?*$"
+    r"|^.{0,6}(这里|这儿|你们这儿?)(能|可以)(问|咨询)(问题|事情?|一下)?(吗|么)[？?]*$"
+    r"|^.{0,8}(ここで|こちらで)(質問|相談|問い合わせ)(は|を)?(でき|し(ても)?いい|受け付け).{0,10}$", re.IGNORECASE)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class NarrativeGuard(StatelessComponent):
     def process(self, messages: list[Message]) -> list[Message]:
@@ -232,7 +256,10 @@ class NarrativeGuard(StatelessComponent):
             if text.startswith("/"):
                 continue
             intent = (message.get(INTENT) or {}).get("name")
-            if intent in _STATUS_FROM and asks_about_an_earlier_appeal(text):
+            if intent in (FAQ, NLU_FALLBACK, GREET) and ASKS_IF_THIS_IS_THE_PLACE.search(text.strip()) \
+                    and not _QUESTION_OF_ITS_OWN.search(text):
+                make_intent(message, ASK_QUESTION)
+            elif intent in _STATUS_FROM and asks_about_an_earlier_appeal(text):
                 make_intent(message, STATUS, MIN_STATUS_WORDS_CONFIDENCE)
             elif intent in (FAQ, NLU_FALLBACK, *ANSWERS, GREET, STATUS) and tells_what_happened(text):
                 # (a status question is about an appeal made before: the check above found none in these words)

@@ -265,3 +265,24 @@ def test_not_knowing_what_to_do_at_the_end_of_an_account_asks_nothing(text: str)
                                   "どうしたらいいのか教えてください"])
 def test_asking_what_to_do_is_still_a_question(text: str) -> None:
     assert asks_a_question(text)
+
+
+@pytest.mark.parametrize("text", ["Morning! Is this the right place for questions from foreigners?",
+                                  "这里能咨询问题吗？", "ここで相談はできますか？"])
+def test_asking_whether_this_is_the_place_for_questions_asks_for_the_question(text: str) -> None:
+    # batch h331: the first of them got the residence-registration answer (faq 0.71)
+    [message] = NarrativeGuard().process([classified(text, [("faq", 0.71), ("ask_question", 0.2)])])
+    assert message.get(INTENT)["name"] == "ask_question"
+
+
+def test_a_question_after_asking_whether_this_is_the_place_is_the_question() -> None:
+    text = "Is this the right place? How do I renew my visa?"
+    [message] = NarrativeGuard().process([classified(text, [("faq", 0.9), ("ask_question", 0.05)])])
+    assert message.get(INTENT)["name"] == "faq"
+
+
+def test_asking_what_the_rules_allow_may_be_a_question_however_low_the_classifier_ranked_it() -> None:
+    from nlu.narrative_guard import may_be_question
+
+    text = "我们小区就一个充电棚，二十几个插座，天天抢不着。我想把电动车的电池拎回家里充，行不行？有啥规定没有？"
+    assert may_be_question(classified(text, [("report_problem", 0.96), ("faq", 0.01)]))
