@@ -102,8 +102,11 @@ def correction(text: str) -> Correction | None:
     found = _correction(_clean(text.replace("’", "'").replace("‘", "'")))
     if found is None or is_bare_reply(found.new) or len(found.new) < 2:
         return None
-    # "…の空き地でした。これで確定です", "…next to the Kempinski. Everything else is right": its own sentence
-    new = re.split(r"。|\.\s+(?=[A-Z])", found.new)[0].strip(_STRIP) or found.new
+    # "…の空き地でした。これで確定です", "…next to the Kempinski. Everything else is right": its own sentence (the
+    # first that says something: "wrong. The office moved, it's on Xueyuan Road now" is the second)
+    sentences = [part.strip(_STRIP) for part in re.split(r"。|\.\s+(?=[A-Z])", found.new)]
+    new = next((part for part in sentences if len(part.split()) >= 2 or (not part.isascii() and len(part) >= 2)),
+               found.new.strip(_STRIP)) or found.new
     new = _COPULA.sub("", new).strip(_STRIP) or new
     return Correction(new=_NEW_TAIL.sub("", new) or new, old=found.old, field=found.field)
 

@@ -46,3 +46,10 @@ def test_looking_something_up_is_waiting(text: str) -> None:
 
 def test_an_answer_that_mentions_checking_is_no_waiting() -> None:
     assert not holds_on("I will check the number of the building: 12")
+
+
+def test_a_correction_that_opens_with_a_one_word_sentence_takes_the_next() -> None:
+    # en-h218 (tuned before): "wrong." opens the new value; the place is in the sentence after it
+    found = correction("Sorry, the address is wrong. The graduate school office moved last year, it's in the new "
+                       "admin building on Xueyuan Road now, Xueyuanlu Subdistrict. Not Zhongguancun South Street")
+    assert found is not None and found.old == "Zhongguancun South Street" and "Xueyuan Road" in found.new
