@@ -51,6 +51,7 @@ from bot.repair import (
     Correction,
     announces_correction,
     cancels_the_appeal,
+    cannot_give_the_place,
     correction,
     gazetteer_form,
     is_courtesy,
@@ -500,6 +501,10 @@ class ValidateAppealForm(RepairingFormValidation):
                                    and known_place(text) is None
                                    and (not looks_like_place(text) or (is_question(text) and not place_spans(text)))):
             dispatcher.utter_message(response="msg_not_a_place")
+            return {"appeal_location": None, EXPLAINED: "appeal_location"}
+        if cannot_give_the_place(text) and known_place(text) is None and not place_spans(text):
+            # "就是因为没门牌号才找你们的嘛，我只能说个大概位置": a landmark or the compound will do
+            dispatcher.utter_message(response="msg_required_appeal_location")
             return {"appeal_location": None, EXPLAINED: "appeal_location"}
         if known_place(text) is None:
             # Not on the city's map: the resident confirms it before it goes on the ticket.

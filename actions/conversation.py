@@ -120,6 +120,11 @@ _TOPIC_ONLY = (
                r"|質問|お聞きしたいこと)(が|を|し)?(言い|申し上げ|伺い|お聞きし|聞き|入れ|させ|乗って)?"
                r"[ぁ-ん、。！!？?\s]{0,16}$"),
     re.compile(r"^.{1,12}?(のことで|の件で|について|に関して)[。.…、]*$"),  # "騒音の件で"
+    # "工事現場のことで報告したいです", "バス路線の要望をお伝えしたいのですが、ここでいいですか？"
+    re.compile(r"^.{1,20}?(のことで|の件で|について|に関して|の)[、,]?(ちょっと|少し)?(報告|通報|連絡|要望|意見|苦情|相談|問い合わせ)"
+               r"(を|が)?(お伝え|伝え|言い|申し上げ|お願い)?(し|させて|させていただき)?(たい|ください)(の|ん)?"
+               r"(です|ですが|ですけど|けど)?[、,]?"
+               r"((ここ|こちら)で(いい|大丈夫|よろしい)(ですか|でしょうか)[？?]?)?[。.！!]?$"),
     re.compile(r"^我?(想|要)?(跟你们)?(反映|咨询|说|投诉|问|聊)(一下|下)?(一个|一件|个|件|点)?(关于)?.{1,15}?的?(事儿?|问题|情况)"
                r"[。！!，,]?$"),
     re.compile(r"^关于.{1,15}?的?(事儿?|问题|情况)[，,]?我?(想|要)?(反映|咨询|说|投诉|问)(一下)?[。！!]?$"),
@@ -150,14 +155,21 @@ _TOPIC_ONLY = (
 
 
 # A greeting before the opener: "在吗，想反映个老师的事", "hello, is this where I report ...".
-_LEADING_GREETING = re.compile(r"^(hi|hello|hey|good (morning|afternoon|evening)|你好|您好|在吗|在不在|喂|哈喽|嗨"
+_LEADING_GREETING = re.compile(r"^((hi|hello|hey)( there)?|good (morning|afternoon|evening)"
+                               r"|你好|您好|在吗|在不在|喂|哈喽|嗨"
                                r"|こんにちは|こんばんは|おはようございます|すみません)"
                                r"[\s,，、。.!！?？~～]*", re.IGNORECASE)
 
 
+# A last sentence that says only how long it has lasted: "Can I report a bus driver here? It's been going on for weeks".
+_DURATION_TAIL = re.compile(r"(?<=[.!?。！？])\s*(it'?s been (going on |happening |like this )?(for|since) [^.!?]{1,30}"
+                            r"|(这事|这个情况|这情况)?(已经)?(好久|很久|好几(天|周|个月)|一个多月)了|もう[^。！？]{0,12}"
+                            r"(続いて(います|る)|経ちます))[.!。！]?$", re.IGNORECASE)
+
+
 def names_only_a_topic(text: str) -> bool:
     """Whether ``text`` only says what it is about ("マンションのことで相談があります"), not what happened."""
-    plain = text.strip()
+    plain = _DURATION_TAIL.sub("", text.strip()).strip()
     bare = _LEADING_GREETING.sub("", plain, count=1)
     return any(pattern.match(plain) or pattern.match(bare) for pattern in _TOPIC_ONLY)
 

@@ -370,9 +370,31 @@ def is_wish_or_request(text: str) -> bool:
 
 
 _QUESTION = re.compile(
-    r"[?？]|\b(how|what|where|when|why|which|who|can i|do i|is there|are there|should i|could you tell)\b"
+    # an English question word opens a sentence or clause: "registering where I live", "what I want is a refund" ask
+    # nothing
+    r"[?？]|(^|[.!,;:]\s*|\b(and|but|so|also|btw|then|or)\s+|\bby the way,?\s+)"
+    r"(how|what|where|when|why|which|who|can i|do i|is there|are there|should i|could you tell)\b"
     r"|怎么|如何|什么|哪里|哪儿|哪个|多少|是否|能不能|有没有|是不是|要不要|可不可以|可以吗|吗$|吗[，。,.]|呢$"
     r"|どう|何|どこ|いつ|なぜ|ですか|ますか|でしょうか", re.IGNORECASE)
+
+
+# Saying the place cannot be given exactly: "就是因为没门牌号才找你们的嘛，我只能说个大概位置", "I don't know the exact
+# address", "番地が分かりません".
+_NO_EXACT_PLACE = re.compile(
+    r"(只能|只知道|只能说)(个|一个)?大概(的)?(位置|地方|地址|方位)|没(有)?门牌(号)?|说不清(楚)?(具体)?(的)?(地址|位置|在哪)"
+    r"|不知道(具体|详细)?(的)?(地址|位置|门牌)"
+    r"|\b((don'?t|do not) know the (exact |street |full )?(address|number)"
+    r"|there'?s no (house |street |building )?number"
+    r"|no (house|street|door) number|can only (give|tell) you (a |an |the )?(rough|approximate|general))"
+    r"|(住所|番地|場所)(が|は)(よく|正確に(は)?)?(分か|わか)(ら|りません)|番地(が|は)(ない|ありません)"
+    r"|大体の(場所|位置)(しか|だけ)",
+    re.IGNORECASE)
+
+
+def cannot_give_the_place(text: str) -> bool:
+    """Whether ``text`` says the place cannot be given exactly and names none besides ("I don't know the exact
+    address, it's near the Sanlitun Soho" names one)."""
+    return bool(_NO_EXACT_PLACE.search(text)) and not looks_like_place(_NO_EXACT_PLACE.sub("", text))
 
 
 def is_question(text: str) -> bool:
