@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.lang import LANGS
 from bot.taxonomy import Category, Taxonomy
@@ -58,10 +59,18 @@ def features(text: str) -> list[str]:
     return grams
 
 
+@lru_cache(maxsize=8192)
+def _word_start_pattern(keyword: str) -> re.Pattern[str]:
+    """The keyword at a word start, compiled once: the taxonomy has over 2,000 Latin keywords, more than re's own
+    cache of 512 patterns, so ``re.search`` with a fresh pattern recompiled most of them on every suggestion (a fifth
+    of the backend's time under load, py-spy)."""
+    return re.compile(rf"\b{re.escape(keyword)}")
+
+
 def _keyword_in(keyword: str, text: str) -> bool:
     keyword = keyword.lower()
     if keyword.isascii():
-        return re.search(rf"\b{re.escape(keyword)}", text) is not None
+        return _word_start_pattern(keyword).search(text) is not None
     return keyword in text
 
 
