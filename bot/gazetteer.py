@@ -9,6 +9,7 @@ import csv
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bot.errors import DataFileError
@@ -154,8 +155,14 @@ def _strip(name: str, suffixes: tuple[str, ...]) -> str:
     return name
 
 
+@lru_cache(maxsize=4096)
+def _whole_word(needle: str) -> re.Pattern[str]:
+    """Compiled once per name: the gazetteer's Latin names outnumber re's own cache once other patterns share it."""
+    return re.compile(rf"\b{re.escape(needle)}\b")
+
+
 def _contains(haystack: str, needle: str) -> bool:
     """Substring match for Chinese; whole-word match for Latin names."""
     if needle.isascii():
-        return re.search(rf"\b{re.escape(needle)}\b", haystack) is not None
+        return _whole_word(needle).search(haystack) is not None
     return needle in haystack
