@@ -17,6 +17,7 @@ from bot.dangers import main_danger
 
 EXACT_LOCATION_LIMIT = 200
 REPORTER = re.compile(r"[0-9a-f]{32}")  # channels/webchat/sessions.py reporter_digest
+MAX_DESCRIPTION = 2000  # as the appeal form's
 
 
 def classify(text: str) -> tuple[tuple[str, ...], str]:
@@ -55,8 +56,11 @@ class ActionHandleEmergency(Action):
         dispatcher.utter_message(response="msg_emergency", numbers=separator.join(
             fragment(f"msg_emergency_numbers_{kind}", language) for kind in numbers))
         channel, user_id = resident_of(tracker)
+        # Mid-appeal ("能快点吗？水还在涨呢" at the phone question): what was told before goes on the urgent ticket too.
+        told = str(tracker.get_slot("appeal_description") or "").strip()
+        description = f"{text}\n{told}"[:MAX_DESCRIPTION] if told and told not in text else text
         fields = {
-            "service_code": service_code, "description": text, "language": language,
+            "service_code": service_code, "description": description, "language": language,
             "address_string": tracker.get_slot("appeal_location") or text[:500],
             "channel": channel, "channel_user_id": user_id, **urgent_attributes(service_code, text),
         }

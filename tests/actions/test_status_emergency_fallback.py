@@ -98,3 +98,19 @@ def test_every_urgent_report_answers_its_categorys_required_questions_and_no_oth
     assert urgent_attributes("gas_leak_smell", "gas smell") == {"attribute[outage_scope]": "unknown"}
     assert urgent_attributes("elevator_entrapment", "stuck in the lift at Building 5") == {
         "attribute[people_at_risk]": "unknown", "attribute[exact_location]": "stuck in the lift at Building 5"}
+
+
+def test_an_emergency_in_the_middle_of_an_appeal_carries_what_was_told_before(hotline: FakeHotline) -> None:
+    # batch h351 (zh-h352): "能快点吗？水还在涨呢" at the phone question filed only those words
+    told = "雨太大了，村后山的水顺着胡同往下冲，已经灌进好几户平房里了"
+    slots = {"appeal_description": told, "appeal_location": "门头沟区妙峰山镇涧沟村"}
+    run(ActionHandleEmergency(), tracker(intent="emergency", text="能快点吗？水还在涨呢", slots=slots))
+    fields, _ = hotline.filed[0]
+    assert fields["description"] == f"能快点吗？水还在涨呢\n{told}"
+    assert fields["address_string"] == "门头沟区妙峰山镇涧沟村"
+
+
+def test_an_emergency_told_once_is_filed_as_told(hotline: FakeHotline) -> None:
+    run(ActionHandleEmergency(), tracker(intent="emergency", text="楼下着火了，好多烟",
+                                         slots={"appeal_description": "楼下着火了，好多烟"}))
+    assert hotline.filed[0][0]["description"] == "楼下着火了，好多烟"
