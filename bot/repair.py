@@ -252,6 +252,7 @@ def names_the_appeal(text: str) -> bool:
 _APPEAL_DROPPED = re.compile(
     r"((先|就|也)?不(想|用|必|再)?(报|反映|投诉|举报|提交)了|别(再)?(往上)?(报|提交|反映|投诉)了|撤(了|回|掉)吧"
     r"|撤了(?=[，。！,.!~～]|$)|别(再)?(记|登记|录|记录)了|不用(登记|记录|记|报|提交|反映)|不(登记|记录)了"
+    r"|(这个|这事|这件事)?(就)?不用(再)?提了"
     r"|don'?t bother (filing|sending|submitting|reporting|with (it|this|that))"
     r"|(送ら|出さ|提出し|申告し|報告し)なくて(大丈夫|いい|結構)|なかったことに"
     r"|don'?t (file|submit|send|report|open|log|start) (it|this|that|anything|a (ticket|case|complaint|report))"
