@@ -4,6 +4,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import is_phone_number, phone_in_text
 
+MAX_DESCRIPTION = 2000  # characters of a problem's description, on any appeal the assistant files
+
 
 def is_payload(text: str) -> bool:
     """``/intent{...}``: a button pressed (perhaps an old one), not words typed as an answer."""

@@ -9,7 +9,7 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import checked_phone, checked_text, is_payload
+from actions.answers import MAX_DESCRIPTION, checked_phone, checked_text, is_payload
 from actions.categories import local_suggester, required_attributes, service_names, suggest
 from actions.conversation import (
     CANCEL_CONFIRMATION,
@@ -70,7 +70,7 @@ from bot.short_replies import Reply, is_bare_reply, normalised, opening_reply, s
 from bot.suggest import Suggestion
 from bot.text import nfkc
 
-MAX_DESCRIPTION, MAX_LOCATION = 2000, 500
+MAX_LOCATION = 500
 MIN_SUGGESTION_CONFIDENCE = 0.5
 # A category named in words ("公共の場所での喫煙": 0.45, the next 0.01; "黑车拉活儿的那种": 0.12, the next 0.01) is
 # also taken when no other comes close: words that name no category score alike ("其他": 0.19 vs 0.06,

@@ -8,6 +8,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import MAX_DESCRIPTION
 from actions.categories import local_taxonomy
 from actions.conversation import APPEAL_SLOTS, language_of, resident_of
 from actions.filing import file_or_queue
@@ -17,7 +18,6 @@ from bot.dangers import main_danger
 
 EXACT_LOCATION_LIMIT = 200
 REPORTER = re.compile(r"[0-9a-f]{32}")  # channels/webchat/sessions.py reporter_digest
-MAX_DESCRIPTION = 2000  # as the appeal form's
 
 
 def classify(text: str) -> tuple[tuple[str, ...], str]:

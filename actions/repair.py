@@ -196,9 +196,8 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
             and sentence_reply(turn.text) is not None:
         return Move.ANSWER
     # "No thanks, I'd rather not leave my number": no to this question, not to the whole appeal.
-    # Only a short refusal that asks nothing: "nobody came, no one called", "なぜ電話番号が必要なんですか？" and
-    # "my lease
-    # got cancelled by the landlord" (read as deny or cancel) refuse nothing.
+    # Only a short refusal that asks nothing: "nobody came, no one called", "なぜ電話番号が必要なんですか？" and "my
+    # lease got cancelled by the landlord" (read as deny or cancel) refuse nothing.
     if question.optional and turn.intent in ("deny", "cancel") and not names_the_appeal(turn.text) \
             and is_short(turn.text) and not is_question(turn.text) and not asks_about_the_question(turn.text) \
             and (turn.reply is not None or refuses_to_answer(turn.text) or has_cancel_cue(turn.text)
@@ -240,19 +239,15 @@ def yes_or_no_of(turn: Turn) -> bool | None:
         return False
     # The model's affirm or deny, for a message that is one in other words ("sure thing, go ahead", "甭打了"); a
     # sentence about the problem ("no one has fixed it yet": affirm 0.61) says neither.
-    sure = turn.confidence >= SURE_YES_NO or (turn.confidence >= 0.5 and _few_words(turn.text))
+    sure = turn.confidence >= SURE_YES_NO or (
+        turn.confidence >= 0.5 and is_short(turn.text, words=FEW_WORDS, cjk_chars=FEW_CJK_CHARS))
     if reply is None and sure and turn.intent in ("affirm", "deny"):
         return turn.intent == "affirm"
     return None
 
 
 SURE_YES_NO = 0.85  # the model's affirm or deny for a message longer than a few words
-FEW_WORDS, FEW_CJK_CHARS = 3, 8
-
-
-def _few_words(text: str) -> bool:
-    plain = text.strip()
-    return len(plain.split()) <= FEW_WORDS if plain.isascii() else len(plain) <= FEW_CJK_CHARS
+FEW_WORDS, FEW_CJK_CHARS = 3, 8  # a message this short that the model calls affirm or deny is one
 
 
 def follows_user_message(tracker: Tracker) -> bool:

@@ -351,9 +351,10 @@ _CANCELLED_BEFORE = re.compile(r"(取消|撤销|撤回)了?的|(被|已经|已)(
                                re.IGNORECASE)
 
 
-def is_short(text: str) -> bool:
+def is_short(text: str, words: int = SHORT_WORDS, cjk_chars: int = SHORT_CJK_CHARS) -> bool:
+    """At most ``words`` words (Latin text) or ``cjk_chars`` characters (Chinese, Japanese)."""
     plain = text.strip()
-    return len(plain) <= SHORT_CJK_CHARS if not plain.isascii() else len(plain.split()) <= SHORT_WORDS
+    return len(plain) <= cjk_chars if not plain.isascii() else len(plain.split()) <= words
 
 
 def is_wish_or_request(text: str) -> bool:

@@ -90,17 +90,17 @@ DENIAL: dict[str, re.Pattern[str]] = {
 }
 
 
-# Smoke from smokers, burnt rubbish, a barbecue, a restaurant or a factory, or smoke day after day, is a nuisance,
-# not a fire: with these words, smoke alone says no danger.
+# Smoke from smokers, burnt rubbish, a barbecue or a grill, or smoke day after day, is a nuisance, not a fire: with
+# these words, smoke alone says no danger. (A restaurant or a factory alone is not enough: either may be on fire.)
 SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧垃圾|焚烧|烧树叶|烧秸秆|烧烤|油烟|烟囱|煙突"
-                     r"|烤肉|烤串|撸串|炭火|饭店|餐馆|餐厅|排烟|排风"
+                     r"|烤肉|烤串|撸串|炭火|排烟|排风"
                      r"|たばこ|タバコ|煙草|喫煙|禁煙|受動喫煙|燃やして|野焼き|焚き火|バーベキュー|焼肉|焼き肉|炭火|焼き鳥|焼鳥"
-                     r"|串焼き|飲食店|レストラン|排気|換気扇|ダクト|工場|工厂|烧香|お線香"
+                     r"|串焼き|排気|換気扇|ダクト|烧香|お線香"
                      # smoke day after day is a nuisance
                      r"|毎日|いつも|每天|天天|总是|经常"
-                     r"|\b(every (day|night|evening|morning)|daily|all the time|factory)\b"
+                     r"|\b(every (day|night|evening|morning)|daily|all the time)\b"
                      r"|\b(cigarettes?|smoking|smokers?|second-?hand smoke|vap(e|ing)"
-                     r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq|chimney|smokestack|restaurants?"
+                     r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq|chimney|smokestack"
                      r"|grill|skewers?|kitchen exhaust|exhaust (fan|vent|pipe))\b", re.I)
 SMOKE = re.compile(r"[烟煙]|smoke", re.I)
 # Insects bite ("蚊が大量に出てきます。…何か所も刺されます"): with these words, 刺され (stabbed, or bitten) says
@@ -153,15 +153,19 @@ COMPLAINT = re.compile(r"complain|complaint|took (an hour|hours|\d+|too long)|�
                        r"|遅すぎ", re.IGNORECASE)
 
 
-def past_account(text: str, language: str | None = None) -> bool:
-    """An account of danger that is over: past time words, none of the present (in any of our languages when
-    ``language`` is None), told at length or as a complaint; or said to be over."""
+def told_as_past(text: str, language: str | None = None) -> bool:
+    """Past time words (of ``language``, or of any of ours when None) and none of the present in any language."""
     languages = [language] if language in PAST else list(PAST)
-    past = any(PAST[code].search(text) for code in languages)
-    if past and OVER.search(text):
+    return any(PAST[code].search(text) for code in languages) and not any(NOW[code].search(text) for code in NOW)
+
+
+def past_account(text: str, language: str | None = None) -> bool:
+    """An account of danger that is over: said to be over after past time words, or told in the past (``told_as_past``)
+    at length or as a complaint."""
+    languages = [language] if language in PAST else list(PAST)
+    if OVER.search(text) and any(PAST[code].search(text) for code in languages):
         return True
-    return past and (is_long_account(text) or bool(COMPLAINT.search(text))) \
-        and not any(NOW[code].search(text) for code in NOW)
+    return told_as_past(text, language) and (is_long_account(text) or bool(COMPLAINT.search(text)))
 
 
 REPORT = "report_problem"
@@ -286,9 +290,7 @@ class EmergencyGuard(StatelessComponent):
         confidence = float(top.get("confidence") or 0.0)
         # "去年被狗咬了，打狂犬疫苗花了好几千…", "My son got injured at kindergarten two weeks ago": over, no danger
         # wording
-        language = _detected_language(message)
-        if any(PAST[code].search(text) for code in ([language] if language in PAST else PAST)) \
-                and not any(NOW[code].search(text) for code in NOW):
+        if told_as_past(text, _detected_language(message)):
             make_intent(message, REPORT)
             return
         if is_long_account(text) and confidence < MIN_UNSUPPORTED_EMERGENCY_ACCOUNT:

@@ -319,3 +319,9 @@ def test_danger_now_beside_words_about_risk_stays_an_emergency(text: str) -> Non
 def test_the_classifiers_emergency_for_harm_in_the_past_without_danger_wording_is_a_report(text: str) -> None:
     [message] = EmergencyGuard().process([classified(text, [("emergency", 0.77), ("report_problem", 0.2)])])
     assert message.get(INTENT)["name"] == "report_problem"
+
+
+@pytest.mark.parametrize("text", ["楼下饭店在冒浓烟，好多烟", "The factory next to us is pouring out black smoke",
+                                  "レストランから煙が出ています"])
+def test_smoke_from_a_restaurant_or_factory_alone_may_be_a_fire(text: str) -> None:
+    assert means_danger_now(text)
