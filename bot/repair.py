@@ -747,7 +747,15 @@ _HOLD_ON = re.compile(r"^(one |a |just a |gimme a )?(sec|second|moment|minute|mi
                       # going to look it up: "団地の名前の漢字が分からないので、調べますね。少々お待ちください"
                       r"|((少々|少し|ちょっと)お待ちください|調べます(ね|ので)?|確認します(ね|ので))[。！!…]*$"
                       r"|\b(let me (check|look it up|find it)|i'?ll (check|look it up|find out)|one moment please)\W*$"
-                      r"|(我)?(查一下|查查|找一下|找找|看一下|问一下家里人)(啊|哈|吧)?[。！!…～~]*$", re.IGNORECASE)
+                      r"|(我)?(查一下|查查|找一下|找找|看一下|问一下家里人)(啊|哈|吧)?[。！!…～~]*$"
+                      # asking for a moment at the end, after an apology or a feeling: "sorry, I'm really upset,
+                      # give me a second", "不好意思，让我缓一下", "すみません、少し時間をください"
+                      r"|\b(give me|gimme|need|just|wait|hold on|hang on)( just)? (a|one|a few|a couple of)"
+                      r" (sec|secs|second|seconds|moment|moments|minute|minutes|min)( please)?\W*$|\bbear with me\W*$"
+                      r"|(给我|让我)(一点|一会儿|点)?(时间|缓(一下|一缓|缓)|想(一下|想))(吧|啊)?[。！!…～~]*$"
+                      r"|(等我|稍等)(一下|一会儿|片刻)(啊|哈|吧)?[。！!…～~]*$"
+                      r"|(少し|ちょっと)(時間を|だけ)?(ください|待って(ください|ね|くださいね)?)[。！!…]*$"
+                      r"|(少々|しばらく)お待ち(ください|を)[。！!…]*$", re.IGNORECASE)
 
 
 def holds_on(text: str) -> bool:

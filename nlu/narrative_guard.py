@@ -105,10 +105,19 @@ _TOLD = re.compile(r"[.!。！]\s*$")
 
 
 # Not knowing what to do tells how the resident feels, it asks nothing:
-# "どうしたらいいのか分からず、こちらに書いています", "不知道该怎么办了，只能来这里说".
+# "どうしたらいいのか分からず、こちらに書いています", "不知道该怎么办了，只能来这里说". Nor does a question nobody
+# answered, told as part of the account: "何が必要かも教えてもらえず、通勤に使えません", "也没人告诉我需要什么材料",
+# "they never told us what we should bring".
 _AT_A_LOSS = re.compile(r"どう(したら|すれば|していいのか)(いい|よい)?(のか|か)?(分から|わから|判ら)"
                         r"(ず|なくて|ない(ので|まま|です))"
-                        r"|(不知道|不晓得|不清楚)(该|应该|到底)?(怎么办|找谁|如何是好)(了|才好)?(?![？?吗])")
+                        r"|(不知道|不晓得|不清楚)(该|应该|到底)?(怎么办|找谁|如何是好)(了|才好)?(?![？?吗])"
+                        r"|[^、。，,]{1,30}(か|のか)(も|さえ|すら|は)?(教えて|説明して|案内して)"
+                        r"(もらえ|くれ|いただけ)(ず|ない|なかった|ません|なくて)(?!\s*(か|でしょうか|ですか|[?？]))"
+                        r"|(没|没有|不)(人)?(告诉|说明|解释|讲|说)(过)?(我|我们)?(一声)?[^，。,？?]{0,20}(?![？?吗])"
+                        r"|\b(nobody|no one|they|he|she|the (staff|office|clerk|guard|company))?\s*"
+                        r"(never|didn'?t|did not|won'?t|wouldn'?t|refused to|would not) (even )?(tell|told|explain|say)"
+                        r"( (me|us|them))? (how|what|where|which|when|whether|if)\b[^.?!]{0,60}(?=[.!]|$)",
+                        re.IGNORECASE)
 
 
 def _asks(sentence: str) -> bool:

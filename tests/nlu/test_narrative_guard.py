@@ -286,3 +286,25 @@ def test_asking_what_the_rules_allow_may_be_a_question_however_low_the_classifie
 
     text = "我们小区就一个充电棚，二十几个插座，天天抢不着。我想把电动车的电池拎回家里充，行不行？有啥规定没有？"
     assert may_be_question(classified(text, [("report_problem", 0.96), ("faq", 0.01)]))
+
+
+@pytest.mark.parametrize("text", [
+    "電動自転車を買ってナンバーの登録に行ったのですが、外国人はパスポートだけでは登録できないと言われて断られました。"
+    "何が必要かも教えてもらえず、ナンバーがないので通勤に使えません",
+    "居住証明を取りに派出所へ三回行きましたが、どの書類が足りないのか説明してもらえなかったので、まだ手続きができていません",
+    "为了办居住证我去了派出所三趟，每次都说材料不全，也没人告诉我到底需要什么材料，现在孩子上学都耽误了",
+    "I went to the exit-entry office three times for my permit and the staff never told me what I should bring. "
+    "Each time they just sent me away and now my permit has expired and my employer is angry.",
+])
+def test_a_question_nobody_answered_told_in_an_account_asks_nothing(text: str) -> None:
+    # batch h391 (ja-h395): "何が必要かも教えてもらえず" made a refusal at the counter a policy question
+    assert not asks_a_question(text)
+    [message] = NarrativeGuard().process([classified(text, [("faq", 1.0)])])
+    assert message.get(INTENT)["name"] == "report_problem"
+
+
+@pytest.mark.parametrize("text", ["何が必要か教えていただけませんか", "何が必要か教えてもらえない？",
+                                  "没人告诉我需要什么材料吗？",
+                                  "They didn't tell me what I should bring, what should I do?"])
+def test_asking_to_be_told_is_still_a_question(text: str) -> None:
+    assert asks_a_question(text)
