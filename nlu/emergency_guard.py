@@ -39,7 +39,9 @@ DANGER: dict[str, re.Pattern[str]] = {
         r"|跳楼|要跳(楼|河|下去)|往下跳|跳河|轻生|自杀|掉河里|溺水|落水|掉进河|掉进湖|救命|救人"
         r"|昏迷|晕倒|不省人事|没有呼吸|没呼吸|没气了|抽搐|触电|大出血|流了很多血|在流血|血流不止|见血"
         r"|人.{0,4}倒地|倒地不起|一动不动|(人|工人|孩子|老人).{0,8}摔下来"
-        r"|水还在涨|水位.{0,4}涨|快打11[09]|快打12[02]|叫救护车"),
+        r"|水还在涨|水位.{0,4}涨|快打11[09]|快打12[02]|叫救护车"
+        # a break-in under way
+        r"|有人(正在|在)撬|正在撬(门|锁|窗)|(正在|在)撬我(家|们家)"),
     "en": re.compile(
         r"\b(on fire|caught fire|catch(ing)? fire|is burning|are burning|burning (building|house|flat)|flames?\b"
         r"|fire!|help,? fire|fire,? help|fire in (my|the|our|a)|smoke is (coming|pouring)|(full of|black) smoke"
@@ -57,7 +59,8 @@ DANGER: dict[str, re.Pattern[str]] = {
         r"|(someone|somebody|he|she|man|woman|lady|person|child|kid|dad|mum|mom|father|mother)"
         r" (has |just |suddenly )?collapsed"
         r"|water is (pouring|rising)|water is up to|filling with water|is flooding|flooded and|flooding (into|my|fast)"
-        r"|call (an )?ambulance|call 11[09]|call 12[02])", re.I),
+        r"|call (an )?ambulance|call 11[09]|call 12[02]"
+        r"|(trying to|is|are) (break|breaking) (in|into)\b|forcing (the|my|our) (door|window|lock) open)", re.I),
     "ja": re.compile(
         r"火事|(^|\s|、)かじ($|\s|!|！|です|だ)|燃えて|炎が|炎に|(?<!油)煙が|火が出|火花|ガス漏れ|ガスが?漏れ"
         r"|ガスの(臭|にお|匂)い|ガス臭"
@@ -69,7 +72,8 @@ DANGER: dict[str, re.Pattern[str]] = {
         r"|倒れて(動|意識)|けいれん|感電|大量に出血|出血がひど|血を流|けが人が(い|出)"
         r"|(人|運転手|作業員|父|母|子ども|男性|女性).{0,10}動(け|き)ません|救急車"
         r"|水没.{0,10}人|水がひざ|水位が上が|水がどんどん|水.{0,12}止められ(ない|ません)|あふれて.{0,8}人"
-        r"|崩れ(そう|ました).{0,10}人|落ちそう.{0,10}人"),
+        r"|崩れ(そう|ました).{0,10}人|落ちそう.{0,10}人"
+        r"|こじ開けようと|こじ開けて(い|る)|押し入ろうと|侵入しようとして"),
 }
 # A question about a risk, not a danger now.
 HYPOTHETICAL: dict[str, re.Pattern[str]] = {

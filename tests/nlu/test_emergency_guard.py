@@ -23,6 +23,9 @@ DANGER = [
     ("ja", "火事です"),
     ("ja", "父が急に倒れて息をしていません"), ("en", "the flat next door is on fire and no one is answering the door"),
     ("en", "smoke is pouring out and nothing is being done"), ("ja", "火事です、中に人はいませんか"),
+    # a break-in under way (labelled openers: "今誰かがうちのドアをこじ開けようとしています" read as an answer)
+    ("ja", "今誰かがうちのドアをこじ開けようとしています。一人で怖いです"), ("zh", "有人在撬我家的门，我一个人在家"),
+    ("en", "someone is trying to break into my flat right now"),
 ]
 # Everyday appeals and questions that share words with emergencies.
 NOT_DANGER = [
@@ -48,6 +51,8 @@ NOT_DANGER = [
     ("zh", "楼道里总有人抽烟，烟味冒烟似的往家里灌"),
     ("ja", "近くの空き地で毎晩ごみを燃やしていて、煙が部屋まで入ってきます"),
     ("en", "smokers by the entrance, the smoke is pouring into the lobby"),
+    # a break-in told afterwards, or a locksmith's bill
+    ("zh", "开锁师傅撬锁收了我八百块"), ("en", "someone broke into my car last week and the police never called back"),
 ]
 # Hazards that may hurt someone later: urgent appeals, not emergencies.
 RISK_LATER = [
