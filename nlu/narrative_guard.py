@@ -71,7 +71,8 @@ _ASKS = (
     re.compile(r"怎么办|怎么(办理|申请|处理|弄)|如何|是否|能不能|可不可以|可以吗|哪里(办|能|可以)"
                r"|想(了解|知道|咨询|问)|请问"
                r"|どうすれば|どうしたら|どこで(手続|申請)|何が必要|どのような(書類|手続)|知りたい|教えて(ください|ほしい|いただ)"
-               r"|\b(how (do|can|should|would) (i|we)|what (should|can|do) (i|we)|where (do|can|should) (i|we)"
+               r"|\b(how (do|does|can|could|should|would) (i|we|you|she|he|they|my|our|one|foreigners)\b"
+               r"|what (should|can|do|does) (i|we|she|he|they)|where (do|does|can|should) (i|we|she|he|they)"
                r"|which (documents|office|papers|forms)|is it (possible|allowed|legal)"
                r"|(want|like|need) to (know|find out|ask)|wondering|tell me (how|what|where|whether|if))\b",
                re.IGNORECASE),
@@ -81,7 +82,8 @@ _ASKS = (
 # Questions that ask nothing: an account's outcry ("What's the point of sorting if it all gets mixed up again?",
 # "凭什么不管", "おかしくないですか").
 RHETORICAL = re.compile(
-    r"what'?s the point|how (can|could|dare) (they|he|she|you|anyone)|why (should|would) (i|we|anyone)"
+    r"what'?s the point|how dare |how (can|could) (they|he|she|you|anyone) (just |possibly |even )?(do|treat|get away"
+    r"|ignore|leave|let|allow|charge|say|call (this|that|it)|be (so|allowed))\b|why (should|would) (i|we|anyone)"
     r"|who (allowed|let) |is (this|that) (normal|acceptable|fair|legal)\b|isn'?t (this|that|it) (ridiculous|absurd)"
     r"|凭什么|难道|怎么能|还有王法|像话吗|合理吗|有没有天理|这叫什么事"
     r"|おかしくないですか|ありえないと思いませんか|どういうことでしょうか|意味があるんでしょうか"

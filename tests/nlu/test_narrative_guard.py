@@ -308,3 +308,16 @@ def test_a_question_nobody_answered_told_in_an_account_asks_nothing(text: str) -
                                   "They didn't tell me what I should bring, what should I do?"])
 def test_asking_to_be_told_is_still_a_question(text: str) -> None:
     assert asks_a_question(text)
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("my mum is retired and has no job — how can she get into Beijing's health insurance, and when do we pay?", True),
+    ("how does my husband move his hukou here?", True),
+    ("how can they just leave the rubbish there for a week?", False),
+    ("How could anyone treat old people like this?", False),
+    ("how dare they charge us twice?", False),
+])
+def test_how_can_she_asks_and_how_can_they_do_this_is_an_outcry(text: str, asks: bool) -> None:
+    # "how can she/he ..." was read as an outcry like "how can they ...", and "how can she get into the insurance"
+    # (a policy question written for the training data) as an account
+    assert asks_a_question(text) is asks
