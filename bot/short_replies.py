@@ -171,7 +171,17 @@ def short_reply(text: str | None) -> Reply | None:
         if stripped == plain or not stripped:
             break
         plain = stripped
-    return _LOOKUP.get(plain) or _reply_with_thanks(plain)
+    return _LOOKUP.get(plain) or _LOOKUP.get(_once(plain)) or _reply_with_thanks(plain)
+
+
+_REPEATED_CJK = re.compile(r"^([^\x00-\x7f]{1,2}?)\1{1,3}$")
+_REPEATED_WORD = re.compile(r"^(\w+)(?: \1){1,3}$")
+
+
+def _once(plain: str) -> str:
+    """A reply said two to four times, said once: "要要要", "好好好", "yes yes", "ok ok ok"."""
+    repeated = _REPEATED_CJK.match(plain) or _REPEATED_WORD.match(plain)
+    return repeated.group(1) if repeated else plain
 
 
 def is_bare_reply(text: str | None) -> bool:

@@ -44,7 +44,7 @@ DANGER: dict[str, re.Pattern[str]] = {
         r"|有人(正在|在)撬|正在撬(门|锁|窗)|(正在|在)撬我(家|们家)"),
     "en": re.compile(
         r"\b(on fire|caught fire|catch(ing)? fire|is burning|are burning|burning (building|house|flat)|flames?\b"
-        r"|fire!|help,? fire|fire,? help|fire in (my|the|our|a)|smoke is (coming|pouring)|(full of|black) smoke"
+        r"|fire!|help,? fire|fire,? help|fire in (my|the|our|a)\b|smoke is (coming|pouring)|(full of|black) smoke"
         r"|sparking|electric shock|electrocuted"
         r"|gas leak|leaking gas|smell(s|ing)? (of )?gas|gas smell|smell gas"
         r"|trapped|(stuck|locked) in (the|a) (lift|elevator|hot car|basement)|(I|we) can'?t get out"
@@ -79,7 +79,8 @@ DANGER: dict[str, re.Pattern[str]] = {
 HYPOTHETICAL: dict[str, re.Pattern[str]] = {
     "zh": re.compile(r"会不会|容易|预防|防止|隐患|风险|安全吗|会.{0,6}吗|万一|要是|如果|一旦|假如|担心.{0,6}会"
                      r"|真(要|的)?(着火|起火|失火|出事)"),
-    "en": re.compile(r"\b(could|might|risk|prevent|safe to|what if|avoid|if there'?s an?( real)?|in case of)\b", re.I),
+    "en": re.compile(r"\b(could|might|risk|prevent|safe to|what if|avoid|if there'?s (ever )?an?( real)?|in case of)\b",
+                     re.I),
     "ja": re.compile(r"かもしれ|危なくない|防ぐ|防止|予防|リスク|大丈夫|(ならないか|起きないか|ないか)と?(心配|不安)"
                      r"|(が|も)(怖い|こわい|心配|不安)|(の|な)時(に|は)|になったら|起きたら"),
 }
@@ -128,7 +129,7 @@ _CLAUSE_FROM["ja"] = re.compile(rf"[^,.;!?，。；！？、]*(?:{HYPOTHETICAL['
 # A long account of an emergency that is over ("My father collapsed on Sunday night and the ambulance took 55
 # minutes") is a complaint about what happened, not a call for help now: past time words and none of the present.
 PAST: dict[str, re.Pattern[str]] = {
-    "zh": re.compile(r"昨天|前天|昨晚|上周|上个月|上星期|那天|当时|去年|前几天|上次|前年"
+    "zh": re.compile(r"昨天|前天|昨晚|上周|上个月|上星期|上个?礼拜|那天|当时|去年|前几天|上次|前年"
                      r"|[一两三四五六七八九十几]+(天|周|个月|年)前"
                      r"|周[一二三四五六日天](晚上|早上|下午)?那|今天早上|今早"),
     "en": re.compile(r"\b(yesterday|last (night|week|month|year|time|sunday|monday|tuesday|wednesday|thursday|friday"
@@ -139,7 +140,7 @@ PAST: dict[str, re.Pattern[str]] = {
 }
 # Said to be over: "the gas smell from this morning is gone now", "消防来了已经灭掉了", "警察来处理完了".
 OVER = re.compile(r"\b(is|was) (gone|over|fixed|put out)\b|\b(they|he|she|someone) fixed it\b"
-                  r"|灭掉了|扑灭了|处理完了|修好了"
+                  r"|灭掉了|扑灭了|处理完了|修好了|烧光了|烧没了|烧成了?空|烧得(什么|啥)都不剩"
                   r"|已经(没事|灭|处理|修)|消し止め|収まりました|直りました|もう大丈夫", re.IGNORECASE)
 NOW: dict[str, re.Pattern[str]] = {
     "zh": re.compile(r"(?<!到)现在|正在|还在|此刻|马上|赶紧|快来"),  # "到现在不赔": until now, not now

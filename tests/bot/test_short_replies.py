@@ -249,7 +249,7 @@ def test_one_sentences_yes_or_no(text: str, reply: Reply | None) -> None:
     ("nah thanks", DECLINE), ("Nah, thanks.", DECLINE), ("nope, thank you", DECLINE), ("thanks, no need", DECLINE),
     ("不要，谢谢", DECLINE), ("不需要，谢谢啦", DECLINE), ("いいえ、ありがとう", DECLINE),
     ("大丈夫です、ありがとう", DECLINE),
-    ("yes thanks", YES), ("是的谢谢", YES), ("ok thanks", THANKS), ("thanks thanks", None),
+    ("yes thanks", YES), ("是的谢谢", YES), ("ok thanks", THANKS), ("thanks thanks", THANKS),
 ])
 def test_a_yes_or_a_no_beside_a_thanks_keeps_its_meaning(text: str, reply: Reply | None) -> None:
     # batch h311: "nah thanks" at the call-back question was a thanks, answered and asked again forever

@@ -26,6 +26,7 @@ DANGER = [
     # a break-in under way (labelled openers: "今誰かがうちのドアをこじ開けようとしています" read as an answer)
     ("ja", "今誰かがうちのドアをこじ開けようとしています。一人で怖いです"), ("zh", "有人在撬我家的门，我一个人在家"),
     ("en", "someone is trying to break into my flat right now"),
+    ("zh", "楼下着火了，屋里东西都快烧光了"),
 ]
 # Everyday appeals and questions that share words with emergencies.
 NOT_DANGER = [
@@ -51,8 +52,14 @@ NOT_DANGER = [
     ("zh", "楼道里总有人抽烟，烟味冒烟似的往家里灌"),
     ("ja", "近くの空き地で毎晩ごみを燃やしていて、煙が部屋まで入ってきます"),
     ("en", "smokers by the entrance, the smoke is pouring into the lobby"),
+    # a fire last week that burned the house out (batch h411, zh-h413: sent to 119 while asking for relief money)
+    ("zh", "上礼拜俺家平房着火了，电线老化引起的，屋里东西基本烧光了，人倒是没事。"
+           "我跟老伴儿现在借住在亲戚家。听说能申请临时救助"),
     # a break-in told afterwards, or a locksmith's bill
-    ("zh", "开锁师傅撬锁收了我八百块"), ("en", "someone broke into my car last week and the police never called back"),
+    ("zh", "开锁师傅撬锁收了我八百块"),
+    # a fire that could break out in a crammed flat (batch h411, en-h415: "fire in there" was read as "fire in the")
+    ("en", "extension leads running everywhere and the fuse box trips every evening. If there's ever a fire in there, "
+           "nobody gets out"), ("en", "someone broke into my car last week and the police never called back"),
 ]
 # Hazards that may hurt someone later: urgent appeals, not emergencies.
 RISK_LATER = [

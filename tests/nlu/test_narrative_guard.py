@@ -7,7 +7,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 from bench.bench_nlu_eval import load_examples
-from nlu.narrative_guard import NarrativeGuard, asks_a_question, tells_what_happened
+from nlu.narrative_guard import ASKS_FOR_ACTION, NarrativeGuard, asks_a_question, tells_what_happened
 from tests.nlu.messages import classified
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -321,3 +321,50 @@ def test_how_can_she_asks_and_how_can_they_do_this_is_an_outcry(text: str, asks:
     # "how can she/he ..." was read as an outcry like "how can they ...", and "how can she get into the insurance"
     # (a policy question written for the training data) as an account
     assert asks_a_question(text) is asks
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("When we asked, the manager said pay or he calls the police", False),
+    ("When the guard saw us, he locked the gate", False),
+    ("Where I live, the heating never starts on time", False),
+    ("When I renew my visa, do I need a new photo", True),
+    ("When my visa expires, what should I do", True),
+    ("When can I apply, and how long does it take", True),
+])
+def test_a_question_word_opening_a_clause_of_the_account_asks_nothing(text: str, asks: bool) -> None:
+    # batch h331 (en-h342), after the policy questions of 2026-12-07 made its answer surer: the last sentence of a
+    # bar's bill, with no full stop, made the account a wage question, again and again
+    assert asks_a_question(text) is asks
+
+
+KESTREL = ("There's a small falcon, I think a kestrel, sitting on our balcony since this morning. One wing is hanging "
+           "down and it can't fly. It hisses if we get close. We don't want to hurt it. Who can come and take it?")
+
+
+@pytest.mark.parametrize("text", [KESTREL, "谁能来把它弄走", "誰か引き取りに来てもらえませんか"])
+def test_asking_who_will_come_and_act_asks_for_action(text: str) -> None:
+    # batch h411 (en-h419): a policy answer about consumer rights, again and again
+    assert ASKS_FOR_ACTION.search(text)
+
+
+def test_a_story_whose_policy_answer_fits_nothing_is_a_report_however_little_the_report_ranked() -> None:
+    text = ("Our neighbour moved out and left his dog in the yard. It has no water some days and it cries all night. "
+            "We knocked and nobody answers. What are the rules for leaving a dog alone like that?")
+    ranking = [("faq", 0.9), ("emergency", 0.08), ("report_problem", 0.02)]
+    [unsure] = NarrativeGuard().process([_with_topic(classified(text, ranking), "faq/dog_registration", 0.17)])
+    assert unsure.get(INTENT)["name"] == "report_problem"
+    # with a fitting answer the question stays
+    [sure] = NarrativeGuard().process([_with_topic(classified(text, ranking), "faq/dog_registration", 0.6)])
+    assert sure.get(INTENT)["name"] == "faq"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("会社のスタッフのことで、代わりに相談させてください", "report_problem"),
+    ("隣の部屋の騒音について相談したいです", "report_problem"),
+    ("家賃のことで担当の人と話したいです", "request_human"),
+    ("オペレーターに相談したいです", "request_human"),
+])
+def test_talking_a_topic_over_is_an_appeal_and_asking_for_a_person_stays(text: str, intent: str) -> None:
+    # batch h411 (ja-h416): the call-back form asked for a phone number again and again
+    [message] = NarrativeGuard().process([classified(text, [("request_human", 0.98), ("report_problem", 0.01)])])
+    assert message.get(INTENT)["name"] == intent
