@@ -108,6 +108,12 @@ SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧�
                      r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq|chimney|smokestack"
                      r"|grill|skewers?|kitchen exhaust|exhaust (fan|vent|pipe))\b", re.I)
 SMOKE = re.compile(r"[烟煙]|smoke", re.I)
+# Sparks now and then ("ときどき火花が見えます", "时不时冒火花", "sparking on and off since last night") are a hazard to
+# report (power_line_hazard), not a fire: with these words, sparks alone say no danger.
+SPARKS = re.compile(r"冒火花|火花|sparking|sparks", re.I)
+NOW_AND_THEN = re.compile(r"ときどき|時々|たまに|時おり|時折|时不时|偶尔|有时候?|经常|每天|每晚"
+                          r"|\b(sometimes|now and then|on and off|off and on|from time to time"
+                          r"|every (day|night|evening)|occasionally)\b", re.I)
 # Insects bite ("蚊が大量に出てきます。…何か所も刺されます"): with these words, 刺され (stabbed, or bitten) says
 # no danger.
 INSECTS = re.compile(r"蚊|虫|ハチ|蜂|ダニ|ノミ|ゴキブリ")
@@ -193,6 +199,8 @@ def means_danger_now(text: str, language: str | None = None) -> bool:
         text = SMOKE.sub("", text)
     if INSECTS.search(text):
         text = STUNG.sub("", text)
+    if NOW_AND_THEN.search(text):
+        text = SPARKS.sub("", text)
     if past_account(text, language):
         return False
     return any(DANGER[code].search(text) and not HYPOTHETICAL[code].search(text) and not DENIAL[code].search(text)

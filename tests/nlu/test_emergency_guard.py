@@ -26,7 +26,8 @@ DANGER = [
     # a break-in under way (labelled openers: "今誰かがうちのドアをこじ開けようとしています" read as an answer)
     ("ja", "今誰かがうちのドアをこじ開けようとしています。一人で怖いです"), ("zh", "有人在撬我家的门，我一个人在家"),
     ("en", "someone is trying to break into my flat right now"),
-    ("zh", "楼下着火了，屋里东西都快烧光了"),
+    ("zh", "楼下着火了，屋里东西都快烧光了"), ("en", "the transformer is sparking and the grass around it is on fire"),
+    ("ja", "電線から火花が出て、近くの木が燃えています"),
 ]
 # Everyday appeals and questions that share words with emergencies.
 NOT_DANGER = [
@@ -55,6 +56,10 @@ NOT_DANGER = [
     # a fire last week that burned the house out (batch h411, zh-h413: sent to 119 while asking for relief money)
     ("zh", "上礼拜俺家平房着火了，电线老化引起的，屋里东西基本烧光了，人倒是没事。"
            "我跟老伴儿现在借住在亲戚家。听说能申请临时救助"),
+    # sparks now and then from a box or a cable: a hazard to report (batch h411, ja-h411)
+    ("ja", "団地の入り口にある変圧器の箱から、きのうの夜からジジジという音がして、ときどき火花が見えます"),
+    ("zh", "小区配电箱时不时冒火花，晚上还有滋滋声"),
+    ("en", "the cable on the pole has been sparking on and off since last night"),
     # a break-in told afterwards, or a locksmith's bill
     ("zh", "开锁师傅撬锁收了我八百块"),
     # a fire that could break out in a crammed flat (batch h411, en-h415: "fire in there" was read as "fire in the")
