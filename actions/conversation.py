@@ -156,6 +156,10 @@ _TOPIC_ONLY = (
     # "我想问问丢了东西能不能在这儿登记一下": whether it can be told here, not yet what happened
     re.compile(r"^(我)?(想)?(问问|问一下|请问)?.{1,20}?(能不能|可不可以|可以|能)(在)?(这儿|这里|你们这儿?)"
                r"(登记|反映|投诉|报|说|办|处理)(一下)?(吗|么)?[？?。]?$"),
+    # "quick complaint abt street parking"
+    re.compile(r"^((a|one|my|just a) )?((quick|short|small|little) )?(complaint|question|issue|problem|report|query)s? "
+               r"(about|abt|re|regarding|concerning|on|with) ((my|the|our|a|an) )?([\w-]+ ){0,2}[\w-]+[.!]?$",
+               re.IGNORECASE),
     # "this is a question slash complaint about a university"
     re.compile(r"^this is (a|an|my) (question|complaint|query|report|request|problem)( ?(slash|/|and|or|plus) ?"
                r"(a |an )?(question|complaint|query|report|request))? (about|regarding|concerning|with) "

@@ -334,10 +334,22 @@ _ALREADY_REPORTED = re.compile(
     r"(大丈夫です|いいです|結構です|やめ|取り消|キャンセル)")
 
 
+# The problem went away, so stop: "あっ、いま出ました！水が戻ったので、もう大丈夫です。やめてください",
+# "水来了，不用了，撤了吧", "oh the water's back, never mind, cancel".
+_RESOLVED_SO_STOP = re.compile(
+    r"(直りました|直った|戻りました|戻った|出ました|つきました|解決しました|解決した|もう大丈夫)[^？?]{0,24}"
+    r"(やめてください|やめて下さい|やめます|やめにします|取り消してください|取り消します|キャンセルしてください)"
+    r"|(修好了|好了|来水了|来电了|来暖气了|解决了|没事了)[^？?]{0,16}"
+    r"(不用了|不报了|算了|取消吧|撤了吧|撤销吧|别报了)"
+    r"|\b(it'?s (back|fixed|working( again)?|sorted)|(came|come) back|got fixed|fixed itself|sorted itself out)\b"
+    r"[^?]{0,40}\b(cancel|never ?mind|forget it|no need|don'?t (file|send|bother))\b", re.IGNORECASE)
+
+
 def cancels_the_appeal(text: str) -> bool:
     """"Please cancel this report", "この申告は取り消してください", "申告はやめておきます", "那我这个就先不报了，
     撤了吧": the whole appeal is dropped in words, whatever the question asked."""
-    if _APPEAL_DROPPED.search(text) or cancels_in_a_clause(text) or _ALREADY_REPORTED.search(text):
+    if _APPEAL_DROPPED.search(text) or cancels_in_a_clause(text) or _ALREADY_REPORTED.search(text) \
+            or _RESOLVED_SO_STOP.search(text):
         return True
     return has_cancel_cue(text) and names_the_appeal(text) and not is_wish_or_request(text) \
         and not _CANCELLED_BEFORE.search(text)
