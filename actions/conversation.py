@@ -156,6 +156,9 @@ _TOPIC_ONLY = (
     # "我想问问丢了东西能不能在这儿登记一下": whether it can be told here, not yet what happened
     re.compile(r"^(我)?(想)?(问问|问一下|请问)?.{1,20}?(能不能|可不可以|可以|能)(在)?(这儿|这里|你们这儿?)"
                r"(登记|反映|投诉|报|说|办|处理)(一下)?(吗|么)?[？?。]?$"),
+    # "Hi, can you help me with a problem at work?"
+    re.compile(r"^(can|could) you help (me|us) with (a|an|my|our|some) (problem|issue)"
+               r"( (at|with|in|about|regarding) ((my|the|our|a|an) )?([\w-]+ ){0,2}[\w-]+)?\W*$", re.IGNORECASE),
     # "quick complaint abt street parking"
     re.compile(r"^((a|one|my|just a) )?((quick|short|small|little) )?(complaint|question|issue|problem|report|query)s? "
                r"(about|abt|re|regarding|concerning|on|with) ((my|the|our|a|an) )?([\w-]+ ){0,2}[\w-]+[.!]?$",

@@ -224,11 +224,13 @@ def _topic_confidence(message: Message) -> float:
 # read as "I have a question" or not understood: the appeal starts, and its first question asks what happened.
 ANNOUNCES_PROBLEM = re.compile(
     r"\b(i('ve| have) (got )?(a|an|some) (problem|issue|complaint)|there'?s (a|an) (problem|issue)"
-    r"|i('d| would)? (want|need|like) to (complain|report|make a complaint|file a complaint))\b"
+    r"|i('d| would)? (want|need|like) to (complain|report|make a complaint|file a complaint)"
+    r"|(i am|i'?m) writing to (lodge|file|make|submit|raise) (a|an) (formal )?(complaint|report)"
+    r"|(can|could) you help (me|us) with (a|an|my|our|some) (problem|issue))\b"
     r"|有(个|件|点)?(事儿?|问题|情况)(想|要)?(反映|说|投诉)?|我要投诉|想投诉|我想反映|遇到(个|了)?(问题|麻烦)"
     r"|困って(いる|います|いて)|困ったことが|苦情を(言いたい|申し立て)|トラブルが(あって|あります)"
     r"|(苦情|クレーム|complaint|申し立て)を?(出し|入れ|し|申し立て)たい", re.IGNORECASE)
-MAX_ANNOUNCEMENT_CHARS = 40
+MAX_ANNOUNCEMENT_CHARS = 60  # "Hello, I am writing to lodge a formal complaint.": 48
 # Asking to talk something over names a topic, not a person: "会社のスタッフのことで、代わりに相談させてください"
 # (read as asking for a person, 0.98) announces an appeal about the company's staff. Words for a person to be put
 # through to keep the request ("担当の人と話したい", "オペレーターに相談したい").
@@ -239,9 +241,15 @@ NAMES_A_PERSON = re.compile(r"(人|オペレーター|担当者?|職員|係|人�
                             r"|人と|人間と|オペレーター")
 
 
+# Asking for help with a problem asks no policy question: "Hi, can you help me with a problem at work?"
+_HELP_WITH_A_PROBLEM = re.compile(r"\b(can|could) you help (me|us) with (a|an|my|our|some) (problem|issue)\b",
+                                  re.IGNORECASE)
+
+
 def announces_problem(text: str) -> bool:
     plain = text.strip()
-    return len(plain) <= MAX_ANNOUNCEMENT_CHARS and not asks_a_question(plain) and bool(ANNOUNCES_PROBLEM.search(plain))
+    return len(plain) <= MAX_ANNOUNCEMENT_CHARS and bool(ANNOUNCES_PROBLEM.search(plain)) \
+        and (not asks_a_question(plain) or bool(_HELP_WITH_A_PROBLEM.search(plain)))
 
 
 # A question about an appeal made before ("我上个月在这儿反映过我们小区门禁坏了的事，到现在有进展没？": report 0.97,
@@ -311,7 +319,9 @@ class NarrativeGuard(StatelessComponent):
                 make_intent(message, FAQ)
             elif intent == REQUEST_HUMAN and CONSULTS_ON_A_TOPIC.search(text) and not NAMES_A_PERSON.search(text):
                 make_intent(message, REPORT)
-            elif intent in (ASK_QUESTION, NLU_FALLBACK, "check_status", GREET) and announces_problem(text):
+            elif (intent in (ASK_QUESTION, NLU_FALLBACK, "check_status", GREET)
+                  or intent == FAQ and not asks_a_question(text)) and announces_problem(text):
+                # (a policy answer for "Hello, I am writing to lodge a formal complaint." answers nothing it asked)
                 # ("你好 我想投诉", "こんにちは、苦情を言いたいんですけど": greet, for the hello it opens with)
                 make_intent(message, REPORT)
             elif intent == NLU_FALLBACK and _first_ranked(message) == FAQ and asks_a_question(text) \

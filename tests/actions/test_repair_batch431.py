@@ -10,7 +10,7 @@ from tests.actions.test_repair import _slots, appeal
 
 
 @pytest.mark.parametrize("text", ["quick complaint abt street parking", "a question about my landlord",
-                                  "small issue with the bus stop"])
+                                  "small issue with the bus stop", "Hi, can you help me with a problem at work?"])
 def test_a_short_complaint_about_a_topic_is_no_description(text: str) -> None:
     assert is_announcement(text)
 

@@ -368,3 +368,14 @@ def test_talking_a_topic_over_is_an_appeal_and_asking_for_a_person_stays(text: s
     # batch h411 (ja-h416): the call-back form asked for a phone number again and again
     [message] = NarrativeGuard().process([classified(text, [("request_human", 0.98), ("report_problem", 0.01)])])
     assert message.get(INTENT)["name"] == intent
+
+
+@pytest.mark.parametrize(("text", "ranking"), [
+    ("Hello, I am writing to lodge a formal complaint.", [("faq", 0.63), ("report_problem", 0.2)]),
+    ("Hi, can you help me with a problem at work?", [("nlu_fallback", 0.35), ("faq", 0.3)]),
+])
+def test_announcing_a_complaint_read_as_a_policy_question_or_not_understood_starts_an_appeal(
+        text: str, ranking: list[tuple[str, float]]) -> None:
+    # labelled openers, after the policy questions of 2026-12-07 gave the first a consumer-rights answer
+    [message] = NarrativeGuard().process([_with_topic(classified(text, ranking), "faq/consumer_rights", 0.74)])
+    assert message.get(INTENT)["name"] == "report_problem"
