@@ -122,7 +122,7 @@ _OPENS_A_CLAUSE = re.compile(
 # "どうしたらいいのか分からず、こちらに書いています", "不知道该怎么办了，只能来这里说". Nor does a question nobody
 # answered, told as part of the account: "何が必要かも教えてもらえず、通勤に使えません", "也没人告诉我需要什么材料",
 # "they never told us what we should bring".
-_AT_A_LOSS = re.compile(r"どう(したら|すれば|していいのか)(いい|よい)?(のか|か)?(分から|わから|判ら)"
+_TOLD_NOT_ASKED = re.compile(r"どう(したら|すれば|していいのか)(いい|よい)?(のか|か)?(分から|わから|判ら)"
                         r"(ず|なくて|ない(ので|まま|です))"
                         r"|(不知道|不晓得|不清楚)(该|应该|到底)?(怎么办|找谁|如何是好)(了|才好)?(?![？?吗])"
                         r"|[^、。，,]{1,30}(か|のか)(も|さえ|すら|は)?(教えて|説明して|案内して)"
@@ -135,7 +135,7 @@ _AT_A_LOSS = re.compile(r"どう(したら|すれば|していいのか)(いい|
 
 
 def _asks(sentence: str) -> bool:
-    sentence = _AT_A_LOSS.sub("", sentence)
+    sentence = _TOLD_NOT_ASKED.sub("", sentence)
     return any(pattern.search(sentence) for pattern in _ASKS
                if pattern is not _ASKS[1] or not (_TOLD.search(sentence) or _OPENS_A_CLAUSE.search(sentence)))
 
