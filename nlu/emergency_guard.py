@@ -95,25 +95,25 @@ DENIAL: dict[str, re.Pattern[str]] = {
 }
 
 
+# Day after day, or now and then: what keeps happening is not a fire breaking out now (smoke, sparks).
+RECURRING = re.compile(r"毎日|いつも|ときどき|時々|たまに|時おり|時折|每天|天天|每晚|总是|经常|时不时|偶尔|有时候"
+                       r"|\b(every (day|night|evening|morning)|daily|all the time|sometimes|now and then|on and off"
+                       r"|off and on|from time to time|occasionally)\b", re.I)
 # Smoke from smokers, burnt rubbish, a barbecue or a grill, or smoke day after day, is a nuisance, not a fire: with
 # these words, smoke alone says no danger. (A restaurant or a factory alone is not enough: either may be on fire.)
 SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧垃圾|焚烧|烧树叶|烧秸秆|烧烤|油烟|烟囱|煙突"
                      r"|烤肉|烤串|撸串|炭火|排烟|排风"
                      r"|たばこ|タバコ|煙草|喫煙|禁煙|受動喫煙|燃やして|野焼き|焚き火|バーベキュー|焼肉|焼き肉|炭火|焼き鳥|焼鳥"
                      r"|串焼き|排気|換気扇|ダクト|烧香|お線香"
-                     # smoke day after day is a nuisance
-                     r"|毎日|いつも|每天|天天|总是|经常"
-                     r"|\b(every (day|night|evening|morning)|daily|all the time)\b"
                      r"|\b(cigarettes?|smoking|smokers?|second-?hand smoke|vap(e|ing)"
                      r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq|chimney|smokestack"
-                     r"|grill|skewers?|kitchen exhaust|exhaust (fan|vent|pipe))\b", re.I)
+                     r"|grill|skewers?|kitchen exhaust|exhaust (fan|vent|pipe))\b"
+                     # smoke day after day, or now and then, is a nuisance
+                     rf"|{RECURRING.pattern}", re.I)
 SMOKE = re.compile(r"[烟煙]|smoke", re.I)
-# Sparks now and then ("ときどき火花が見えます", "时不时冒火花", "sparking on and off since last night") are a hazard to
-# report (power_line_hazard), not a fire: with these words, sparks alone say no danger.
+# Sparks day after day or now and then ("ときどき火花が見えます", "时不时冒火花", "sparking on and off since last
+# night") are a hazard to report (power_line_hazard), not a fire: with RECURRING words, sparks alone say no danger.
 SPARKS = re.compile(r"冒火花|火花|sparking|sparks", re.I)
-NOW_AND_THEN = re.compile(r"ときどき|時々|たまに|時おり|時折|时不时|偶尔|有时候?|经常|每天|每晚"
-                          r"|\b(sometimes|now and then|on and off|off and on|from time to time"
-                          r"|every (day|night|evening)|occasionally)\b", re.I)
 # Insects bite ("蚊が大量に出てきます。…何か所も刺されます"): with these words, 刺され (stabbed, or bitten) says
 # no danger.
 INSECTS = re.compile(r"蚊|虫|ハチ|蜂|ダニ|ノミ|ゴキブリ")
@@ -199,7 +199,7 @@ def means_danger_now(text: str, language: str | None = None) -> bool:
         text = SMOKE.sub("", text)
     if INSECTS.search(text):
         text = STUNG.sub("", text)
-    if NOW_AND_THEN.search(text):
+    if RECURRING.search(text):
         text = SPARKS.sub("", text)
     if past_account(text, language):
         return False

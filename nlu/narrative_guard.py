@@ -225,8 +225,7 @@ def _topic_confidence(message: Message) -> float:
 ANNOUNCES_PROBLEM = re.compile(
     r"\b(i('ve| have) (got )?(a|an|some) (problem|issue|complaint)|there'?s (a|an) (problem|issue)"
     r"|i('d| would)? (want|need|like) to (complain|report|make a complaint|file a complaint)"
-    r"|(i am|i'?m) writing to (lodge|file|make|submit|raise) (a|an) (formal )?(complaint|report)"
-    r"|(can|could) you help (me|us) with (a|an|my|our|some) (problem|issue))\b"
+    r"|(i am|i'?m) writing to (lodge|file|make|submit|raise) (a|an) (formal )?(complaint|report))\b"
     r"|有(个|件|点)?(事儿?|问题|情况)(想|要)?(反映|说|投诉)?|我要投诉|想投诉|我想反映|遇到(个|了)?(问题|麻烦)"
     r"|困って(いる|います|いて)|困ったことが|苦情を(言いたい|申し立て)|トラブルが(あって|あります)"
     r"|(苦情|クレーム|complaint|申し立て)を?(出し|入れ|し|申し立て)たい", re.IGNORECASE)
@@ -248,8 +247,10 @@ _HELP_WITH_A_PROBLEM = re.compile(r"\b(can|could) you help (me|us) with (a|an|my
 
 def announces_problem(text: str) -> bool:
     plain = text.strip()
-    return len(plain) <= MAX_ANNOUNCEMENT_CHARS and bool(ANNOUNCES_PROBLEM.search(plain)) \
-        and (not asks_a_question(plain) or bool(_HELP_WITH_A_PROBLEM.search(plain)))
+    if len(plain) > MAX_ANNOUNCEMENT_CHARS:
+        return False
+    return bool(_HELP_WITH_A_PROBLEM.search(plain)) or (
+        not asks_a_question(plain) and bool(ANNOUNCES_PROBLEM.search(plain)))
 
 
 # A question about an appeal made before ("我上个月在这儿反映过我们小区门禁坏了的事，到现在有进展没？": report 0.97,

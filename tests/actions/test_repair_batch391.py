@@ -28,4 +28,4 @@ def test_asking_for_a_moment_at_the_place_question_stores_no_place(hotline: Fake
     messages, events = appeal("sorry, I'm really upset, give me a second", "inform_location", PET_HOTEL,
                               "appeal_location")
     assert not _slots(events).get("appeal_location")
-    assert _slots(events).get("requested_slot", "appeal_location") == "appeal_location"  # asked again
+    assert _slots(events)["requested_slot"] == "appeal_location"  # asked again

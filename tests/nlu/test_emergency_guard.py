@@ -28,6 +28,8 @@ DANGER = [
     ("en", "someone is trying to break into my flat right now"),
     ("zh", "楼下着火了，屋里东西都快烧光了"), ("en", "the transformer is sparking and the grass around it is on fire"),
     ("ja", "電線から火花が出て、近くの木が燃えています"),
+    # "没有时间" holds "有时" (sometimes) but says nothing of smoke day after day
+    ("zh", "楼下冒浓烟了，我现在没有时间细说，快来"),
 ]
 # Everyday appeals and questions that share words with emergencies.
 NOT_DANGER = [
