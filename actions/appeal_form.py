@@ -495,11 +495,13 @@ class ValidateAppealForm(RepairingFormValidation):
             return {"appeal_location": text, "appeal_latitude": shared[0], "appeal_longitude": shared[1],
                     LOCATION_CANDIDATE: None}
         # "yes", "ok", "I don't know", "yep, sure", "はい、わかりました"; "哟，这么晚还有人回消息，辛苦辛苦": small
-        # talk; "我上个月打12345说楼下化粪池冒水那事儿，到底有人管没有？": a question. No place in any of them.
+        # talk; "我上个月打12345说楼下化粪池冒水那事儿，到底有人管没有？": a question; "thank you for listening,
+        # nobody at the school does" (a school is no address). No place in any of them.
         said_yes_or_no = (opening_reply(text) or sentence_reply(text)) is not None and not place_spans(text)
         if is_bare_reply(text) or ((is_courtesy(text) or is_question(text) or said_yes_or_no)
                                    and known_place(text) is None
-                                   and (not looks_like_place(text) or (is_question(text) and not place_spans(text)))):
+                                   and (not looks_like_place(text)
+                                        or ((is_question(text) or is_courtesy(text)) and not place_spans(text)))):
             dispatcher.utter_message(response="msg_not_a_place")
             return {"appeal_location": None, EXPLAINED: "appeal_location"}
         if cannot_give_the_place(text) and known_place(text) is None and not place_spans(text):
@@ -529,7 +531,7 @@ class ValidateAppealForm(RepairingFormValidation):
         names = {code: normalised(known.get(code, "")) for code in options}  # "" for a name the backend lacks
         named = [code for code, name in names.items() if typed and len(typed) >= 2 and name and (
             typed in name or name in typed)]
-        if len(named) == 1:
+        if len(named) == 1 and typed in names[named[0]]:
             return {"appeal_category": named[0], "appeal_attributes": {}}
         # The exact name of a category not offered: "公共の場所での喫煙" typed from the resident's own knowledge.
         exact = [code for code, name in known.items() if typed and normalised(name) == typed]
@@ -542,6 +544,10 @@ class ValidateAppealForm(RepairingFormValidation):
                 best[0].confidence >= MIN_CLEAR_CONFIDENCE
                 and (len(best) < 2 or best[1].confidence * CLEAR_MARGIN <= best[0].confidence))):
             return {"appeal_category": best[0].service_code, "appeal_attributes": {}}
+        # A button's name in more words ("illegal parking lock" beside "Illegal parking"), when the words name no
+        # other category clearly (above).
+        if len(named) == 1:
+            return {"appeal_category": named[0], "appeal_attributes": {}}
         # Words for one of the buttons offered ("バスの路線や停留所についての要望です" among a bus route, a bus
         # stop and road works): the offered one the words fit clearly best.
         offered = [s for s in best if s.service_code in options]

@@ -128,7 +128,7 @@ _TOPIC_ONLY = (
                r"(を|が)?(お伝え|伝え|言い|申し上げ|お願い|お聞き|伺い|聞き)?(し|させて|させていただき)?(たい|ください)(の|ん)?"
                r"(です|ですが|ですけど|けど)?[、,]?"
                r"((ここ|こちら)で(いい|大丈夫|よろしい)(ですか|でしょうか)[？?]?)?[。.！!]?$"),
-    re.compile(r"^我?(想|要)?(跟你们)?(反映|咨询|说|投诉|问|聊)(一下|下)?(一个|一件|个|件|点)?(关于)?.{1,15}?的?(事儿?|问题|情况)"
+    re.compile(r"^我?(想|要)?(跟你们)?(反映|咨询|说|投诉|举报|问|聊)(一下|下)?(一个|一件|个|件|点)?(关于)?.{0,15}?的?(事儿?|问题|情况)"
                r"[。！!，,]?$"),
     re.compile(r"^关于.{1,15}?的?(事儿?|问题|情况)[，,]?我?(想|要)?(反映|咨询|说|投诉|问)(一下)?[。！!]?$"),
     re.compile(r"^我?(想|要)(举报|投诉|反映)(一下)?[^，,。！!？?]{2,6}[。！!]?$"),  # "我要举报公司违法辞退"
@@ -139,10 +139,10 @@ _TOPIC_ONLY = (
     # "I would like to file a complaint regarding my employer.", "I am writing to lodge a formal complaint."
     re.compile(r"^(i('d| would)? (want|like|need) to|i am writing to|i'?m writing to) (file|lodge|make|raise|submit) "
                r"(a|an) (formal )?(complaint|concern|report)( (about|regarding|concerning|against) (my|the|our|a|an) "
-               r"([\w-]+ ){0,2}[\w-]+)?[.!]?$", re.IGNORECASE),
+               r"([\w'’-]+ ){0,2}[\w'’-]+)?[.!]?$", re.IGNORECASE),
     re.compile(r"^(hi,? |hello,? )?(i('d| would)? (want|like|need) to (complain|talk|speak|report something)"
                r"|i have (a|an|some) (complaints?|problems?|issues?)) (about|regarding|concerning) (my|the|our|a|an) "
-               r"([\w-]+ ){0,2}[\w-]+[.!]?$", re.IGNORECASE),
+               r"([\w'’-]+ ){0,2}[\w'’-]+[.!]?$", re.IGNORECASE),
     # asking whether this is the place for it: "hello? is this the right place for problems with a building?",
     # "这里能反映物业的问题吗？", "ここでマンションの相談はできますか？"
     re.compile(r"^((hi|hello|hey)\W*)?(is this|am i (in|at)) the right (place|number|service|hotline|chat)\b"
@@ -158,15 +158,20 @@ _TOPIC_ONLY = (
                r"(登记|反映|投诉|报|说|办|处理)(一下)?(吗|么)?[？?。]?$"),
     # "Hi, can you help me with a problem at work?"
     re.compile(r"^(can|could) you help (me|us) with (a|an|my|our|some) (problem|issue)"
-               r"( (at|with|in|about|regarding) ((my|the|our|a|an) )?([\w-]+ ){0,2}[\w-]+)?\W*$", re.IGNORECASE),
+               r"( (at|with|in|about|regarding) ((my|the|our|a|an) )?([\w'’-]+ ){0,2}[\w'’-]+)?\W*$", re.IGNORECASE),
     # "quick complaint abt street parking"
     re.compile(r"^((a|one|my|just a) )?((quick|short|small|little) )?(complaint|question|issue|problem|report|query)s? "
-               r"(about|abt|re|regarding|concerning|on|with) ((my|the|our|a|an) )?([\w-]+ ){0,2}[\w-]+[.!]?$",
+               r"(about|abt|re|regarding|concerning|on|with) ((my|the|our|a|an) )?([\w'’-]+ ){0,2}[\w'’-]+[.!]?$",
+               re.IGNORECASE),
+    # "hey, got a parking issue near my building", "I've got a noise complaint"
+    re.compile(r"^((i|we)('ve| have)? )?(got|have) (a|an|some|one) ((quick|small|little|big|serious|real) )?"
+               r"([\w'’-]+ )?(issue|problem|complaint|question)s?( (about|abt|re|regarding|concerning|on|with|near|at"
+               r"|in|outside|behind|by) ((my|the|our|a|an|this|that) )?([\w'’-]+ ){0,2}[\w'’-]+)?[.!]?$",
                re.IGNORECASE),
     # "this is a question slash complaint about a university"
     re.compile(r"^this is (a|an|my) (question|complaint|query|report|request|problem)( ?(slash|/|and|or|plus) ?"
                r"(a |an )?(question|complaint|query|report|request))? (about|regarding|concerning|with) "
-               r"((my|the|our|a|an|this|that) )?([\w-]+ ){0,3}[\w-]+[.!]?$", re.IGNORECASE),
+               r"((my|the|our|a|an|this|that) )?([\w'’-]+ ){0,3}[\w'’-]+[.!]?$", re.IGNORECASE),
     re.compile(r"^.{0,6}(ここで|こちらで).{0,16}(相談|申し立て|通報|苦情)(は|を|も)?(でき|し(ても|て)?いい|受け付け).{0,10}$"),
 )
 
@@ -184,21 +189,42 @@ _DURATION_TAIL = re.compile(r"(?<=[.!?。！？])\s*(it'?s been (going on |happe
                             r"(続いて(います|る)|経ちます))[.!。！]?$", re.IGNORECASE)
 
 
+# Who the resident is, before the opener: "hi, I'm a parent, I have a complaint about my son's school",
+# "我是这个小区的业主，想反映个事", "北京在住の日本人です。相談したいことがあります".
+_SELF_INTRODUCTION = re.compile(r"^((i'?m|i am|we'?re|we are) (a|an|the) [\w'’ -]{1,30}?"
+                                r"|我(是|们是)[^，,。！!？?]{1,20}|(私は)?[^、。！？]{1,20}(です|の者です))[\s,，、。.!！]+",
+                                re.IGNORECASE)
+# Not knowing whom to turn to, after the opener: "我想举报个事儿，不知道该找谁", "not sure who to ask".
+_WHO_TO_ASK_TAIL = re.compile(
+    r"(?<=[，,。.!！、\s])\s*((也|我)?(不知道|不晓得|不清楚)(该|应该|要)?(找谁|找哪个部门|找哪儿|找哪里|问谁|去哪)"
+    r"[^，。！？]{0,6}"
+    r"|((i'?m )?not sure|(i )?(don'?t|do not) know) (who|where|whom) (to|i should|should i)"
+    r" (ask|go|turn|contact|talk to)[^.!?]{0,20}"
+    r"|(どこ|誰)に(相談|連絡|言え|言)(すれば|したら|ば|えば)(いい|よい)(か|の)?(わから|分から)[^。！？]{0,6})[。.!！?？]?$",
+    re.IGNORECASE)
+
+
+def _without_tails(text: str) -> str:
+    return _WHO_TO_ASK_TAIL.sub("", _DURATION_TAIL.sub("", text.strip()).strip()).strip()
+
+
 def names_only_a_topic(text: str) -> bool:
     """Whether ``text`` only says what it is about ("マンションのことで相談があります"), not what happened."""
-    plain = _DURATION_TAIL.sub("", text.strip()).strip()
+    plain = _without_tails(text)
     bare = _LEADING_GREETING.sub("", plain, count=1)
-    return any(pattern.match(plain) or pattern.match(bare) for pattern in _TOPIC_ONLY)
+    introduced = _SELF_INTRODUCTION.sub("", bare, count=1)
+    return any(pattern.match(plain) or pattern.match(bare) or pattern.match(introduced) for pattern in _TOPIC_ONLY)
 
 
 def is_announcement(text: str) -> bool:
     """Whether a message only announces that there is something ("苦情を言いたいんですが", "有个事儿想跟你们说一下",
     "I want to make a complaint", "マンションのことで相談があります"): opener words, and too little besides them,
     or only what it is about. "路灯不亮" is short, not an opener."""
-    plain = text.strip()
+    plain = _without_tails(text) or text.strip()
     has_opener = bool(_OPENER_PHRASES.search(plain)) or any(
         w in _OPENER_WORDS for w in re.findall(r"[a-z']+", plain.lower()))
-    return names_only_a_topic(plain) or (has_opener and not is_descriptive(plain))
+    told = _SELF_INTRODUCTION.sub("", _LEADING_GREETING.sub("", plain, count=1), count=1)  # who they are says nothing
+    return names_only_a_topic(plain) or (has_opener and not is_descriptive(told or plain))
 
 
 def latest_entity(tracker: Tracker, name: str) -> Any:

@@ -2,11 +2,11 @@
 Also: answers for bad input. The call-back itself is actions/callback.py."""
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import language_of, latest_entity, written_language
+from actions.conversation import is_announcement, is_descriptive, language_of, latest_entity, written_language
 from actions.me_too import answer_same_case
 from actions.other_language import note_other_language
 from actions.texts import fragment
@@ -19,6 +19,14 @@ NOT_OFFERED = {"nlu_fallback", "bad_input", "affirm", "deny", "choose_category",
                "share_location", "share_media", "unsupported_message"}
 DEFAULT_OPTIONS = ("report_problem", "ask_question")
 SAME_BUTTON = {"faq": "ask_question"}
+# Set by action_clarify: a message not understood right after a clarifying question that tells something (an
+# account, not "ok" or "嗯那个") is taken as the appeal; the rules start it with the message as its description.
+TAKEN_AS_APPEAL = "clarified_into_appeal"
+
+
+def tells_something(text: str) -> bool:
+    return not text.startswith("/") and short_reply(text) is None and is_descriptive(text) \
+        and not is_announcement(text)
 
 
 def _already_clarified(tracker: Tracker) -> bool:
@@ -35,15 +43,24 @@ def _already_clarified(tracker: Tracker) -> bool:
 
 
 class ActionClarify(Action):
-    """First time: "did you mean A or B?" as buttons. Second time in a row: appeal or human."""
+    """First time: "did you mean A or B?" as buttons. Second time in a row: an account is taken as the appeal,
+    anything else is offered an appeal or a human."""
 
     def name(self) -> str:
         return "action_clarify"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return await self.clarify(dispatcher, tracker, may_take_as_appeal=True)
+
+    async def clarify(self, dispatcher: CollectingDispatcher, tracker: Tracker, *,
+                      may_take_as_appeal: bool) -> list[EventType]:
         language = language_of(tracker)
-        noted = note_other_language(dispatcher, tracker)
+        noted = [*note_other_language(dispatcher, tracker), SlotSet(TAKEN_AS_APPEAL, False)]
         if _already_clarified(tracker):
+            text = str((tracker.latest_message or {}).get("text") or "").strip()
+            if may_take_as_appeal and tells_something(text):
+                dispatcher.utter_message(response="msg_taken_as_appeal")
+                return [*noted, SlotSet(TAKEN_AS_APPEAL, True)]
             dispatcher.utter_message(response="msg_offer_human")
             return noted
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
@@ -83,7 +100,7 @@ class ActionBareReply(Action):
             return answered
         reply = short_reply(str((tracker.latest_message or {}).get("text") or ""))
         if reply is None or written_language(tracker):
-            return await ActionClarify().run(dispatcher, tracker, domain)
+            return await ActionClarify().clarify(dispatcher, tracker, may_take_as_appeal=False)
         if reply in (Reply.NO, Reply.DECLINE, Reply.GOODBYE):
             dispatcher.utter_message(response="utter_polite_close")
         else:

@@ -26,6 +26,7 @@ from actions.conversation import (
     text_of_last_intent,
     written_language,
 )
+from actions.fallback import TAKEN_AS_APPEAL
 from actions.hotline_client import FiledTicket, HotlineRejected, HotlineUnavailable
 from actions.me_too import offer_same_case
 from actions.other_language import note_other_language
@@ -58,7 +59,9 @@ class ActionStartAppeal(Action):
         text = str((tracker.latest_message or {}).get("text") or "")
         shared = shared_location(tracker)
         events += note_other_language(dispatcher, tracker)
-        if intent == "report_problem" and is_descriptive(text) and not names_only_a_topic(text):
+        taken_as_appeal = bool(tracker.get_slot(TAKEN_AS_APPEAL))  # an account not understood twice
+        events.append(SlotSet(TAKEN_AS_APPEAL, None))
+        if (intent == "report_problem" or taken_as_appeal) and is_descriptive(text) and not names_only_a_topic(text):
             events.append(SlotSet("appeal_description", text))
             events.append(SlotSet("appeal_written_language", written_language(tracker)))
         elif intent == "inform_location":
@@ -69,8 +72,8 @@ class ActionStartAppeal(Action):
         elif intent == "share_media" and latest_entity(tracker, "media_url"):
             events.append(SlotSet("appeal_media_url", str(latest_entity(tracker, "media_url"))))
             dispatcher.utter_message(response="utter_media_attached")
-        elif intent == "affirm":  # "yes, file an appeal" after an answer that did not help
-            question = text_of_last_intent(tracker, "faq")
+        elif intent in ("affirm", "faq"):  # "yes, file an appeal" after an answer that did not help, or the
+            question = text_of_last_intent(tracker, "faq")  # same question said again instead
             if question:
                 events.append(SlotSet("appeal_description", question))
         return events

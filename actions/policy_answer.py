@@ -2,7 +2,8 @@
 
 A resident who asks the same question again after "Did that answer your question?" (in other words or the
 same) says the answer did not help: sending the same text again would go round in circles, so the assistant
-says it has nothing more on this here, and the rules offer an appeal (slot ``faq_repeated``).
+says it has nothing more on this here, and the rules offer an appeal (slot ``faq_repeated``). Said once more
+instead of answering that offer, it is taken as the appeal (the rules start it, the words as its description).
 """
 
 from typing import Any
@@ -12,9 +13,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.repeat import last_bot_turn
-
 ASKED_IF_IT_HELPED = "utter_did_that_help"
+SAID_ALREADY, OFFERED_APPEAL = "msg_answer_already_given", "utter_offer_appeal_after_faq"
 REPEATED = "faq_repeated"
 
 
@@ -25,9 +25,18 @@ def chosen_answer(message: dict[str, Any]) -> str | None:
     return str(name) if name else None
 
 
-def answered_just_before(events: list[dict[str, Any]]) -> list[str]:
-    """The responses of the bot's turn before the latest message."""
-    return [str((e.get("metadata") or {}).get("utter_action") or "") for e in last_bot_turn(events)]
+def bot_turns(events: list[dict[str, Any]], count: int) -> list[list[str]]:
+    """The responses of the bot's last ``count`` turns before the latest message, the latest last."""
+    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    turns: list[list[str]] = [[]]
+    for event in reversed(events[:latest]):
+        if event.get("event") == "user":
+            if len(turns) == count:
+                break
+            turns.append([])
+        elif event.get("event") == "bot":
+            turns[-1].insert(0, str((event.get("metadata") or {}).get("utter_action") or ""))
+    return list(reversed(turns))
 
 
 class ActionAnswerQuestion(Action):
@@ -36,9 +45,12 @@ class ActionAnswerQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         answer = chosen_answer(tracker.latest_message or {})
-        before = answered_just_before(tracker.events)
+        padded: list[list[str]] = [[], [], *bot_turns(tracker.events, 2)]
+        earlier, before = padded[-2], padded[-1]
         if answer and before[-2:] == [answer, ASKED_IF_IT_HELPED]:
-            dispatcher.utter_message(response="msg_answer_already_given")
+            dispatcher.utter_message(response=SAID_ALREADY)
             return [SlotSet(REPEATED, True)]
+        if answer and before[-2:] == [SAID_ALREADY, OFFERED_APPEAL] and earlier[-2:] == [answer, ASKED_IF_IT_HELPED]:
+            return [SlotSet(REPEATED, True)]  # the rules start the appeal
         dispatcher.utter_message(response=answer or "utter_ask_question_prompt")
         return [SlotSet(REPEATED, False)]

@@ -36,6 +36,7 @@ from bot.repair import (
     declines_contact,
     has_cancel_cue,
     holds_on,
+    is_courtesy,
     is_question,
     is_short,
     is_wish_or_request,
@@ -213,6 +214,10 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
     if turn.intent == "faq" and not is_question(turn.text) and (
             turn.confidence < SURE_FAQ_CONFIDENCE or question.kind in (Kind.PLACE, Kind.PHONE, Kind.CHOICE)):
         return Move.ANSWER  # "whenever" taken for a policy question: the validator judges it as an answer
+    if turn.intent == "check_status" and not is_question(turn.text) and question.kind is Kind.CHOICE:
+        return Move.ANSWER  # "2か月前に申請しました" at "how widespread?" (read as a status question): an answer
+    if turn.intent == "greet" and not is_courtesy(turn.text):
+        return Move.ANSWER  # "Tuesday morning", "still going, they are there every day" (read as greetings)
     if turn.intent in INTERRUPTIONS and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE:
         return Move.INTERRUPT
     return Move.ANSWER

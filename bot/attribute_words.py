@@ -36,10 +36,15 @@ _WORDS: dict[str, dict[str, str]] = {
                     r"|整个小区|全小区|小区都|小区里都|一片|周边都|整个社区|団地全体|団地中|地域全体|近所一帯|周辺一帯|地区全体",
         "building": r"\b(whole|entire|all of the|the) (building|bldg|block|tower)\b"
                     r"|\bevery (flat|apartment|household)\b|\ball (the )?(flats|apartments|households)\b"
+                    r"|\b(whole|entire|all of the|the) (court ?yard|yard)\b"  # a courtyard of several households
+                    r"|\b(\d+|two|three|four|five|six|seven|eight|nine|ten|several|many) (households|families|flats)\b"
+                    r"|整个院|全院|院里都|整个大院|(两|三|四|五|六|七|八|几|好几)户"
                     r"|整栋|整个楼|全楼|整幢|整个单元|楼里都|全单元|建物全体|棟全体|マンション全体|ビル全体|建物中|全戸",
         "my_home": r"\b(only|just) (my|our|us|me)\b|\bmy (flat|home|apartment) only\b"
                    r"|\b(only|just) (that|this|the|one|my|our) (one )?(flat|home|apartment|unit|household|room)\b"
                    r"|\b(one|a single) (flat|home|apartment|unit|household)\b"
+                   r"|\b(only|just) (my|our|the) (shop|store|restaurant|office|business)\b"  # their own premises
+                   r"|只有(我|我们)?(的)?(店|饭馆|店里|铺子|门店)|就(我|我们)(的)?(店|饭馆|铺子)|(お店|店|店舗|うちの店)だけ"
                    r"|只有我家|就我家|仅我家|我家|就我们家|只有我们家|就这一户|就一户|只有一户|自宅|うちだけ|我が家だけ|自分の家"
                    r"|うちの部屋だけ|一軒だけ|一戸だけ|この部屋だけ|自分の部屋だけ",
         "unknown": r"\b(not sure|don'?t know|no idea|unsure)\b|不清楚|不知道|说不好"

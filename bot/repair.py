@@ -56,8 +56,10 @@ _NOT_BUT = (
                r"|they are |that'?s |that is |(?:the|my|our|her|his) (?:[\w-]+ ){1,3}?(?:is|was|are|were) )"
                r"(?:the |a |an |in |on |at )?(?P<new>.+?),? not (?:the |a |an |in |on |at )?(?P<old>.+)$",
                re.IGNORECASE),
-    re.compile(r"^(?:(?:不对|不是的|错了|说错了|抱歉|对不起|哦)[，,、 ]*)?(?:是在|是|在)(?P<new>.+?)[，,、 ]*"
-               r"(?<!是)(?:而不是|不是|不在)(?P<old>.+)$"),  # "是不是" asks, it corrects nothing
+    # "是…，不是…", "我们租的是常营的鑫兆佳园，不是万象新天" ("是不是" asks, it corrects nothing)
+    re.compile(r"^(?:(?:不对|不是的|错了|说错了|抱歉|对不起|哦)[，,、 ]*)?"
+               r"(?:(?!(?:我|你|他|她|我们|你们|他们)(?:不|并))[^，,。、；;：:\s不是在]{1,8}?)?(?:是在|是|在)"
+               r"(?P<new>[^，,。、；;：:]+?)[，,、 ]*(?<!是)(?:而不是|不是|不在)(?P<old>.+)$"),
     # "it wasn't a normal bike, it was my electric scooter"
     re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it|that|they|he|she|this) "
                r"(?:wasn'?t|isn'?t|weren'?t|aren'?t|was not|is not|were not|are not) "
@@ -100,7 +102,9 @@ def _clean(text: str) -> str:
 def correction(text: str) -> Correction | None:
     """The correction ``text`` makes, if it is one; None for ordinary answers (and for "actually, yes")."""
     found = _correction(_clean(text.replace("’", "'").replace("‘", "'")))
-    if found is None or is_bare_reply(found.new) or len(found.new) < 2:
+    # "I only know the area, not the building number, is that enough?": a question, not the new value
+    if found is None or is_bare_reply(found.new) or len(found.new) < 2 \
+            or (re.search(r"[?？]\s*$", text) and text.rstrip(" ?？").endswith(found.new.strip(_STRIP))):
         return None
     # "…の空き地でした。これで確定です", "…next to the Kempinski. Everything else is right": its own sentence (the
     # first that says something: "wrong. The office moved, it's on Xueyuan Road now" is the second)
@@ -165,9 +169,10 @@ def _whole_correction(plain: str, new_only: bool = True) -> Correction | None:
         return None
     for pattern in _NOT_BUT:
         found = pattern.match(plain)
-        if found and _clean(found["new"]) and _old_part(found["old"]):
+        old = _old_part(found["old"]) if found else ""
+        # "不是万象新天，万象新天是我上一个租的地方": what follows says more about the old one, it is not the new one
+        if found and _clean(found["new"]) and old and not normalised(found["new"]).startswith(normalised(old)):
             named = found.groupdict().get("fieldword")
-            old = _old_part(found["old"])
             field = _FIELD_ALIASES.get(named.lower(), named.lower()) if named else named_field(old)
             return Correction(new=_clean(found["new"]), old=old, field=field)
     for pattern in _NEW_ONLY if new_only else ():
@@ -389,6 +394,7 @@ _QUESTION = re.compile(
     r"[?？]|(^|[.!,;:]\s*|\b(and|but|so|also|btw|then|or)\s+|\bby the way,?\s+)"
     r"(how|what|where|when|why|which|who|can i|do i|is there|are there|should i|could you tell)\b"
     r"|怎么|如何|什么|哪里|哪儿|哪个|多少|是否|能不能|有没有|是不是|要不要|可不可以|可以吗|吗$|吗[，。,.]|呢$"
+    r"|(?<!没)啥(?![^，。,.！!？?]{0,6}?[都也])"  # "啥地址？", "为啥"; not "啥通知都没有", "没啥事"
     r"|どう|何|どこ|いつ|なぜ|ですか|ますか|でしょうか", re.IGNORECASE)
 
 
@@ -444,15 +450,17 @@ def gazetteer_form(text: str) -> str:
     return text.translate(_JA_TO_SIMPLIFIED)
 
 
-_COURTESY = re.compile(r"辛苦|谢谢|多谢|感谢|你好|您好|哈哈|在吗|早上好|晚上好|麻烦你了|不好意思|不容易"
-                       r"|\b(thanks?|thank you|hello|hi there|haha|lol|good (morning|evening|night)|appreciate"
-                       r"|must be (a )?(hard|tough|busy))\b"
+_COURTESY = re.compile(r"辛苦|谢谢|多谢|感谢|你好|您好|哈哈|在吗|早上好|晚上好|麻烦你了|不好意思|不容易|再见|拜拜"
+                       r"|哈喽|嗨|喂"
+                       r"|\b(thanks?|thank you|hello|hi|hey|hiya|howdy|yo|hi there|haha|lol|good (morning|afternoon"
+                       r"|evening|night)|appreciate"
+                       r"|must be (a )?(hard|tough|busy)|bye|goodbye|see you)\b"
                        r"|お疲れ|ありがとう|こんにちは|こんばんは|おはよう|恐縮|助かります|助かる|感謝|ご苦労|大変でしょう"
-                       r"|大変ですね", re.IGNORECASE)
+                       r"|大変ですね|さようなら|失礼します", re.IGNORECASE)
 
 
 def is_courtesy(text: str) -> bool:
-    """Whether ``text`` has words of courtesy or small talk ("辛苦辛苦", "thanks for working late")."""
+    """Whether ``text`` has words of courtesy, greeting or small talk ("辛苦辛苦", "thanks for working late")."""
     return bool(_COURTESY.search(text))
 
 
@@ -462,7 +470,10 @@ _ABOUT_THE_QUESTION = re.compile(
     r"\bwhy (do |would |does |d )?(you|u|they|ya) (need|want|ask|asking)|\bwhy (is|are) (my|the|this|a) \w+ "
     r"(needed|required|necessary)|\bwhat do you need (my|the|this) \w+ for|\bwhich (one|address|place|location"
     r"|category) (should|do|shall) i\b|\bwhat should i (write|put|enter|say) (here|for)"
+    r"|\b(my|our|his|her|their|the) (address|place|flat|home|house|shop)[^?]{0,20}\bor (my|our|his|her|their|the)"
+    r"\b[^?]{0,20}\?"  # "my mum's address or mine?"
     r"|为什么(要|需要|得)|为啥(要|需要|得)|干嘛(要|需要)|要.{0,6}(干嘛|干什么|做什么)用?|(写|填|选)哪(个|一个|里)"
+    r"|(写|填)[^？?，,]{0,12}还是[^？?]{0,12}[？?]"  # "是填我妈家地址还是我家的？"
     r"|(应该|该)(写|填|选)(什么|哪)|还是.{1,12}(地址|地点)[？?]"
     r"|(なぜ|なんで|どうして).{0,10}(必要|いる|要る|聞く|書く)|(どちら|どっち|どれ|どこ|何)を(書け|書い|入力|選べ|選ん)",
     re.IGNORECASE)
@@ -767,7 +778,13 @@ _HOLD_ON = re.compile(r"^(one |a |just a |gimme a )?(sec|second|moment|minute|mi
                       r"|(给我|让我)(一点|一会儿|点)?(时间|缓(一下|一缓|缓)|想(一下|想))(吧|啊)?[。！!…～~]*$"
                       r"|(等我|稍等)(一下|一会儿|片刻)(啊|哈|吧)?[。！!…～~]*$"
                       r"|(少し|ちょっと)(時間を|だけ)?(ください|待って(ください|ね|くださいね)?)[。！!…]*$"
-                      r"|(少々|しばらく)お待ち(ください|を)[。！!…]*$", re.IGNORECASE)
+                      r"|(少々|しばらく)お待ち(ください|を)[。！!…]*$"
+                      # busy now, the answer later: "すみません今ちょっと手が離せなくて、あとで", "等会儿再发你",
+                      # "busy right now, I'll send it later"
+                      r"|手が離せな|[、,，]\s*(あとで|後で|のちほど)(送|書|連絡|入力|返信)?(します|しますね|ね|で)?[。！!…]*$"
+                      r"|(等会儿|一会儿|待会儿|回头)(再)?(发|说|告诉你|补|回)(给你|你)?(吧|啊|哈)?[。！!…～~]*$"
+                      r"|\b(i'?ll|i will|will) (send|tell you|give (it|you)|write|type|do) (it |that |you )?later\W*$"
+                      r"|\bbusy (right )?now\b", re.IGNORECASE)
 
 
 def holds_on(text: str) -> bool:

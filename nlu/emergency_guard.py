@@ -96,9 +96,10 @@ DENIAL: dict[str, re.Pattern[str]] = {
 
 
 # Day after day, or now and then: what keeps happening is not a fire breaking out now (smoke, sparks).
-RECURRING = re.compile(r"毎日|いつも|ときどき|時々|たまに|時おり|時折|每天|天天|每晚|总是|经常|时不时|偶尔|有时候"
-                       r"|\b(every (day|night|evening|morning)|daily|all the time|sometimes|now and then|on and off"
-                       r"|off and on|from time to time|occasionally)\b", re.I)
+RECURRING = re.compile(r"毎日|毎晩|毎朝|毎夜|いつも|ときどき|時々|たまに|時おり|時折|(夜|夕方|朝|深夜|夜中)になると"
+                       r"|每天|天天|每晚|每到(晚上|夜里|半夜)|一到(晚上|夜里|半夜)|总是|经常|时不时|偶尔|有时候"
+                       r"|\b(every (day|night|evening|morning)|daily|nightly|all the time|sometimes|now and then"
+                       r"|on and off|off and on|from time to time|occasionally)\b", re.I)
 # Smoke from smokers, burnt rubbish, a barbecue or a grill, or smoke day after day, is a nuisance, not a fire: with
 # these words, smoke alone says no danger. (A restaurant or a factory alone is not enough: either may be on fire.)
 SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧垃圾|焚烧|烧树叶|烧秸秆|烧烤|油烟|烟囱|煙突"

@@ -96,8 +96,9 @@ RHETORICAL = re.compile(
     r"|\bi thought (that )?[^?.!]{0,60}\b(weren'?t|wasn'?t|aren'?t|isn'?t|not) (allowed|supposed|permitted|legal)"
     r"|\b(isn'?t|aren'?t|wasn'?t|weren'?t) (that|this|it|they|he|she)\b[^?]{0,30}"
     r"\b(banned|illegal|against the (rules|law))"
-    r"|\b(isn'?t|aren'?t|shouldn'?t|wasn'?t) (the|that|this|it|they|he|she|there)\b[^?]{0,40}"
+    r"|\b(isn'?t|aren'?t|shouldn'?t|wasn'?t)\b[^?]{0,40}"
     r"\b(supposed|meant|required|obliged) to|不是应该[^？?]{0,20}(吗|么)|べきではない(でしょう|です)か"
+    r"|这也(算|叫)|这算什么|这也行"
     r"|不是(不让|不准|不许|禁止|不能)[^？?]{0,20}(吗|么)|不是.{0,10}(违法|违规)(的)?(吗|么)"
     r"|(禁止|違法|違反)(されている|されてる|な)?(のでは|んじゃ)(ない|ありません)|はずでは(ない|ありません)",
     re.IGNORECASE)
@@ -164,7 +165,7 @@ MIN_ASKED_TOPIC_CONFIDENCE = 0.4
 UNSURE_TOPIC_CONFIDENCE = 0.5
 # Below this no policy text fits a story however little the classifier ranked the report ("a kestrel with a broken
 # wing on our balcony … who can come and take it?": faq 0.89, report 0.02, consumer rights 0.17).
-NO_TOPIC_CONFIDENCE = 0.25
+NO_TOPIC_CONFIDENCE = 0.45
 # A question left unclassified only because another intent came close ("我还是用中文问吧：电动车的电池能不能拿回家里
 # 充电？": faq 0.40, switch_language 0.39) is the question when its answer is this sure.
 SURE_TOPIC_CONFIDENCE = 0.9

@@ -55,3 +55,18 @@ def test_the_same_topic_later_in_the_conversation_is_answered_again() -> None:
                _bot("utter_glad_to_help")]
     said = _said(_tracker(history, "How do I extend my visa?", "visa_extension"))
     assert said == (["utter_faq/visa_extension"], False)
+
+
+def test_said_again_instead_of_answering_the_offer_it_is_the_appeal() -> None:
+    history = [*ANSWERED_VISA, _user("but how do I get my visa extended?", "visa_extension"),
+               _bot("msg_answer_already_given"), _bot("utter_offer_appeal_after_faq")]
+    assert _said(_tracker(history, "I need my visa extended!", "visa_extension")) == ([], True)
+    # another question instead gets its own answer
+    assert _said(_tracker(history, "how do I register my dog?", "dog_registration")) == (
+        ["utter_faq/dog_registration"], False)
+
+
+def test_the_turns_are_read_behind_the_slots_the_latest_message_set() -> None:
+    tracker = _tracker(ANSWERED_VISA, "how can I get my visa extended?", "visa_extension")
+    tracker.events.append({"event": "slot", "name": "language", "value": "en"})
+    assert _said(tracker) == (["msg_answer_already_given"], True)
