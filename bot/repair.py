@@ -279,7 +279,8 @@ _APPEAL_DROPPED = re.compile(
 # object of its own, it can only mean the appeal.
 _CANCEL_CLAUSE = re.compile(
     r"((so|then|ok|okay|just|actually|yeah|no|oh|well|hmm|sorry|please|pls|can you|could you)\s+)*"
-    r"(cancel|withdraw|scrap|delete)( (it|this|that|this one|that one|the whole thing|everything|it all))?"
+    r"(cancel|withdraw|scrap|delete)( (it|this|that|this one|that one|the whole thing|everything|it all|mine"
+    r"|my (one|appeal|report|complaint|request)))?"
     r"( (please|pls|then|for now|after all|thanks|thank you))*"
     r"|((so|then|ok|okay|actually|well|hmm|sorry)\s+)*(let'?s|i'?ll|we'?ll|i will|we will) not"
     r" (file|send|submit|report|do) (it|this|that|this one)( after all| then| for now)?"
@@ -291,7 +292,7 @@ _CANCEL_CLAUSE = re.compile(
     r"( (please|then|thanks|sorry))*"
     r"|((so|then|ok|okay|just|actually|well|hmm|sorry|please|nah|oh)\s+)*forget (it|i said anything|i (ever )?asked"
     r"|i (ever )?wrote|the whole thing|all of it|about (it|this|that))( (please|then|thanks|sorry|after all))*"
-    r"|(那|那就|就|这次|这个|还是|算了|那还是)*(帮我|麻烦你?)?(取消|撤销|撤回)(掉|了)?(吧|吧谢谢|谢谢|了吧)?"
+    r"|(那|那就|就|这次|这个|我这个|我的|我这边的?|还是|算了|那还是)*(帮我|麻烦你?)?(取消|撤销|撤回)(掉|了)?(吧|吧谢谢|谢谢|了吧)?"
     r"|(すみません|ごめんなさい|あ|やっぱり|やはり|今回は|これは|では)*(取り消します|取り消してください|取り消させてください|キャンセルします|キャンセルしてください"
     r"|取り消しでお願いします|キャンセルでお願いします)"
     r"|(すみません|ごめんなさい|あ)*(やっぱり|やはり|今回は|今日は|今日のところは|いったん)+(やめて|やめに)"
@@ -336,7 +337,10 @@ _ALREADY_REPORTED = re.compile(
     r"(已经|早就|早都|都)[^，。？?]{0,10}(报过|反映过|投诉过|打过12345|报了|反映了|投诉了)[^？?]{0,12}(不用了|算了|不报了|不用报了"
     r"|就不用|不麻烦)"
     r"|(もう|すでに|既に)[^。？?]{0,12}(通報|連絡|申し立て|電話)(して(くれ)?(い)?ました|しました|した)[^？?]{0,16}"
-    r"(大丈夫です|いいです|結構です|やめ|取り消|キャンセル)")
+    r"(大丈夫です|いいです|結構です|やめ|取り消|キャンセル)"
+    # "wait my wife says she already called about this yesterday. cancel mine"
+    r"|\b(already|just) (called|phoned|rang|reported|filed|complained|sent)\b[^?]{0,60}"
+    r"\b(cancel|withdraw|never ?mind|no need|don'?t (file|send|need))\b", re.IGNORECASE)
 
 
 # The problem went away, so stop: "あっ、いま出ました！水が戻ったので、もう大丈夫です。やめてください",

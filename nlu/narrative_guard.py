@@ -164,8 +164,16 @@ MIN_ASKED_TOPIC_CONFIDENCE = 0.4
 # gone. extinguishers say expired 2019": faq 0.94, its topic 0.34) tells of a problem.
 UNSURE_TOPIC_CONFIDENCE = 0.5
 # Below this no policy text fits a story however little the classifier ranked the report ("a kestrel with a broken
-# wing on our balcony … who can come and take it?": faq 0.89, report 0.02, consumer rights 0.17).
-NO_TOPIC_CONFIDENCE = 0.45
+# wing on our balcony … who can come and take it?": faq 0.89, report 0.02, consumer rights 0.17; a phone scam told
+# and "What can I do now": residence registration 0.35).
+NO_TOPIC_CONFIDENCE = 0.4
+# Saying it is only a question keeps a story a question: "Just a general question for a friend, nothing to report yet:
+# if an employer … stops paying, what rights does the worker have?" (wage arrears 0.43).
+SAYS_IT_ASKS = re.compile(r"\b((just|only) (a|one) )?(general|quick|simple|hypothetical|theoretical) question\b"
+                          r"|\bnothing to report\b|\bjust (asking|wondering|curious)\b"
+                          r"|只是(问问|咨询|想问)|随便问问|先问问|不是(要)?(投诉|反映)"
+                          r"|(一般的な|ちょっとした|単なる)質問|質問だけ|聞いてみただけ|申し立てではなく",
+                          re.IGNORECASE)
 # A question left unclassified only because another intent came close ("我还是用中文问吧：电动车的电池能不能拿回家里
 # 充电？": faq 0.40, switch_language 0.39) is the question when its answer is this sure.
 SURE_TOPIC_CONFIDENCE = 0.9
@@ -312,7 +320,8 @@ class NarrativeGuard(StatelessComponent):
             elif intent == FAQ and (not asks_a_question(text) or tells_a_story(text)) and _has_topic(message) \
                     and _topic_confidence(message) < UNSURE_TOPIC_CONFIDENCE \
                     and (_ranked(message, REPORT) >= MIN_QUESTION_SUPPORT
-                         or _topic_confidence(message) < NO_TOPIC_CONFIDENCE and tells_a_story(text)):
+                         or _topic_confidence(message) < NO_TOPIC_CONFIDENCE and tells_a_story(text)
+                         and not SAYS_IT_ASKS.search(text)):
                 # Asks nothing, or tells a story around its question ("我表弟…钱包、身份证全让人偷了…想问问能不能给他点
                 # 临时救助": eldercare 0.29): no policy text fits; the appeal reaches a person.
                 make_intent(message, REPORT)

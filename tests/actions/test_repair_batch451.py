@@ -14,15 +14,15 @@ from actions.conversation import is_announcement
 from actions.fallback import TAKEN_AS_APPEAL, ActionBareReply, ActionClarify
 from actions.repair import Kind, Move, Question, decide
 from bot.attribute_words import value_in_words
-from bot.repair import asks_about_the_question, correction, holds_on, is_question
+from bot.repair import asks_about_the_question, cancels_the_appeal, correction, holds_on, is_question
 from bot.short_replies import Reply, short_reply
 from nlu.emergency_guard import RECURRING
-from nlu.narrative_guard import asks_a_question
+from nlu.narrative_guard import SAYS_IT_ASKS, asks_a_question
 from tests.actions.conftest import run
 from tests.actions.fakes import FakeHotline
 from tests.actions.test_repair import _slots, appeal, turn
 
-CHOICE, PLACE = Question(Kind.CHOICE), Question(Kind.PLACE)
+CHOICE, PLACE, YES_NO = Question(Kind.CHOICE), Question(Kind.PLACE), Question(Kind.YES_NO)
 
 
 @pytest.mark.parametrize("text", ["Tuesday morning", "still going, they are there every day", "since Monday morning"])
@@ -194,3 +194,23 @@ def test_a_shady_job_agency_is_recruitment_fraud(hotline: FakeHotline) -> None:
     description = "在中介那交了800块介绍费 说给安排进电子厂包吃住 结果拉过去根本没那个厂 回去找中介 钱也不退"
     options = ["recruitment_fraud", "rental_agency_misconduct", "employment_assistance"]
     assert asyncio.run(_typed_category("黑中介骗钱", description, options, "zh")) == "recruitment_fraud"
+
+
+@pytest.mark.parametrize("text", ["wait my wife says she already called about this yesterday. cancel mine",
+                                  "please cancel mine", "她已经报过了，我这个取消吧"])
+def test_someone_else_reported_it_so_cancel_mine(text: str) -> None:
+    assert cancels_the_appeal(text)
+    assert decide(turn(text, "cancel", 0.85), YES_NO) is Move.CANCEL
+
+
+@pytest.mark.parametrize("text", ["I already reported the light last week, is there any news?",
+                                  "I just called the police, they said to file it here"])
+def test_a_report_made_before_cancels_nothing(text: str) -> None:
+    assert not cancels_the_appeal(text)
+
+
+@pytest.mark.parametrize("text", ["Just a general question for a friend, nothing to report yet: if an employer stops "
+                                  "paying, what rights does the worker have?", "只是问问，不是要投诉",
+                                  "一般的な質問ですが、"])
+def test_saying_it_is_only_a_question(text: str) -> None:
+    assert SAYS_IT_ASKS.search(text)
