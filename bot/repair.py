@@ -42,7 +42,7 @@ _STRIP = " ,，、。.!！?？:：;；\"'“”「」『』"
 _NOT_BUT = (
     re.compile(r"^(?:不对[，,、 ]*)?(?:(?P<fieldword>地址|地点|位置|电话|号码|类别|描述)(?:也)?"
                r"|(?P<subject>(?!(?:我|你|他|她|我们|你们|他们)(?:不|并)|是|在)[^，,。、；;：:\s不]{1,8}?))?"
-               r"(?<!是)(?:不是|并不是|不在)(?!很|太|特别|非常|那么|这么|一般|只|光)(?P<old>.+?)"
+               r"(?<!是)(?:不是|并不是|不在)(?!很|太|特别|非常|那么|这么|一般|只|光|说|讲|告诉|写了|写过|跟你|问过)(?P<old>.+?)"
                r"(?:[，,、 ]*(?:而)?(?:是|在)|[，,、 ]+)(?P<new>.+)$"),
     re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?P<old>[^。、，,！!？?]+?)"
                r"(?:じゃなくて|ではなくて|ではなく|でもなくて|でもなく|じゃなく|じゃない)[、, ]*"
@@ -103,7 +103,7 @@ def correction(text: str) -> Correction | None:
     """The correction ``text`` makes, if it is one; None for ordinary answers (and for "actually, yes")."""
     found = _correction(_clean(text.replace("’", "'").replace("‘", "'")))
     # "I only know the area, not the building number, is that enough?": a question, not the new value
-    if found is None or is_bare_reply(found.new) or len(found.new) < 2 \
+    if found is None or is_bare_reply(found.new) or (len(found.new) < 2 and not found.new.isdigit()) \
             or (re.search(r"[?？]\s*$", text) and text.rstrip(" ?？").endswith(found.new.strip(_STRIP))):
         return None
     # "…の空き地でした。これで確定です", "…next to the Kempinski. Everything else is right": its own sentence (the
@@ -112,7 +112,9 @@ def correction(text: str) -> Correction | None:
     new = next((part for part in sentences if len(part.split()) >= 2 or (not part.isascii() and len(part) >= 2)),
                found.new.strip(_STRIP)) or found.new
     new = _COPULA.sub("", new).strip(_STRIP) or new
-    return Correction(new=_NEW_TAIL.sub("", new) or new, old=found.old, field=found.field)
+    # "I mixed up the number. It is Gulou East Street 79, not 97": a house number, not the phone
+    field = None if found.field == "phone" and not re.search(r"\d{5}", new) else found.field
+    return Correction(new=_NEW_TAIL.sub("", new) or new, old=found.old, field=field)
 
 
 # "是莲花池东路那边的", "隣の村のほう": where it is, without the pointing words.
@@ -460,7 +462,7 @@ _COURTESY = re.compile(r"辛苦|谢谢|多谢|感谢|你好|您好|哈哈|在吗
                        r"|evening|night)|appreciate"
                        r"|must be (a )?(hard|tough|busy)|bye|goodbye|see you)\b"
                        r"|お疲れ|ありがとう|こんにちは|こんばんは|おはよう|恐縮|助かります|助かる|感謝|ご苦労|大変でしょう"
-                       r"|大変ですね|さようなら|失礼します", re.IGNORECASE)
+                       r"|大変ですね|さようなら|失礼します|すみません|すいません", re.IGNORECASE)
 
 
 def is_courtesy(text: str) -> bool:
@@ -478,6 +480,8 @@ _ABOUT_THE_QUESTION = re.compile(
     r"\b[^?]{0,20}\?"  # "my mum's address or mine?"
     r"|为什么(要|需要|得)|为啥(要|需要|得)|干嘛(要|需要)|要.{0,6}(干嘛|干什么|做什么)用?|(写|填|选)哪(个|一个|里)"
     r"|(写|填)[^？?，,]{0,12}还是[^？?]{0,12}[？?]"  # "是填我妈家地址还是我家的？"
+    r"|(跟|和)(地址|地点|位置|电话|手机号?)有(啥|什么)关系|what does (the|my) (address|location|place|phone( number)?)"
+    r" have to do with|(住所|場所|電話番号?)(と|が)(何の|なんの)関係"
     r"|(应该|该)(写|填|选)(什么|哪)|还是.{1,12}(地址|地点)[？?]"
     r"|(なぜ|なんで|どうして).{0,10}(必要|いる|要る|聞く|書く)|(どちら|どっち|どれ|どこ|何)を(書け|書い|入力|選べ|選ん)",
     re.IGNORECASE)
@@ -785,7 +789,9 @@ _HOLD_ON = re.compile(r"^(one |a |just a |gimme a )?(sec|second|moment|minute|mi
                       r"|(少々|しばらく)お待ち(ください|を)[。！!…]*$"
                       # busy now, the answer later: "すみません今ちょっと手が離せなくて、あとで", "等会儿再发你",
                       # "busy right now, I'll send it later"
-                      r"|手が離せな|[、,，]\s*(あとで|後で|のちほど)(送|書|連絡|入力|返信)?(します|しますね|ね|で)?[。！!…]*$"
+                      r"|手が離せな|(すみません|すいません|ごめん)[^。！？]{0,12}(今|いま)[^。！？]{0,24}(ていて|てて|ている最中|中なので|中で)"
+                      r"[…。.]*$"
+                      r"|[、,，]\s*(あとで|後で|のちほど)(送|書|連絡|入力|返信)?(します|しますね|ね|で)?[。！!…]*$"
                       r"|(等会儿|一会儿|待会儿|回头)(再)?(发|说|告诉你|补|回)(给你|你)?(吧|啊|哈)?[。！!…～~]*$"
                       r"|\b(i'?ll|i will|will) (send|tell you|give (it|you)|write|type|do) (it |that |you )?later\W*$"
                       r"|\bbusy (right )?now\b", re.IGNORECASE)

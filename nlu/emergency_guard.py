@@ -51,7 +51,8 @@ DANGER: dict[str, re.Pattern[str]] = {
         r"|(with|has|had|holding|waving|pulled) (a )?(knife|knives|gun)|fighting with knives|knife (attack|fight)|stabb"
         r"|armed robbery|being (beaten|robbed|attacked)|attacking (people|me)|will kill"
         r"|hitting me|beating (his|her|my)|dragging a (woman|man|girl|boy|child|kid)|screaming for help"
-        r"|about to jump|going to jump|threatening to jump|fell into|jumped into|can'?t swim|struggling in the|drowning"
+        r"|about to jump|going to jump|threatening to jump|(?<!bricks )(?<!tiles )(?<!stones )(?<!things )fell into"
+        r"|jumped into|can'?t swim|struggling in the|drowning"
         r"|not breathing|isn'?t breathing|unconscious|won'?t wake up|passed out|fainted|isn'?t moving|not moving"
         r"|seizure|(someone|somebody|he|she|they|man|woman|kid|child|person|people) (is|are) bleeding"
         r"|bleeding (heavily|badly)"
@@ -78,11 +79,13 @@ DANGER: dict[str, re.Pattern[str]] = {
 # A question about a risk, not a danger now.
 HYPOTHETICAL: dict[str, re.Pattern[str]] = {
     "zh": re.compile(r"会不会|容易|预防|防止|隐患|风险|安全吗|会.{0,6}吗|万一|要是|如果|一旦|假如|担心.{0,6}会"
-                     r"|真(要|的)?(着火|起火|失火|出事)"),
+                     r"|真(要|的)?(着火|起火|失火|出事)|提心吊胆"
+                     # seen elsewhere: "网上那些电池起火的视频"
+                     r"|(视频|新闻|报道|网上)[^。！？]{0,10}(着火|起火|失火|爆炸)|(着火|起火|失火|爆炸)的(视频|新闻|报道)"),
     "en": re.compile(r"\b(could|might|risk|prevent|safe to|what if|avoid|if there'?s (ever )?an?( real)?|in case of)\b",
                      re.I),
     "ja": re.compile(r"かもしれ|危なくない|防ぐ|防止|予防|リスク|大丈夫|(ならないか|起きないか|ないか)と?(心配|不安)"
-                     r"|(が|も)(怖い|こわい|心配|不安)|(の|な)時(に|は)|になったら|起きたら"),
+                     r"|(が|も)(怖い|こわい|心配|不安)|(の|な)時(に|は)|になったら|起きたら|(ので|から)(不安|心配|怖い|こわい)"),
 }
 # "No one is hurt", "没有人受伤", "けが人はいません": said of the danger itself, so "on fire and no
 # one is answering the door" still counts.
@@ -91,7 +94,10 @@ DENIAL: dict[str, re.Pattern[str]] = {
     "en": re.compile(r"\b(no one|nobody|no-one) (is|was|got|has been) (hurt|injured|trapped|inside|in danger)\b"
                      r"|\bnot (hurt|injured|trapped|on fire)\b|\bno fire\b", re.I),
     "ja": re.compile(r"(けが人|怪我人|負傷者|閉じ込められた人)は(い|出て)(ません|ない)"
-                     r"|火事(では|じゃ)(ありません|ない)"),
+                     r"|火事(では|じゃ)(ありません|ない)"
+                     # "いまガスのにおいがするわけではありませんが"
+                     r"|(におい|匂い|臭い|煙|火)(が|は)(する|出ている|出てる|ある)?わけ(では|じゃ)(ありません|ない)"
+                     r"|(におい|匂い|臭い)は(しません|しない)"),
 }
 
 

@@ -295,8 +295,10 @@ _QUESTION_OF_ITS_OWN = re.compile(r"[?？].+[?？]|\b(how|what|where|when) (do|c
 # Asking whether this is the place for questions, and no question yet ("Morning! Is this the right place for questions
 # from foreigners?": faq 0.71, the residence-registration answer): the assistant asks for the question.
 ASKS_IF_THIS_IS_THE_PLACE = re.compile(
-    r"^((good )?(morning|afternoon|evening|hi|hello|hey)\W*)?(is this|am i (in|at)) the right (place|number|service"
-    r"|hotline|chat|channel)\b[^.!?]{0,60}\?*$"
+    r"^((good )?(morning|afternoon|evening|hi|hello|hey)\W*)?((is this|am i (in|at)) the right (place|number|service"
+    r"|hotline|chat|channel)\b[^.!?]{0,60}\?*"
+    r"|(i'?m )?not sure (if |whether )?(this is|i'?m (in|at)) the right (place|number|service|hotline|chat)\b"
+    r"[^.!?]{0,30}[.!?]*)$"
     r"|^.{0,6}(这里|这儿|你们这儿?)(能|可以)(问|咨询)(问题|事情?|一下)?(吗|么)[？?]*$"
     r"|^.{0,8}(ここで|こちらで)(質問|相談|問い合わせ)(は|を)?(でき|し(ても)?いい|受け付け).{0,10}$", re.IGNORECASE)
 

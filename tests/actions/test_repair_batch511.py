@@ -1,0 +1,80 @@
+"""Repairs found by the held-out residents h511..h570 (first runs 92%, 87%, 90%): house numbers corrected at the
+summary, "didn't I say so?" read as a correction, openers and hold-ons in Japanese, a refused number for a call-back,
+and danger words that were about a video, a smell denied or bricks."""
+
+import pytest
+
+from actions.conversation import is_announcement
+from actions.repair import Kind, Move, Question, decide
+from bot.repair import asks_about_the_question, correction, holds_on
+from nlu.emergency_guard import DANGER, DENIAL, HYPOTHETICAL
+from nlu.narrative_guard import ASKS_IF_THIS_IS_THE_PLACE
+from tests.actions.fakes import FakeHotline
+from tests.actions.test_repair import _slots, appeal, turn
+
+GAS_BOTTLES = {"appeal_description": "fifteen gas bottles stacked outside the restaurant", "language": "en",
+               "appeal_category": "illegal_gas_cylinder", "contact_consent": False}
+
+
+@pytest.mark.parametrize("text, place, corrected", [
+    ("sorry, I mix the number. It is Gulou East Street 79, not 97", "Gulou East Street 97, Jiaodaokou, Dongcheng",
+     "Gulou East Street 79, Jiaodaokou, Dongcheng"),
+    ("sorry, the building is 6, not 4. Nanhu Xiyuan building 6. the rest is right",
+     "Nanhu Xiyuan building 4, Wangjing, Chaoyang", "Nanhu Xiyuan building 6, Wangjing, Chaoyang"),
+])
+def test_a_house_number_corrected_at_the_summary(text: str, place: str, corrected: str, hotline: FakeHotline) -> None:
+    messages, events = appeal(text, "correct_appeal", {**GAS_BOTTLES, "appeal_location": place}, "appeal_confirmed")
+    assert _slots(events)["appeal_location"] == corrected
+    assert messages[0]["response"] == "msg_corrected_location"
+
+
+def test_the_number_of_a_house_is_not_the_phone() -> None:
+    found = correction("sorry, I mix the number. It is Gulou East Street 79, not 97")
+    assert found is not None and found.field is None
+
+
+@pytest.mark.parametrize("text", ["我刚才不是说了吗，你们这个机器人怎么听不懂人话呢", "不是告诉过你了吗，在南门"])
+def test_didnt_i_say_so_corrects_nothing(text: str) -> None:
+    assert correction(text) is None
+
+
+@pytest.mark.parametrize("text", ["すみません、観光で来ている母のことなんですが", "隣の部屋の件なんですけど"])
+def test_about_someone_or_something_and_no_more_is_an_announcement(text: str) -> None:
+    assert is_announcement(text)
+
+
+def test_busy_with_something_else_for_a_moment_waits() -> None:
+    assert holds_on("すみません、ちょっと今観光客に道を聞かれていて…")
+    assert not holds_on("今工事をしていて…")  # what is going on, not a wait
+
+
+@pytest.mark.parametrize("text", ["这跟地址有啥关系啊，又不是修路", "what does the address have to do with it?"])
+def test_why_the_place_matters_asks_about_the_question(text: str) -> None:
+    assert asks_about_the_question(text)
+
+
+def test_a_refused_number_for_a_call_back_is_told_why_it_is_needed() -> None:
+    required_phone = Question(Kind.PHONE)
+    assert decide(turn("手机号就不留了吧，我就是个路过的", "deny", 0.7), required_phone) is Move.SKIP
+    assert decide(turn("13811112222，不过晚上别打", "deny", 0.7), required_phone) is Move.ANSWER
+
+
+def test_a_fire_seen_in_videos_is_no_fire_here() -> None:
+    text = "隔壁每天晚上把电动车电池拎进屋里充一整夜。我每天睡觉都提心吊胆的，网上那些电池起火的视频看得我心里发毛"
+    assert DANGER["zh"].search(text) and HYPOTHETICAL["zh"].search(text)
+
+
+def test_a_smell_of_gas_denied_is_no_leak() -> None:
+    text = "ボンベが10本以上並んでいます。いまガスのにおいがするわけではありませんが、毎日そこを通るので不安です"
+    assert DENIAL["ja"].search(text)
+
+
+def test_bricks_falling_are_not_a_person_falling() -> None:
+    assert not DANGER["en"].search("A few bricks fell into the alley last week.")
+    assert DANGER["en"].search("a child fell into the river")
+
+
+@pytest.mark.parametrize("text", ["Hi. I'm not sure this is the right place to ask.",
+                                  "not sure if this is the right number"])
+def test_not_sure_this_is_the_place_asks_for_the_question(text: str) -> None:
+    assert ASKS_IF_THIS_IS_THE_PLACE.search(text)
