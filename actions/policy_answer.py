@@ -4,6 +4,7 @@ A resident who asks the same question again after "Did that answer your question
 same) says the answer did not help: sending the same text again would go round in circles, so the assistant
 says it has nothing more on this here, and the rules offer an appeal (slot ``faq_repeated``). Said once more
 instead of answering that offer, it is taken as the appeal (the rules start it, the words as its description).
+Asked again in another language, it asks for the answer in that language, and gets it.
 """
 
 from typing import Any
@@ -12,6 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+
+from actions.repair import language_before_message
 
 ASKED_IF_IT_HELPED = "utter_did_that_help"
 SAID_ALREADY, OFFERED_APPEAL = "msg_answer_already_given", "utter_offer_appeal_after_faq"
@@ -39,12 +42,21 @@ def bot_turns(events: list[dict[str, Any]], count: int) -> list[list[str]]:
     return list(reversed(turns))
 
 
+def switched_language(tracker: Tracker) -> bool:
+    """Whether the latest message changed the conversation's language."""
+    before = language_before_message(tracker)
+    return before is not None and before != tracker.get_slot("language")
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         answer = chosen_answer(tracker.latest_message or {})
+        if switched_language(tracker):  # the same question in another language asks for the answer in it
+            dispatcher.utter_message(response=answer or "utter_ask_question_prompt")
+            return [SlotSet(REPEATED, False)]
         padded: list[list[str]] = [[], [], *bot_turns(tracker.events, 2)]
         earlier, before = padded[-2], padded[-1]
         if answer and before[-2:] == [answer, ASKED_IF_IT_HELPED]:

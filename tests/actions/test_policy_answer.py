@@ -70,3 +70,10 @@ def test_the_turns_are_read_behind_the_slots_the_latest_message_set() -> None:
     tracker = _tracker(ANSWERED_VISA, "how can I get my visa extended?", "visa_extension")
     tracker.events.append({"event": "slot", "name": "language", "value": "en"})
     assert _said(tracker) == (["msg_answer_already_given"], True)
+
+
+def test_the_same_question_in_another_language_gets_the_answer_in_it() -> None:
+    history = [{"event": "slot", "name": "language", "value": "zh"}, *ANSWERED_VISA]
+    tracker = _tracker(history, "How do I extend my visa before it expires?", "visa_extension")
+    tracker.slots["language"] = "en"  # the latest message set it
+    assert _said(tracker) == (["utter_faq/visa_extension"], False)
