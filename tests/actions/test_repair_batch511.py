@@ -38,7 +38,8 @@ def test_didnt_i_say_so_corrects_nothing(text: str) -> None:
     assert correction(text) is None
 
 
-@pytest.mark.parametrize("text", ["すみません、観光で来ている母のことなんですが", "隣の部屋の件なんですけど"])
+@pytest.mark.parametrize("text", ["すみません、観光で来ている母のことなんですが", "隣の部屋の件なんですけど",
+                                  "犬の登録の件で困っていて…"])
 def test_about_someone_or_something_and_no_more_is_an_announcement(text: str) -> None:
     assert is_announcement(text)
 
