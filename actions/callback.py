@@ -15,7 +15,16 @@ from rasa_sdk.types import DomainDict
 from actions.answers import checked_phone, checked_text
 from actions.conversation import appeal_key, is_descriptive, language_of, resident_of
 from actions.filing import file_or_queue
-from actions.repair import EXPLAINED, AskQuestion, Kind, Question, RepairingFormValidation, Turn, ask_again
+from actions.repair import (
+    EXPLAINED,
+    REQUESTED_SLOT,
+    AskQuestion,
+    Kind,
+    Question,
+    RepairingFormValidation,
+    Turn,
+    ask_again,
+)
 from bot.short_replies import short_reply
 
 CALLBACK_CATEGORY = "operator_callback"
@@ -72,6 +81,14 @@ class ValidateCallbackForm(RepairingFormValidation):
             dispatcher.utter_message(response="msg_callback_in_progress")
             return ask_again(requested)
         return None
+
+    async def give_up(self, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> list[EventType] | None:
+        """Still no number after the way out: the call-back cannot be made, so it stops (never asked forever)."""
+        if requested != "callback_phone":
+            return await super().give_up(requested, dispatcher, tracker, domain)
+        dispatcher.utter_message(response="msg_callback_given_up")
+        return [*(SlotSet(name, None) for name in CALLBACK_SLOTS), SlotSet(REQUESTED_SLOT, None)]
 
     def validate_callback_topic(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:

@@ -179,6 +179,9 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.CORRECT
     if turn.intent == "request_human" and not turn.is_payload and carries_on(turn.text):
         return Move.REPEAT  # "转个人工？……算了，你接着问吧": the question again
+    if turn.intent == "request_human" and question.kind is Kind.CHOICE and not turn.is_payload \
+            and not asks_for_a_person(turn.text):
+        return Move.ANSWER  # "流浪人员救助" (homeless people: help) typed for a category, read as asking for a person
     if turn.intent in ROUTED - {"emergency"}:  # emergencies are decided above
         return Move.ROUTE
     if turn.is_payload:  # a button: its intent says what it is

@@ -4,12 +4,14 @@ and danger words that were about a video, a smell denied or bricks."""
 
 import pytest
 
+from actions.callback import ValidateCallbackForm
 from actions.conversation import is_announcement
 from actions.repair import Kind, Move, Question, decide
 from bot.repair import asks_about_the_question, correction, holds_on
 from nlu.emergency_guard import DANGER, DENIAL, HYPOTHETICAL
 from nlu.narrative_guard import ASKS_IF_THIS_IS_THE_PLACE
-from tests.actions.fakes import FakeHotline
+from tests.actions.conftest import run
+from tests.actions.fakes import FakeHotline, tracker
 from tests.actions.test_repair import _slots, appeal, turn
 
 GAS_BOTTLES = {"appeal_description": "fifteen gas bottles stacked outside the restaurant", "language": "en",
@@ -79,3 +81,30 @@ def test_bricks_falling_are_not_a_person_falling() -> None:
                                   "not sure if this is the right number"])
 def test_not_sure_this_is_the_place_asks_for_the_question(text: str) -> None:
     assert ASKS_IF_THIS_IS_THE_PLACE.search(text)
+
+
+def _callback(text: str, intent: str, slots: dict[str, object]) -> tuple[list[dict[str, object]], list[object]]:
+    events = [{"event": "action", "name": "action_listen"}]
+    conversation = tracker(text=text, intent=intent, events=events,
+                           slots={"callback_topic": "杨絮飞得到处都是", **slots, "requested_slot": "callback_phone"})
+    conversation.events.append({"event": "action", "name": "callback_form"})
+    conversation.active_loop = {"name": "callback_form"}
+    return run(ValidateCallbackForm(), conversation)
+
+
+def test_a_call_back_still_without_a_number_after_the_way_out_stops() -> None:
+    messages, events = _callback("不知道", "nlu_fallback",
+                                 {"repair_failures": {"slot": "callback_phone", "count": 3}})
+    assert [m["response"] for m in messages] == ["msg_callback_given_up"]
+    assert _slots(events)["requested_slot"] is None and _slots(events)["callback_topic"] is None
+
+
+def test_a_call_back_without_a_number_is_first_explained() -> None:
+    messages, events = _callback("不知道", "nlu_fallback", {})
+    assert _slots(events).get("requested_slot", "callback_phone") == "callback_phone"
+    assert "msg_callback_given_up" not in [m["response"] for m in messages]
+
+
+def test_words_for_a_category_read_as_asking_for_a_person_answer_the_category() -> None:
+    assert decide(turn("流浪人员救助", "request_human", 0.8), Question(Kind.CHOICE)) is Move.ANSWER
+    assert decide(turn("转人工", "request_human", 0.9), Question(Kind.CHOICE)) is Move.ROUTE
