@@ -170,7 +170,9 @@ _TOPIC_ONLY = (
                re.IGNORECASE),
     # "hey, got a parking issue near my building", "I've got a noise complaint"
     re.compile(r"^((i|we)('ve| have)? )?(got|have) (a|an|some|one) ((quick|small|little|big|serious|real) )?"
-               r"([\w'’-]+ )?(issue|problem|complaint|question)s?( (about|abt|re|regarding|concerning|on|with|near|at"
+               r"([\w'’-]+ )?(issue|problem|complaint|question|suggestion|request|concern)s?"
+               r"( ?(slash|/|and|or|plus) ?(a |an )?(issue|problem|complaint|question|suggestion|request|concern))?"
+               r"( (about|abt|re|regarding|concerning|on|with|near|at"
                r"|in|outside|behind|by) ((my|the|our|a|an|this|that) )?([\w'’-]+ ){0,2}[\w'’-]+)?[.!]?$",
                re.IGNORECASE),
     # "this is a question slash complaint about a university"
@@ -182,7 +184,7 @@ _TOPIC_ONLY = (
 
 
 # A greeting before the opener: "在吗，想反映个老师的事", "hello, is this where I report ...".
-_LEADING_GREETING = re.compile(r"^((hi|hello|hey)( there)?|good (morning|afternoon|evening)"
+_LEADING_GREETING = re.compile(r"^((hi|hello|hey)( there)?|(good )?(morning|afternoon|evening)"
                                r"|你好|您好|在吗|在不在|喂|哈喽|嗨"
                                r"|こんにちは|こんばんは|おはようございます|すみません)"
                                r"[\s,，、。.!！?？~～]*", re.IGNORECASE)
@@ -196,7 +198,7 @@ _DURATION_TAIL = re.compile(r"(?<=[.!?。！？])\s*(it'?s been (going on |happe
 
 # Who the resident is, before the opener: "hi, I'm a parent, I have a complaint about my son's school",
 # "我是这个小区的业主，想反映个事", "北京在住の日本人です。相談したいことがあります".
-_SELF_INTRODUCTION = re.compile(r"^((i'?m|i am|we'?re|we are) (a|an|the) [\w'’ -]{1,30}?"
+_SELF_INTRODUCTION = re.compile(r"^((i'?m|i am|we'?re|we are) (a|an|the) [\w'’ -]{1,30}?|[\w'’ -]{1,30}? here"
                                 r"|我(是|们是)[^，,。！!？?]{1,20}|(私は)?[^、。！？]{1,20}(です|の者です))[\s,，、。.!！]+",
                                 re.IGNORECASE)
 # Not knowing whom to turn to, after the opener: "我想举报个事儿，不知道该找谁", "not sure who to ask".

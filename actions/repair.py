@@ -167,7 +167,7 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.SKIP
     # "手机号就不留了吧，我就是个路过的" when a call-back needs the number: why it is needed, and the ways out
     if not turn.is_payload and question.kind is Kind.PHONE and not question.optional \
-            and not phone_in_text(turn.text) and turn.reply is None \
+            and not phone_in_text(turn.text) and turn.reply is None and is_short(turn.text, words=15, cjk_chars=30) \
             and (refuses_a_number(turn.text) or declines_contact(turn.text)):
         return Move.SKIP
     if not turn.is_payload and cancels_the_appeal(turn.text):  # "この申告は取り消してください", whatever was asked

@@ -140,6 +140,10 @@ def next_message(conversation: Conversation, asked: dict[str, int], detoured: se
         return YES[language]
     if value is None and slot == "contact_consent":
         return NO[language]  # nothing written about a call-back: a resident who did not plan one says no
+    if value is None and slot in ("appeal_description", "callback_topic") and resident.get("then") \
+            and "then" not in opened:
+        opened.append("then")  # asked what it is about after an opener: what the resident meant to say next
+        return str(resident["then"])
     if value is None:
         return str(resident["opening"])
     return str(value)

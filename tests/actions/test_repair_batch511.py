@@ -108,3 +108,16 @@ def test_a_call_back_without_a_number_is_first_explained() -> None:
 def test_words_for_a_category_read_as_asking_for_a_person_answer_the_category() -> None:
     assert decide(turn("流浪人员救助", "request_human", 0.8), Question(Kind.CHOICE)) is Move.ANSWER
     assert decide(turn("转人工", "request_human", 0.9), Question(Kind.CHOICE)) is Move.ROUTE
+
+
+@pytest.mark.parametrize("text", [
+    "morning. daily commuter driver here, got a suggestion slash complaint about a traffic light",
+    "got a suggestion about the bus route"])
+def test_who_is_writing_and_a_suggestion_about_a_topic_is_an_announcement(text: str) -> None:
+    assert is_announcement(text)
+
+
+def test_a_long_story_is_no_refusal_of_a_number() -> None:
+    story = ("这事儿现在说可能有点早，但每年都得说一遍。我们公司楼下那条路两边全是老杨树，一到四五月飞絮跟下雪似的，"
+             "我有过敏性鼻炎，口罩都挡不住。听说可以给杨树打针抑制飞絮，能不能趁冬天安排一下，不要等到春天")
+    assert decide(turn(story, "report_problem", 0.9), Question(Kind.PHONE)) is not Move.SKIP
