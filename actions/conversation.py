@@ -215,12 +215,16 @@ def _without_tails(text: str) -> str:
     return _WHO_TO_ASK_TAIL.sub("", _DURATION_TAIL.sub("", text.strip()).strip()).strip()
 
 
+def _forms(plain: str) -> tuple[str, str, str]:
+    """``plain``, without its greeting, and without who the resident is as well (these say nothing happened)."""
+    bare = _LEADING_GREETING.sub("", plain, count=1)
+    return plain, bare, _SELF_INTRODUCTION.sub("", bare, count=1)
+
+
 def names_only_a_topic(text: str) -> bool:
     """Whether ``text`` only says what it is about ("マンションのことで相談があります"), not what happened."""
-    plain = _without_tails(text)
-    bare = _LEADING_GREETING.sub("", plain, count=1)
-    introduced = _SELF_INTRODUCTION.sub("", bare, count=1)
-    return any(pattern.match(plain) or pattern.match(bare) or pattern.match(introduced) for pattern in _TOPIC_ONLY)
+    forms = _forms(_without_tails(text))
+    return any(pattern.match(form) for pattern in _TOPIC_ONLY for form in forms)
 
 
 def is_announcement(text: str) -> bool:
@@ -230,7 +234,7 @@ def is_announcement(text: str) -> bool:
     plain = _without_tails(text) or text.strip()
     has_opener = bool(_OPENER_PHRASES.search(plain)) or any(
         w in _OPENER_WORDS for w in re.findall(r"[a-z']+", plain.lower()))
-    told = _SELF_INTRODUCTION.sub("", _LEADING_GREETING.sub("", plain, count=1), count=1)  # who they are says nothing
+    told = _forms(plain)[2]
     return names_only_a_topic(plain) or (has_opener and not is_descriptive(told or plain))
 
 

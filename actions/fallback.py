@@ -55,14 +55,12 @@ class ActionClarify(Action):
     async def clarify(self, dispatcher: CollectingDispatcher, tracker: Tracker, *,
                       may_take_as_appeal: bool) -> list[EventType]:
         language = language_of(tracker)
-        noted = [*note_other_language(dispatcher, tracker), SlotSet(TAKEN_AS_APPEAL, False)]
+        noted = note_other_language(dispatcher, tracker)
         if _already_clarified(tracker):
             text = str((tracker.latest_message or {}).get("text") or "").strip()
-            if may_take_as_appeal and tells_something(text):
-                dispatcher.utter_message(response="msg_taken_as_appeal")
-                return [*noted, SlotSet(TAKEN_AS_APPEAL, True)]
-            dispatcher.utter_message(response="msg_offer_human")
-            return noted
+            taken = may_take_as_appeal and tells_something(text)
+            dispatcher.utter_message(response="msg_taken_as_appeal" if taken else "msg_offer_human")
+            return [*noted, SlotSet(TAKEN_AS_APPEAL, taken)]
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         # A policy question is offered as "ask a question" (its topic is what we did not get).
         likely = [SAME_BUTTON.get(r["name"], r["name"]) for r in ranking if r.get("name") not in NOT_OFFERED]
@@ -71,7 +69,7 @@ class ActionClarify(Action):
         buttons = [{"title": label, "payload": f"/{name}"} for name, label in zip(options, labels, strict=False)]
         dispatcher.utter_message(response="msg_ask_rephrase", option_1=labels[0], option_2=labels[-1],
                                  buttons=buttons)
-        return noted
+        return [*noted, SlotSet(TAKEN_AS_APPEAL, False)]
 
 
 class ActionExplainBadInput(Action):

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.repair import language_before_message
+from actions.repeat import bot_turns
 
 ASKED_IF_IT_HELPED = "utter_did_that_help"
 SAID_ALREADY, OFFERED_APPEAL = "msg_answer_already_given", "utter_offer_appeal_after_faq"
@@ -28,18 +29,11 @@ def chosen_answer(message: dict[str, Any]) -> str | None:
     return str(name) if name else None
 
 
-def bot_turns(events: list[dict[str, Any]], count: int) -> list[list[str]]:
-    """The responses of the bot's last ``count`` turns before the latest message, the latest last."""
-    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
-    turns: list[list[str]] = [[]]
-    for event in reversed(events[:latest]):
-        if event.get("event") == "user":
-            if len(turns) == count:
-                break
-            turns.append([])
-        elif event.get("event") == "bot":
-            turns[-1].insert(0, str((event.get("metadata") or {}).get("utter_action") or ""))
-    return list(reversed(turns))
+def answered_before(events: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """The responses of the bot's two turns before the latest message: (the one before last, the last)."""
+    turns = [[str((e.get("metadata") or {}).get("utter_action") or "") for e in turn] for turn in bot_turns(events, 2)]
+    padded = [[], [], *turns]
+    return padded[-2], padded[-1]
 
 
 def switched_language(tracker: Tracker) -> bool:
@@ -54,15 +48,13 @@ class ActionAnswerQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         answer = chosen_answer(tracker.latest_message or {})
-        if switched_language(tracker):  # the same question in another language asks for the answer in it
-            dispatcher.utter_message(response=answer or "utter_ask_question_prompt")
-            return [SlotSet(REPEATED, False)]
-        padded: list[list[str]] = [[], [], *bot_turns(tracker.events, 2)]
-        earlier, before = padded[-2], padded[-1]
-        if answer and before[-2:] == [answer, ASKED_IF_IT_HELPED]:
-            dispatcher.utter_message(response=SAID_ALREADY)
-            return [SlotSet(REPEATED, True)]
-        if answer and before[-2:] == [SAID_ALREADY, OFFERED_APPEAL] and earlier[-2:] == [answer, ASKED_IF_IT_HELPED]:
-            return [SlotSet(REPEATED, True)]  # the rules start the appeal
+        # (the same question in another language asks for the answer in that language: answered)
+        if answer and not switched_language(tracker):
+            earlier, last = answered_before(tracker.events)
+            if last[-2:] == [answer, ASKED_IF_IT_HELPED]:
+                dispatcher.utter_message(response=SAID_ALREADY)
+                return [SlotSet(REPEATED, True)]
+            if last[-2:] == [SAID_ALREADY, OFFERED_APPEAL] and earlier[-2:] == [answer, ASKED_IF_IT_HELPED]:
+                return [SlotSet(REPEATED, True)]  # the rules start the appeal
         dispatcher.utter_message(response=answer or "utter_ask_question_prompt")
         return [SlotSet(REPEATED, False)]

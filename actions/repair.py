@@ -219,16 +219,24 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.CANCEL
     if turn.reply in SOCIAL_REPLIES:
         return Move.INTERRUPT
-    if turn.intent == "faq" and not is_question(turn.text) and (
-            turn.confidence < SURE_FAQ_CONFIDENCE or question.kind in (Kind.PLACE, Kind.PHONE, Kind.CHOICE)):
-        return Move.ANSWER  # "whenever" taken for a policy question: the validator judges it as an answer
-    if turn.intent == "check_status" and not is_question(turn.text) and question.kind is Kind.CHOICE:
-        return Move.ANSWER  # "2か月前に申請しました" at "how widespread?" (read as a status question): an answer
-    if turn.intent == "greet" and not is_courtesy(turn.text):
-        return Move.ANSWER  # "Tuesday morning", "still going, they are there every day" (read as greetings)
-    if turn.intent in INTERRUPTIONS and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE:
+    if turn.intent in INTERRUPTIONS and turn.confidence >= MIN_INTERRUPTION_CONFIDENCE \
+            and has_its_words(turn, question):
         return Move.INTERRUPT
     return Move.ANSWER
+
+
+def has_its_words(turn: Turn, question: Question) -> bool:
+    """Whether a message the classifier read as something else also says it in words; else it is an answer for the
+    validator to judge: "whenever" (a policy question?), "2か月前に申請しました" at "how widespread?" (a status
+    question?), "Tuesday morning", "still going, they are there every day" (greetings?)."""
+    short_answer = question.kind in (Kind.PLACE, Kind.PHONE, Kind.CHOICE)
+    if turn.intent == "faq":
+        return is_question(turn.text) or (turn.confidence >= SURE_FAQ_CONFIDENCE and not short_answer)
+    if turn.intent == "check_status":
+        return is_question(turn.text) or question.kind is not Kind.CHOICE
+    if turn.intent == "greet":
+        return is_courtesy(turn.text)
+    return True
 
 
 def language_before_message(tracker: Tracker) -> str | None:

@@ -10,17 +10,24 @@ from rasa_sdk.types import DomainDict
 MAX_REPEATED = 5
 
 
-def last_bot_turn(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The bot messages between the resident's last two messages (the turn before "say that again")."""
-    users_seen, said = 0, []
+def bot_turns(events: list[dict[str, Any]], count: int) -> list[list[dict[str, Any]]]:
+    """The bot messages of the last ``count`` turns before the resident's latest message, the latest turn last
+    (fewer when the conversation has fewer). Walks back from the end only as far as it needs to."""
+    turns: list[list[dict[str, Any]]] = []
     for event in reversed(events):
         if event.get("event") == "user":
-            users_seen += 1
-            if users_seen == 2:
+            if len(turns) == count:
                 break
-        elif event.get("event") == "bot" and users_seen == 1:
-            said.append(event)
-    return list(reversed(said))[-MAX_REPEATED:]
+            turns.append([])
+        elif event.get("event") == "bot" and turns:
+            turns[-1].insert(0, event)
+    return list(reversed(turns))
+
+
+def last_bot_turn(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bot messages between the resident's last two messages (the turn before "say that again")."""
+    turns = bot_turns(events, 1)
+    return turns[-1][-MAX_REPEATED:] if turns else []
 
 
 class ActionRepeatLast(Action):

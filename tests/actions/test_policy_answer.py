@@ -6,6 +6,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from actions.policy_answer import ActionAnswerQuestion
+from actions.repeat import bot_turns
 from tests.actions.conftest import run
 
 
@@ -77,3 +78,11 @@ def test_the_same_question_in_another_language_gets_the_answer_in_it() -> None:
     tracker = _tracker(history, "How do I extend my visa before it expires?", "visa_extension")
     tracker.slots["language"] = "en"  # the latest message set it
     assert _said(tracker) == (["utter_faq/visa_extension"], False)
+
+
+def test_the_bot_turns_are_the_last_ones_before_the_latest_message() -> None:
+    events = [_bot("utter_greet"), _user("a", "t"), _bot("r1"), _user("b", "t"), _bot("r2"), _bot("r3"),
+              _user("c", "t"), {"event": "slot", "name": "language", "value": "en"}]
+    turns = [[e["metadata"]["utter_action"] for e in turn] for turn in bot_turns(events, 2)]
+    assert turns == [["r1"], ["r2", "r3"]]
+    assert [[e["metadata"]["utter_action"] for e in turn] for turn in bot_turns(events[:2], 2)] == [["utter_greet"]]
