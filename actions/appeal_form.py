@@ -53,6 +53,7 @@ from bot.repair import (
     cancels_the_appeal,
     cannot_give_the_place,
     correction,
+    fuller_part,
     gazetteer_form,
     is_courtesy,
     is_question,
@@ -144,6 +145,16 @@ def _other_area(new: str, old: str) -> bool:
     return there.district.code != before.district.code or (
         there.subdistrict is not None and before.subdistrict is not None
         and there.subdistrict.code != before.subdistrict.code)
+
+
+def corrected_details(answers: Any, found: Correction) -> dict[str, Any] | None:
+    """The answers to the category's own questions with what a correction says was wrong replaced, or None
+    when no answer mentions it."""
+    if not found.old or found.adds or not isinstance(answers, dict):
+        return None
+    changed = {code: replace_mention(value, found.old, found.new) if isinstance(value, str)
+               and mentions(value, found.old) else value for code, value in answers.items()}
+    return changed if changed != answers else None
 
 
 async def next_required_attribute(tracker: Tracker) -> dict[str, Any] | None:
@@ -281,8 +292,10 @@ class ValidateAppealForm(RepairingFormValidation):
         """The correction the message makes: "not X but Y" and its kin; else, at the summary or after words
         that say something was wrong, a new street for the place, or the words added to the description."""
         found = correction(turn.text)
-        given = " ".join(str(tracker.get_slot(name) or "") for name in ("appeal_description", "appeal_location",
-                                                                          "contact_phone"))
+        answers = tracker.get_slot("appeal_attributes")
+        details = [str(value) for value in answers.values()] if isinstance(answers, dict) else []
+        given = " ".join([*(str(tracker.get_slot(name) or "") for name in ("appeal_description", "appeal_location",
+                                                                            "contact_phone")), *details])
         # What the resident says was wrong must be among their answers, unless they named the field: "It's dark,
         # not safe at night" says what happened.
         if found is not None and (found.old is None or found.field is not None or mentions(given, found.old)):
@@ -299,7 +312,8 @@ class ValidateAppealForm(RepairingFormValidation):
         announced = announces_correction(turn.text) or (found is not None and at_summary)
         if not (at_summary or announced) or turn.is_payload or _only_yes_or_no(turn, place):
             return None
-        moved = place_correction(turn.text, place) if place else None
+        # a street or a number; else a part of the place said more exactly ("是康盛园三区" for "康盛园小区")
+        moved = (place_correction(turn.text, place) or fuller_part(turn.text, place)) if place else None
         # A place given in a sentence of its own ("The flat is Building 3, Shaoyaoju Beili", "养老院在兴谷街道平翔路"):
         # it replaces the whole place when nothing finer was found, or when it is in another area of the city.
         stated = place_in_words(turn.text, place, lambda text: known_place(text) is not None) \
@@ -354,6 +368,9 @@ class ValidateAppealForm(RepairingFormValidation):
             dispatcher.utter_message(response="msg_appeal_not_understood_field")
             return ask_again(requested)
         events = await self._corrected(field, found, tracker, language)
+        details = corrected_details(tracker.get_slot("appeal_attributes"), found)
+        if details is not None and not any(e["name"] == "appeal_attributes" for e in events):
+            events.append(SlotSet("appeal_attributes", details))  # "floors 11 to 15, not 12 to 15": there too
         if not events:
             dispatcher.utter_message(response="msg_appeal_not_understood_field")
             return ask_again(requested)
@@ -369,6 +386,8 @@ class ValidateAppealForm(RepairingFormValidation):
                 dispatcher.utter_message(response=f"msg_corrected_{label}", value=changed[name])
         if shown:
             dispatcher.utter_message(response="msg_corrected_category", value=shown)
+        if field == "detail" and changed.get("appeal_attributes"):
+            dispatcher.utter_message(response="msg_corrected_detail", value=found.new)
         if field == "phone" and changed.get("contact_phone"):
             dispatcher.utter_message(response="msg_corrected_phone", value=changed["contact_phone"])
         return await self.settle([*events, SlotSet("appeal_confirmed", None)], dispatcher, tracker, domain)
@@ -380,6 +399,8 @@ class ValidateAppealForm(RepairingFormValidation):
         for name, field in order if numbers else order[::-1]:
             if found.old and mentions(str(tracker.get_slot(name) or ""), found.old):
                 return field
+        if found.old and corrected_details(tracker.get_slot("appeal_attributes"), found) is not None:
+            return "detail"  # only the answer to a category's own question ("Exact location: floors 12 to 15")
         if known_place(found.new) is not None or (looks_like_place(found.new) and not found.old):
             return "location"
         if is_phone_number(found.new):
@@ -404,6 +425,8 @@ class ValidateAppealForm(RepairingFormValidation):
                 return []
             return [SlotSet("appeal_location", place), SlotSet("appeal_latitude", None),
                     SlotSet("appeal_longitude", None)]
+        if field == "detail":
+            return []  # corrected_details, by the caller
         if field == "phone":
             return [SlotSet("contact_phone", found.new), SlotSet("contact_consent", True)] \
                 if is_phone_number(found.new) else []

@@ -200,9 +200,10 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.ANSWER if question.optional else Move.SKIP
     if turn.reply is Reply.DECLINE or (question.optional and turn.reply is Reply.NO):
         return Move.SKIP
-    # "My keyboard broke, so I'll go on in English. Yes, you can call me": the yes answers, the rest is talk.
+    # "My keyboard broke, so I'll go on in English. Yes, you can call me": the yes answers, the rest is talk;
+    # "Yes please. But maybe in English": the yes answers, the language is switched by its slot.
     if question.kind is Kind.YES_NO and not turn.is_payload and turn.intent != "cancel" \
-            and sentence_reply(turn.text) is not None:
+            and (sentence_reply(turn.text) is not None or language_request_reply(turn) is not None):
         return Move.ANSWER
     # "No thanks, I'd rather not leave my number": no to this question, not to the whole appeal.
     # Only a short refusal that asks nothing: "nobody came, no one called", "なぜ電話番号が必要なんですか？" and "my
@@ -253,7 +254,8 @@ def language_before_message(tracker: Tracker) -> str | None:
 def yes_or_no_of(turn: Turn) -> bool | None:
     """The yes (True) or no (False) a message gives: a bare reply, the yes or no a sentence opens with, one
     sentence's yes or no, then the model's affirm or deny; None when it gives neither."""
-    reply = turn.reply or (None if turn.is_payload else opening_reply(turn.text) or sentence_reply(turn.text))
+    reply = turn.reply or (None if turn.is_payload else opening_reply(turn.text) or sentence_reply(turn.text)
+                           or language_request_reply(turn))
     if reply in (Reply.YES, Reply.OK):
         return True
     if reply in (Reply.NO, Reply.DECLINE):
@@ -265,6 +267,14 @@ def yes_or_no_of(turn: Turn) -> bool | None:
     if reply is None and sure and turn.intent in ("affirm", "deny"):
         return turn.intent == "affirm"
     return None
+
+
+def language_request_reply(turn: Turn) -> Reply | None:
+    """"Yes please. But maybe in English, my Chinese is poor": the yes or no before a request for a language (the
+    "but" turns the language, not the answer)."""
+    if turn.intent != "switch_language" or turn.is_payload:
+        return None
+    return opening_reply(turn.text, turned_by_contrast=False)
 
 
 SURE_YES_NO = 0.85  # the model's affirm or deny for a message longer than a few words

@@ -82,6 +82,9 @@ _NEW_ONLY = (
     re.compile(r"^(?P<field>場所|住所|内容|説明|種類|カテゴリー?|電話番号|携帯番号)を(?P<new>.+?)"
                r"に(?:変更|訂正|修正|直)"),
 )
+# After "correction:" or "更正：", the new value, then the old: "floors 11 to 15, not 12 to 15", "三号楼，不是五号楼".
+_NEW_NOT_OLD = re.compile(r"^(?P<new>[^,，;；]+?)(?:,\s*not |[，,]\s*(?:而)?不是)(?:the |a |an )?(?P<old>.+)$",
+                          re.IGNORECASE)
 # The words that name a field, in every language, as the field's name.
 _FIELD_ALIASES = {
     "address": "location", "place": "location", "地点": "location", "地址": "location", "位置": "location",
@@ -182,6 +185,11 @@ def _whole_correction(plain: str, new_only: bool = True) -> Correction | None:
         if found and _clean(found["new"]):
             named = found.groupdict().get("field")
             field = _FIELD_ALIASES.get(named.lower(), named.lower()) if named else None
+            # "Correction: it's floors 11 to 15, not 12 to 15": what was wrong too, when the rest says it
+            inner = _NEW_NOT_OLD.match(_clean(found["new"]))
+            old = _old_part(inner["old"]) if inner else ""
+            if inner and old and _clean(inner["new"]):
+                return Correction(new=_clean(inner["new"]), old=old, field=field or named_field(old))
             return Correction(new=_clean(found["new"]), field=field)
     return None
 
@@ -511,7 +519,15 @@ def replace_mention(text: str, old: str, new: str) -> str:
         return new.strip()
     written = nfkc(text)  # full-width letters and digits as ASCII; CJK punctuation kept
     pattern = re.compile(r"\s*".join(re.escape(ch) for ch in wanted), re.IGNORECASE)
-    return pattern.sub(lambda _: new.strip(), written, count=1) if pattern.search(written) else new.strip()
+    found = pattern.search(written)
+    if found is None:
+        return new.strip()
+    # "floors 11 to 15" for "12 to 15" in "on floors 12 to 15": the words the new value repeats go too
+    start, said = found.start(), new.strip()
+    shared = next((size for size in range(min(len(said), start), 1, -1)
+                   if written[start - size:start].lower() == said[:size].lower()
+                   and (start - size == 0 or not written[start - size - 1].isalnum())), 0)
+    return written[:start - shared] + said + written[found.end():]
 
 
 _SEGMENT_END = re.compile(r"[,，、;；]")
@@ -542,8 +558,10 @@ def replace_place(place: str, old: str, new: str) -> str:
     start -= shared
     end_match = _SEGMENT_END.search(written, found.end())
     end = end_match.start() if end_match else len(written)
-    gap = " " if written[segment_start:start].strip() and written[start - 1:start].isascii() and new.isascii() else ""
-    return (written[:start].rstrip() + gap + new.strip() + written[end:]).strip()
+    before = written[:start].rstrip()
+    gap = " " if new.isascii() and (before.endswith((",", ";")) or (
+        written[segment_start:start].strip() and written[start - 1:start].isascii())) else ""
+    return (before + gap + new.strip() + written[end:]).strip()
 
 
 _DECLINES_CONTACT = re.compile(
@@ -579,7 +597,8 @@ _OPENS_WITH_WRONG = re.compile(r"^\W*(oh,? |sorry,? |no,? |嗯，?|啊，?|あ�
 
 
 # Or that something is missing from it: "刚才说得不全", "one more thing", "言い忘れましたが".
-_ADDS_TO_IT = re.compile(r"说得不全|说得不(太)?准|说得不对|没说全|没说完|补充|忘了说|还有一点|还有一件|哦还有|前面说的"
+_ADDS_TO_IT = re.compile(r"说得不全|写得不全|没写全|说得不(太)?准|说得不对|没说全|没说完|补充|忘了说|还有一点|还有一件"
+                         r"|哦还有|前面说的"
                          r"|漏了一|落了一|也(写|加)上|(加|补)上(这|一)"
                          r"|\b(one more thing|i forgot to (say|mention)|to add|i should add"
                          r"|also,? i (saw|noticed|forgot)|(you )?(left|missed) (out )?(something|one thing)"
@@ -674,6 +693,35 @@ def place_in_words(text: str, place: str, names_a_place: Callable[[str], bool]) 
         if len(clause) >= 3 and names_a_place(clause) and not mentions(place, clause):
             return clause
     return None
+
+
+_IS_LEAD = re.compile(r"^(?:应该是|其实是|是在|是|在|叫|it'?s |it is |the (?:compound|estate|building) is )",
+                      re.IGNORECASE)
+_NOT_A_NAME_END = re.compile(r"[的了吗呢吧啊]$")
+
+
+def fuller_part(text: str, place: str) -> Correction | None:
+    """A part of the place said more exactly ("小区写得不全，是康盛园三区" for "…, 康盛园小区"): a clause whose name
+    begins as one part of the place does (three characters, or its first word) and is not shorter: it replaces
+    that part."""
+    parts = [part for part in re.split(r"[,，、;；\s]+", nfkc(place)) if part]
+    for clause in re.split(r"[，,。；;！!？?]", nfkc(text)):
+        new = _IS_LEAD.sub("", clause.strip()).strip()
+        if not 3 <= len(new) <= MAX_PART_CHARS or mentions(place, new) or _NOT_A_NAME_END.search(new):
+            continue
+        for part in parts:
+            if len(new) < len(part) - 1 or normalised(part) == normalised(new):
+                continue
+            if new.isascii():
+                shares = new.split()[0].lower() == part.split()[0].lower() if " " in new else False
+            else:
+                shares = normalised(new)[:3] == normalised(part)[:3]
+            if shares:
+                return Correction(new=new, old=part, field="location")
+    return None
+
+
+MAX_PART_CHARS = 20
 
 
 _PART_END = re.compile(r"[,，、;；]\s*")

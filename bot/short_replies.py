@@ -201,9 +201,10 @@ _OPENING_WORDS = ("no problem", "yes", "yeah", "yep", "sure", "ok", "okay", "of 
                   "no", "nope", "nah")
 
 
-def opening_reply(text: str | None) -> Reply | None:
+def opening_reply(text: str | None, *, turned_by_contrast: bool = True) -> Reply | None:
     """The yes or no a longer message opens with: "sure, you can call me", "可以，打我电话吧",
-    "はい、お願いします", "no, I'd rather you didn't". None when the rest turns it ("yes, but ...")."""
+    "はい、お願いします", "no, I'd rather you didn't". None when the rest turns it ("yes, but ..."), unless
+    ``turned_by_contrast`` is False (the rest is known to be about something else, e.g. a language)."""
     if not text or len(text) > 200:
         return None
     plain = text.strip()
@@ -219,7 +220,7 @@ def opening_reply(text: str | None) -> Reply | None:
         if word in _NEGATIONS and following not in _AFTER_A_NO:
             return None  # "no one has fixed it yet", "No hot water since yesterday": a determiner, no reply
     reply = short_reply(first)
-    if reply not in (Reply.YES, Reply.OK, Reply.NO, Reply.DECLINE) or _CONTRAST.search(rest):
+    if reply not in (Reply.YES, Reply.OK, Reply.NO, Reply.DECLINE) or (turned_by_contrast and _CONTRAST.search(rest)):
         return None
     return reply
 
