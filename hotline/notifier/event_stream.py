@@ -18,6 +18,8 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 DONE_TTL_SECONDS = 30 * 24 * 3600  # far longer than any entry stays pending
+_EXTEND_IF_OURS = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+                   "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end")
 Entry = tuple[str, dict[str, str]]
 
 
@@ -89,6 +91,11 @@ class EventStream:
     async def take_lease(self, event_id: str, ttl_ms: int) -> bool:
         return bool(await self.redis.set(self._key("lease", event_id), self.n.consumer, nx=True, px=ttl_ms))
 
+    async def extend_lease(self, event_id: str, ttl_ms: int) -> bool:
+        """Keep this consumer's lease for another ``ttl_ms`` (a slow delivery); False when it is no longer ours."""
+        return bool(await self.redis.eval(_EXTEND_IF_OURS, 1, self._key("lease", event_id), self.n.consumer,
+                                          ttl_ms))
+
     async def release_lease(self, event_id: str) -> None:
         await self.redis.delete(self._key("lease", event_id))
 
@@ -104,11 +111,13 @@ class EventStream:
             count, _ = await pipe.execute()
         return int(count)
 
-    async def finish(self, entry_id: str, event_id: str, outcome: str) -> None:
-        """Record ``outcome`` for the event and XACK its entry, in one transaction."""
+    async def finish(self, entry_id: str, event_id: str, outcome: str) -> bool:
+        """Record ``outcome`` for the event and XACK its entry, in one transaction; False when another
+        notifier had recorded one first (an entry taken over while this one was still on it)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             self._finish(pipe, entry_id, event_id, outcome)
-            await pipe.execute()
+            recorded, *_ = await pipe.execute()
+        return bool(recorded)
 
     async def ack(self, entry_id: str) -> None:
         await self.redis.xack(self.n.stream, self.n.group, entry_id)
@@ -126,7 +135,7 @@ class EventStream:
             await pipe.execute()
 
     def _finish(self, pipe: Any, entry_id: str | None, event_id: str, outcome: str) -> None:
-        pipe.set(self._key("done", event_id), outcome, ex=DONE_TTL_SECONDS)
+        pipe.set(self._key("done", event_id), outcome, ex=DONE_TTL_SECONDS, nx=True)  # the first outcome stands
         if entry_id is not None:
             pipe.xack(self.n.stream, self.n.group, entry_id)
         pipe.delete(self._key("lease", event_id), self._key("attempts", event_id))

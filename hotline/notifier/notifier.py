@@ -113,8 +113,10 @@ class Notifier:
         action = plan(event, self.departments)
         if isinstance(action, Skip):
             log.debug("notifier: %s %s skipped: %s", event.event_type, event.event_id, action.reason)
-            await self.stream.finish(entry_id, event.event_id, "skipped")
-            self.counts["skipped"] += 1
+            if await self.stream.finish(entry_id, event.event_id, "skipped"):
+                self.counts["skipped"] += 1
+            else:
+                self.counts["duplicate"] += 1
         elif isinstance(action, CancelReminder):
             await self.surveys.cancel(action.ticket_id)
             await self.stream.finish(entry_id, event.event_id, "handled")
@@ -132,7 +134,7 @@ class Notifier:
                 await self.surveys.schedule(event.event_id, event.ticket_id, action.sender_id, action.output_channel)
             elif action.ends_survey:
                 await self.surveys.cancel(event.ticket_id)
-            await self.stream.finish(event.entry_id, event.event_id, "delivered")
+            await self.stream.finish(event.entry_id, event.event_id, "delivered")  # under the lease: the first
             self.counts["delivered"] += 1
         elif failure is not None:
             attempts = await self.stream.attempts(event.event_id)
@@ -152,6 +154,7 @@ class Notifier:
                 if not await self._pause(1.0):
                     return None
                 continue
+            keeper = asyncio.create_task(self._keep_lease(event_id))
             try:
                 await self.rasa.trigger(action.sender_id, action.output_channel, UPDATE_INTENT, entities)
                 return DELIVERED
@@ -168,11 +171,19 @@ class Notifier:
                 delay = self.backoff.delay(attempts)
                 log.warning("notifier: event %s attempt %d failed (%s); retry in %.1f s", event_id, attempts,
                             exc, delay)
+            finally:
+                keeper.cancel()
             await self.stream.release_lease(event_id)
             self.counts["retry"] += 1
             if not await self._pause(delay):
                 log.info("notifier: stopping; event %s stays pending for another notifier", event_id)
                 return None
+
+    async def _keep_lease(self, event_id: str) -> None:
+        """While Rasa takes its time: the lease stays ours, so no one who took the entry over sends it again."""
+        while True:
+            await asyncio.sleep(self.claim_idle_ms / 1000 / 3)
+            await self.stream.extend_lease(event_id, self.claim_idle_ms)
 
     async def _pause(self, seconds: float) -> bool:
         """Sleep ``seconds``, cut short by a stop; False when stopping."""

@@ -95,3 +95,27 @@ def test_sigterm_finishes_the_delivery_in_hand_acks_it_and_exits_0(
 
         asyncio.run(deliver_the_rest())
     assert sorted(m["sender"] for m in rasa.messages) == residents and len(rasa.calls) == 3  # once each
+
+
+def test_a_delivery_slower_than_the_lease_is_not_sent_again_by_a_notifier_that_took_the_entry_over(
+        backend: Backend, clean_redis: str, rasa: FakeRasa) -> None:
+    backend.move(backend.file("webchat", "web-slow"), Status.ACCEPTED)
+    backend.publish()
+    rasa.fail(delay=1.5)  # Rasa takes five leases' time to answer
+
+    async def scenario() -> None:
+        slow = wire(clean_redis, rasa, consumer="slow-one", claim_idle_ms=300)
+        other = wire(clean_redis, rasa, consumer="other-one", claim_idle_ms=300)
+        await slow.notifier.stream.ensure_group()
+        entries = await slow.notifier.stream.read(10, 10)
+        delivering = asyncio.gather(*(slow.notifier.handle(*entry) for entry in entries))
+        await asyncio.sleep(0.8)  # the lease's first 300 ms are long gone: the other one takes everything over
+        taken = await other.notifier.stream.claim_abandoned(0)
+        await asyncio.gather(*(other.notifier.handle(*entry) for entry in taken))
+        await delivering
+        for wired in (slow, other):
+            await wired.close()
+
+    asyncio.run(scenario())
+    assert [c["sender"] for c in rasa.calls] == ["web-slow"]  # once, although the entry was handled twice
+    assert pending_count(clean_redis) == 0
