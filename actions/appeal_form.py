@@ -55,6 +55,7 @@ from bot.repair import (
     correction,
     fuller_part,
     gazetteer_form,
+    holds_on,
     is_courtesy,
     is_question,
     looks_like_place,
@@ -291,6 +292,8 @@ class ValidateAppealForm(RepairingFormValidation):
     def found_correction(self, turn: Turn, tracker: Tracker) -> Correction | None:
         """The correction the message makes: "not X but Y" and its kin; else, at the summary or after words
         that say something was wrong, a new street for the place, or the words added to the description."""
+        if holds_on(turn.text):  # "wait" asks for a moment: it announces no correction
+            return None
         found = correction(turn.text)
         answers = tracker.get_slot("appeal_attributes")
         details = [str(value) for value in answers.values()] if isinstance(answers, dict) else []
@@ -395,6 +398,12 @@ class ValidateAppealForm(RepairingFormValidation):
     async def _field_of(self, found: Correction, tracker: Tracker, language: str) -> str | None:
         """Which answer a correction without a named field changes (a number: the place's first)."""
         numbers = found.old and any(ch.isdigit() for ch in found.old) and any(ch.isdigit() for ch in found.new)
+        # "it's 10 rooms, not 9": what the number counts says which answer it was in
+        counted = re.sub(r"\d+", "", nfkc(found.new)).strip(" ,，")
+        if numbers and len(counted) >= 2 and found.old \
+                and mentions(str(tracker.get_slot("appeal_description") or ""), counted) \
+                and not mentions(str(tracker.get_slot("appeal_location") or ""), counted):
+            return "description"
         order = (("appeal_location", "location"), ("appeal_description", "description"))
         for name, field in order if numbers else order[::-1]:
             if found.old and mentions(str(tracker.get_slot(name) or ""), found.old):
@@ -437,8 +446,13 @@ class ValidateAppealForm(RepairingFormValidation):
                         SlotSet("appeal_attribute", None)]
             return [SlotSet("appeal_category", None), SlotSet("appeal_attributes", {})]
         old_text = str(tracker.get_slot("appeal_description") or "")
+        numbers = re.findall(r"\d+", nfkc(found.new))
+        if found.old and found.old.isdigit() and len(numbers) == 1:
+            found = Correction(new=numbers[0], old=found.old, field=found.field)  # "it's 10 rooms, not 9": the number
         if found.adds:  # the resident's correction, in their words, after what they said first
             text = f"{old_text.rstrip()}\n{found.new.strip()}"
+        elif found.old and not mentions(old_text, found.old):
+            return []  # what was wrong is not in the description: never replace all of it with the new words
         else:
             text = replace_mention(old_text, found.old, found.new) if found.old else found.new
         if not text or len(text) > MAX_DESCRIPTION or is_bare_reply(text):

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import checked_phone, checked_text
-from actions.conversation import appeal_key, is_descriptive, language_of, resident_of
+from actions.conversation import appeal_key, is_descriptive, language_of, phone_in_text, resident_of
 from actions.filing import file_or_queue
 from actions.repair import (
     EXPLAINED,
@@ -77,9 +77,11 @@ class ValidateCallbackForm(RepairingFormValidation):
 
     async def before_repair(self, requested: str, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> list[EventType] | None:
-        if turn.intent == "request_human":  # asking for a person here: that is what this form does
+        # Asking for a person here: that is what this form does. A number given with it is the answer
+        # ("電話は妻にお願いします。13911086732").
+        if turn.intent == "request_human" and not (requested == "callback_phone" and phone_in_text(turn.text)):
             dispatcher.utter_message(response="msg_callback_in_progress")
-            return ask_again(requested)
+            return [*ask_again(requested), SlotSet(EXPLAINED, requested)]
         return None
 
     async def give_up(self, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker,

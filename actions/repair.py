@@ -45,7 +45,7 @@ from bot.repair import (
     refuses_to_answer,
     withdraws_the_appeal,
 )
-from bot.short_replies import Reply, opening_reply, sentence_reply, short_reply
+from bot.short_replies import Reply, normalised, opening_reply, sentence_reply, short_reply
 
 REQUESTED_SLOT = "requested_slot"
 LANGUAGE = "language"
@@ -172,9 +172,11 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.SKIP
     if not turn.is_payload and cancels_the_appeal(turn.text):  # "この申告は取り消してください", whatever was asked
         return Move.CANCEL
+    # "13910572286，中午十二点到一点打最好" (read as a greeting), "15810937264. It's my number, not my dad's" (read as
+    # a correction), "電話は妻にお願いします。13911086732" (read as asking for a person): the number
     if question.kind is Kind.PHONE and not turn.is_payload and phone_in_text(turn.text) \
-            and turn.intent not in ROUTED:  # "13910572286，中午十二点到一点打最好" (read as a greeting), "15810937264.
-        return Move.ANSWER  # It's my number, not my dad's" (read as a correction): the number
+            and turn.intent != "emergency" and not (turn.intent == "request_human" and asks_for_a_person(turn.text)):
+        return Move.ANSWER
     if is_correction and not turn.is_payload:  # "change the phone number to ..." is no request for a person
         return Move.CORRECT
     if turn.intent == "request_human" and not turn.is_payload and carries_on(turn.text):
@@ -235,7 +237,7 @@ def has_its_words(turn: Turn, question: Question) -> bool:
         return is_question(turn.text) or (turn.confidence >= SURE_FAQ_CONFIDENCE and not short_answer)
     if turn.intent == "check_status":
         return is_question(turn.text) or question.kind is not Kind.CHOICE
-    if turn.intent == "greet":
+    if turn.intent in ("greet", "goodbye"):  # "ここ1週間毎晩です、きのうは11時半ごろでした" (a goodbye?) answers
         return is_courtesy(turn.text)
     return True
 
@@ -279,6 +281,18 @@ def language_request_reply(turn: Turn) -> Reply | None:
 
 SURE_YES_NO = 0.85  # the model's affirm or deny for a message longer than a few words
 FEW_WORDS, FEW_CJK_CHARS = 3, 8  # a message this short that the model calls affirm or deny is one
+
+
+def said_again(tracker: Tracker) -> bool:
+    """Whether the resident's latest message repeats the one before it, word for word (typed, not a button)."""
+    texts: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            texts.append(str(event.get("text") or "").strip())
+            if len(texts) == 2:
+                break
+    return len(texts) == 2 and not texts[0].startswith("/") and bool(normalised(texts[0])) \
+        and normalised(texts[0]) == normalised(texts[1])
 
 
 def follows_user_message(tracker: Tracker) -> bool:
@@ -378,6 +392,8 @@ class RepairingFormValidation(FormValidationAction, ABC):
             dispatcher.utter_message(response=self.WHY_NEEDED[requested])
             return [*ask_again(requested), SlotSet(EXPLAINED, requested)]
         move = decide(turn, question, is_correction=self.is_correction(turn, tracker))
+        if move is Move.INTERRUPT and turn.intent not in ("faq", "check_status") and said_again(tracker):
+            move = Move.ANSWER  # the same words again after they were taken for small talk: they are the answer
         if move is Move.ANSWER:
             said_before = len(dispatcher.messages)
             if turn.is_payload:  # a button: Rasa's slot mappings read its intent and entities

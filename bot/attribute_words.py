@@ -39,7 +39,10 @@ _WORDS: dict[str, dict[str, str]] = {
                     r"|\b(whole|entire|all of the|the) (court ?yard|yard)\b"  # a courtyard of several households
                     r"|\b(\d+|two|three|four|five|six|seven|eight|nine|ten|several|many) (households|families|flats)\b"
                     r"|整个院|全院|院里都|整个大院|(两|三|四|五|六|七|八|几|好几)户"
-                    r"|整栋|整个楼|全楼|整幢|整个单元|楼里都|全单元|建物全体|棟全体|マンション全体|ビル全体|建物中|全戸",
+                    r"|整栋|整个楼|全楼|整幢|整个单元|楼里都|全单元|建物全体|棟全体|マンション全体|ビル全体|建物中|全戸"
+                    # several floors: "上面几层都这样", "the floors above us too", "上の階も"
+                    r"|(上面|下面|楼上|楼下)(的)?(几|好几|这几|那几)?层(都|也)|好几层|几层楼都"
+                    r"|\b(several|other|all the|the) floors\b|\bfloors (above|below)\b|(上|下)の階(も|の人も)|何階も",
         "my_home": r"\b(only|just) (my|our|us|me)\b|\bmy (flat|home|apartment) only\b"
                    r"|\b(only|just) (that|this|the|one|my|our) (one )?(flat|home|apartment|unit|household|room)\b"
                    r"|\b(one|a single) (flat|home|apartment|unit|household)\b"

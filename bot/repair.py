@@ -44,7 +44,7 @@ _NOT_BUT = (
                r"|(?P<subject>(?!(?:我|你|他|她|我们|你们|他们)(?:不|并)|是|在)[^，,。、；;：:\s不]{1,8}?))?"
                r"(?<!是)(?:不是|并不是|不在)(?!很|太|特别|非常|那么|这么|一般|只|光|说|讲|告诉|写了|写过|跟你|问过)(?P<old>.+?)"
                r"(?:[，,、 ]*(?:而)?(?:是|在)|[，,、 ]+)(?P<new>.+)$"),
-    re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?P<old>[^。、，,！!？?]+?)"
+    re.compile(r"^(?:(?P<fieldword>場所|住所|電話番号|番号|種類|内容)は)?(?:[^。]*[、，,])?(?P<old>[^。、，,！!？?]+?)"
                r"(?:じゃなくて|ではなくて|ではなく|でもなくて|でもなく|じゃなく|じゃない)[、, ]*"
                r"(?P<new>.+?)(?:です|でした)?$"),
     re.compile(r"^(?:no[, ]+)?(?:the (?P<fieldword>address|location|place|category|phone number|number) is )?"
@@ -60,6 +60,9 @@ _NOT_BUT = (
     re.compile(r"^(?:(?:不对|不是的|错了|说错了|抱歉|对不起|哦)[，,、 ]*)?"
                r"(?:(?!(?:我|你|他|她|我们|你们|他们)(?:不|并))[^，,。、；;：:\s不是在]{1,8}?)?(?:是在|是|在)"
                r"(?P<new>[^，,。、；;：:]+?)[，,、 ]*(?<!是)(?:而不是|不是|不在)(?P<old>.+)$"),
+    # "孩子今年四岁，不是五岁": the new value, then the old (which must be among the answers given)
+    re.compile(r"^(?:[^，,。；;]*?(?=[\d一二两三四五六七八九十]+[^\d，,]{0,3}[，,]\s*(?:而)?不是[\d一二两三四五六七八九十]))?"
+               r"(?P<new>[^，,。；;]+?)[，,]\s*(?:而)?不是(?P<old>[^，,。；;？?]+)$"),
     # "it wasn't a normal bike, it was my electric scooter"
     re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it|that|they|he|she|this) "
                r"(?:wasn'?t|isn'?t|weren'?t|aren'?t|was not|is not|were not|are not) "
@@ -102,9 +105,31 @@ def _clean(text: str) -> str:
     return text.strip().strip(_STRIP).strip()
 
 
+# What a correction says around it about the rest: "刚才打错了", "别的没问题", "the rest is right",
+# "あとはそのままで大丈夫です".
+_REMARK = re.compile(r"^(?:(?:刚才|之前|前面)?(?:打|写|说|记)(?:错|反|岔)了|数字打反了|别的(?:都)?(?:没问题|对|没错)"
+                     r"|其他(?:的)?(?:都)?(?:没问题|对|没错)|其余(?:都)?(?:没问题|对)"
+                     r"|(?:the )?rest is (?:right|fine|correct|ok|okay)|everything else is (?:right|fine|correct|ok)"
+                     r"|(?:the )?(?:address|location|place|number|phone) is (?:right|fine|correct|ok)"
+                     r"|あとは.{0,10}(?:大丈夫|そのまま|合って|問題(?:ない|ありません))"
+                     r"|(?:ほか|他)は.{0,6}(?:大丈夫|そのまま|合って|問題(?:ない|ありません)))(?:です)?[。.!！…]*$",
+                     re.IGNORECASE)
+_CLAUSES = re.compile(r"[，,。.!！；;]\s*")
+
+
+def _without_remarks(text: str) -> str:
+    """``text`` without the remarks about the rest that follow a correction (``_REMARK``)."""
+    kept = text.rstrip()
+    while True:
+        last = next((m for m in reversed(list(_CLAUSES.finditer(kept))) if m.end() < len(kept)), None)
+        if last is None or not _REMARK.match(kept[last.end():].strip()):
+            return kept
+        kept = kept[:last.start()]
+
+
 def correction(text: str) -> Correction | None:
     """The correction ``text`` makes, if it is one; None for ordinary answers (and for "actually, yes")."""
-    found = _correction(_clean(text.replace("’", "'").replace("‘", "'")))
+    found = _correction(_clean(_without_remarks(text.replace("’", "'").replace("‘", "'"))))
     # "I only know the area, not the building number, is that enough?": a question, not the new value
     if found is None or is_bare_reply(found.new) or (len(found.new) < 2 and not found.new.isdigit()) \
             or (re.search(r"[?？]\s*$", text) and text.rstrip(" ?？").endswith(found.new.strip(_STRIP))):
@@ -160,7 +185,7 @@ _OLD_TAIL = re.compile(r"(那边|那儿|那里|这边|这儿|那块)了?$|(?<=[�
 
 
 # "ごみが放置されているのはレストランの裏ではなく…": what was wrong follows the topic ("…のは").
-_JA_TOPIC = re.compile(r"^.+(?:のは|のが)(?=.)")
+_JA_TOPIC = re.compile(r"^.+(?:のは|のが)(?=.)|^.+(?:は|が)(?=[0-9０-９一二三四五六七八九十])")  # "契約の残りは5か月"
 
 
 def _old_part(old: str) -> str:
@@ -186,7 +211,12 @@ def _whole_correction(plain: str, new_only: bool = True) -> Correction | None:
             named = found.groupdict().get("field")
             field = _FIELD_ALIASES.get(named.lower(), named.lower()) if named else None
             # "Correction: it's floors 11 to 15, not 12 to 15": what was wrong too, when the rest says it
-            inner = _NEW_NOT_OLD.match(_clean(found["new"]))
+            said = _clean(found["new"])
+            said = re.split(r":\s+", said)[-1] or said  # "I recounted from my photos: it's 10 rooms, not 9"
+            both = _whole_correction(said, new_only=False)  # "纠正一下：不是华龙苑北里，是华龙苑南里"
+            if both is not None and both.old:
+                return Correction(new=both.new, old=both.old, field=field or both.field)
+            inner = _NEW_NOT_OLD.match(said)
             old = _old_part(inner["old"]) if inner else ""
             if inner and old and _clean(inner["new"]):
                 return Correction(new=_clean(inner["new"]), old=old, field=field or named_field(old))
@@ -199,9 +229,13 @@ _PLACE_NUMBER = re.compile(r"(棟|部屋|号室|番地|门牌|楼|房|building|h
                            r"\s*(の)?\s*(番号|号码|号|number|no\.?)|(楼号|房号|门牌号|棟番号|部屋番号)", re.IGNORECASE)
 
 
+# "有个地方说错了" (one thing was wrong): 地方 as "a point", not the place
+_A_POINT = re.compile(r"(有|一|几|这|那)(个|些)?地方")
+
+
 def named_field(text: str) -> str | None:
     """The field of the appeal a short text talks about ("the address", "地点", "場所"), if exactly one."""
-    lowered = text.lower()
+    lowered = _A_POINT.sub("", text.lower())
     if len(lowered) > 40:
         return None
     if _PLACE_NUMBER.search(lowered):
@@ -421,7 +455,10 @@ _NO_EXACT_PLACE = re.compile(
     r"|there'?s no (house |street |building )?number"
     r"|no (house|street|door) number|can only (give|tell) you (a |an |the )?(rough|approximate|general))"
     r"|(住所|番地|場所)(が|は)(よく|正確に(は)?)?(分か|わか)(ら|りません)|番地(が|は)(ない|ありません)"
-    r"|大体の(場所|位置)(しか|だけ)",
+    r"|大体の(場所|位置)(しか|だけ)"
+    # the place is on no map yet: "住所が地図に出ないから困ってるんですけど…", "地图上搜不到", "it's not on any map"
+    r"|地図(アプリ)?(に|で)(は)?(出|載|表示され|見つから)(ない|ません|なくて)|地图(上)?(搜|找|查)不到|地图上没有"
+    r"|(not|isn'?t) (on|in) (any |the )?(map|maps|navigation)|(maps?|navigation) (can'?t|cannot|doesn'?t) find",
     re.IGNORECASE)
 
 
@@ -491,7 +528,16 @@ _ABOUT_THE_QUESTION = re.compile(
     r"|(跟|和)(地址|地点|位置|电话|手机号?)有(啥|什么)关系|what does (the|my) (address|location|place|phone( number)?)"
     r" have to do with|(住所|場所|電話番号?)(と|が)(何の|なんの)関係"
     r"|(应该|该)(写|填|选)(什么|哪)|还是.{1,12}(地址|地点)[？?]"
-    r"|(なぜ|なんで|どうして).{0,10}(必要|いる|要る|聞く|書く)|(どちら|どっち|どれ|どこ|何)を(書け|書い|入力|選べ|選ん)",
+    r"|(なぜ|なんで|どうして).{0,10}(必要|いる|要る|聞く|書く)|(どちら|どっち|どれ|どこ|何)を(書け|書い|入力|選べ|選ん)"
+    # which address: "the flat's address, right? not mine?", "病院の住所でしょうか？義父の家の住所でしょうか？"
+    r"|\b(address|place|location), right\?|\bnot (mine|ours|my (address|home|place))\?"
+    r"|の(住所|場所)(でしょうか|ですか|ですよね|のこと)[？?]"
+    # how exact: "还要写多细？楼号也要？", "how detailed?", "どこまで詳しく"
+    r"|(要|得)写多(细|详细)|(楼号|门牌号?|几号楼|单元号?)也(要|得)(写)?[吗嘛]?[？?]|\bhow (detailed|exact|precise)\b"
+    r"|どこまで(詳しく|細かく)|番地(まで|も)(必要|いります|要ります)"
+    # said already: "は？さっき通州って言ったじゃん", "我刚才不是说了是通州吗？"
+    r"|(さっき|もう).{0,12}(言った|書いた)(じゃん|でしょ|よね|のに)|刚才.{0,12}(说|写)(过|了)(啊|呀|吗|嘛)?[？?]"
+    r"|\bi (already|just) (said|told you|wrote)\b",
     re.IGNORECASE)
 
 
@@ -519,6 +565,8 @@ def replace_mention(text: str, old: str, new: str) -> str:
         return new.strip()
     written = nfkc(text)  # full-width letters and digits as ASCII; CJK punctuation kept
     pattern = re.compile(r"\s*".join(re.escape(ch) for ch in wanted), re.IGNORECASE)
+    if "".join(wanted).isdigit():  # "9" is the 9 of "9 tiny rooms", not of "2019"
+        pattern = re.compile(rf"(?<!\d){pattern.pattern}(?!\d)")
     found = pattern.search(written)
     if found is None:
         return new.strip()
@@ -821,8 +869,11 @@ def refuses_to_answer(text: str) -> bool:
 
 
 # Asking to wait, and nothing else yet: "sec, typing w one hand on the bus", "等一下，我找找", "ちょっと待ってください".
-_HOLD_ON = re.compile(r"^(one |a |just a |gimme a )?(sec|second|moment|minute|min)\b|^(hold on|hang on|wait)\b"
-                      r"|^(等一下|等等|稍等|等我一下)|^ちょっと待って"
+_HOLD_ON = re.compile(r"^((ok|okay|oh|um+|uh+|sorry)[ ,]+)?((one |a |just a |gimme a )?(sec|second|moment|minute|min)\b"
+                      r"|(hold on|hang on|wait)\b)"
+                      r"|^(ok|okay|好|嗯|哦)?[ ,，]*(请|您|请您)?(等一下|等等|稍等|等我一下"
+                      r"|(等下|等会儿?)(?=$|[，,。！!…～~\s啊哈吧我]))"
+                      r"|^(えーと|えっと|あの|あのー|うーん)?[、,\s]*ちょっと待って"
                       # going to look it up: "団地の名前の漢字が分からないので、調べますね。少々お待ちください"
                       r"|((少々|少し|ちょっと)お待ちください|調べます(ね|ので)?|確認します(ね|ので))[。！!…]*$"
                       r"|\b(let me (check|look it up|find it)|i'?ll (check|look it up|find out)|one moment please)\W*$"
@@ -846,7 +897,8 @@ _HOLD_ON = re.compile(r"^(one |a |just a |gimme a )?(sec|second|moment|minute|mi
 
 
 def holds_on(text: str) -> bool:
-    """Whether ``text`` only asks the assistant to wait (no place, number or correction in it)."""
+    """Whether ``text`` only asks the assistant to wait (no place, number or correction in it): "wait", "等下",
+    "OK wait，我确认一下门牌号", "您稍等，我戴上老花镜", "えーと、ちょっと待ってください、地図アプリで確認します"."""
     plain = text.strip()
     return bool(_HOLD_ON.search(plain)) and not any(ch.isdigit() for ch in plain) and not place_spans(plain) \
         and not is_question(plain) \

@@ -50,6 +50,7 @@ _REPLIES: dict[Reply, tuple[str, ...]] = {
         "好", "好的", "好的好的", "好吧", "いいですね", "いいね", "行吧", "知道了", "明白", "明白了", "了解",
         "收到", "嗯好的", "哦", "噢", "ok的",
         "わかりました", "分かりました", "了解です", "了解しました", "承知しました", "オッケー", "なるほど",
+        "おけ", "おけー", "おっけー", "おっけ", "おk", "りょ", "りょうかい", "りょーかい", "okです",
     ),
     Reply.THANKS: (
         "thanks", "thank you", "thx", "ty", "ok thanks", "ok thank you", "okay thanks", "thanks a lot",
@@ -120,7 +121,8 @@ _REPLIES: dict[Reply, tuple[str, ...]] = {
     ),
 }
 # Filler around a reply: "ok then", "嗯，好的吧", "はい、お願いします".
-_FILLER = re.compile(r"^(?:um+|uh+|well|oh|ah|嗯|啊|哦|呃|えっと|あの)\s*"
+_FILLER = re.compile(r"^(?:(?:um+|uh+|well|oh|ah|so|alright then)\b|嗯|啊|哦|呃|那就|那|えっと|あの|じゃあ|じゃ|では"
+                     r"|それでは|それで)\s*"
                      r"|\s*(?:then|please|lol|啊|吧|呀|哦|啦|ね|よ|です)$")
 _NOT_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")

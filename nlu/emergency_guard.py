@@ -81,11 +81,14 @@ HYPOTHETICAL: dict[str, re.Pattern[str]] = {
     "zh": re.compile(r"会不会|容易|预防|防止|隐患|风险|安全吗|会.{0,6}吗|万一|要是|如果|一旦|假如|担心.{0,6}会"
                      r"|真(要|的)?(着火|起火|失火|出事)|提心吊胆"
                      # seen elsewhere: "网上那些电池起火的视频"
-                     r"|(视频|新闻|报道|网上)[^。！？]{0,10}(着火|起火|失火|爆炸)|(着火|起火|失火|爆炸)的(视频|新闻|报道)"),
-    "en": re.compile(r"\b(could|might|risk|prevent|safe to|what if|avoid|if there'?s (ever )?an?( real)?|in case of)\b",
-                     re.I),
+                     r"|(视频|新闻|报道|网上)[^。！？]{0,10}(着火|起火|失火|爆炸)|(着火|起火|失火|爆炸)的(视频|新闻|报道)"
+                     # asking what counts as danger: "啥叫有危险？你是说着火了才算？"
+                     r"|啥叫|什么叫|你是说|你的意思是|才算"),
+    "en": re.compile(r"\b(could|might|risk|prevent|safe to|what if|avoid|if there'?s (ever )?an?( real)?|in case of"
+                     r"|what do you mean|does that mean|do you mean|counts? as)\b", re.I),
     "ja": re.compile(r"かもしれ|危なくない|防ぐ|防止|予防|リスク|大丈夫|(ならないか|起きないか|ないか)と?(心配|不安)"
-                     r"|(が|も)(怖い|こわい|心配|不安)|(の|な)時(に|は)|になったら|起きたら|(ので|から)(不安|心配|怖い|こわい)"),
+                     r"|(が|も)(怖い|こわい|心配|不安)|(の|な)時(に|は)|になったら|起きたら|(ので|から)(不安|心配|怖い|こわい)"
+                     r"|ってこと(ですか)?[？?]|という意味|どういう意味"),
 }
 # "No one is hurt", "没有人受伤", "けが人はいません": said of the danger itself, so "on fire and no
 # one is answering the door" still counts.
@@ -104,7 +107,8 @@ DENIAL: dict[str, re.Pattern[str]] = {
 # Day after day, or now and then: what keeps happening is not a fire breaking out now (smoke, sparks).
 RECURRING = re.compile(r"毎日|毎晩|毎朝|毎夜|いつも|ときどき|時々|たまに|時おり|時折|(夜|夕方|朝|深夜|夜中)になると"
                        r"|每天|天天|每晚|每到(晚上|夜里|半夜)|一到(晚上|夜里|半夜)|总是|经常|时不时|偶尔|有时候"
-                       r"|\b(every (day|night|evening|morning)|daily|nightly|all the time|sometimes|now and then"
+                       r"|\b(every (single )?(day|night|evening|morning|weekend)|daily|nightly|all the time|sometimes"
+                       r"|now and then"
                        r"|on and off|off and on|from time to time|occasionally)\b", re.I)
 # Smoke from smokers, burnt rubbish, a barbecue or a grill, or smoke day after day, is a nuisance, not a fire: with
 # these words, smoke alone says no danger. (A restaurant or a factory alone is not enough: either may be on fire.)
@@ -113,7 +117,8 @@ SMOKING = re.compile(r"抽烟|吸烟|烟味|二手烟|烟头|香烟|禁烟|烧�
                      r"|たばこ|タバコ|煙草|喫煙|禁煙|受動喫煙|燃やして|野焼き|焚き火|バーベキュー|焼肉|焼き肉|炭火|焼き鳥|焼鳥"
                      r"|串焼き|排気|換気扇|ダクト|烧香|お線香"
                      r"|\b(cigarettes?|smoking|smokers?|second-?hand smoke|vap(e|ing)"
-                     r"|burning (rubbish|trash|garbage|leaves)|bonfire|barbecue|bbq|chimney|smokestack"
+                     r"|burn(s|ing|t)? (plastic|rubbish|trash|garbage|leaves|tyres|tires|straw)"
+                     r"|bonfire|barbecue|bbq|chimney|smokestack"
                      r"|grill|skewers?|kitchen exhaust|exhaust (fan|vent|pipe))\b"
                      # smoke day after day, or now and then, is a nuisance
                      rf"|{RECURRING.pattern}", re.I)
