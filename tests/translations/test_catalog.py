@@ -11,7 +11,7 @@ FAQ_TOPICS = {
     "elevator_installation", "ebike_charging", "ebike_registration", "heating_season", "garbage_sorting",
     "property_certificate", "eldercare_services", "social_insurance", "medical_insurance", "housing_fund",
     "hukou_transfer", "residence_permit", "driving_license_conversion", "foreign_payments", "dog_registration",
-    "business_license", "consumer_rights", "wage_arrears", "hospital_appointment", "hotline_info",
+    "business_license", "consumer_rights", "wage_arrears", "hospital_appointment", "hotline_info", "appeal_privacy",
 }
 CATALOG = load_catalog()
 
