@@ -131,7 +131,7 @@ _TOPIC_ONLY = (
     # "工事現場のことで報告したいです", "バス路線の要望をお伝えしたいのですが、ここでいいですか？"
     re.compile(r"^.{1,20}?(のことで|の件で|について|に関して|の)[、,]?(ちょっと|少し)?(報告|通報|連絡|要望|意見|苦情|相談|問い合わせ)?"
                r"(を|が)?(お伝え|伝え|言い|申し上げ|お願い|お聞き|伺い|聞き)?(し|させて|させていただき)?(たい|ください)(の|ん)?"
-               r"(です|ですが|ですけど|けど)?[、,]?"
+               r"(です|ですが|ですけど|けど|ことが(あります|あって|ありまして))?[、,]?"
                r"((ここ|こちら)で(いい|大丈夫|よろしい)(ですか|でしょうか)[？?]?)?[。.！!]?$"),
     re.compile(r"^我?(想|要)?(跟你们)?(反映|咨询|说|投诉|举报|问|聊)(一下|下)?(一个|一件|个|件|点)?(关于)?.{0,15}?的?(事儿?|问题|情况)"
                r"[。！!，,]?$"),
@@ -180,7 +180,35 @@ _TOPIC_ONLY = (
                r"(a |an )?(question|complaint|query|report|request))? (about|regarding|concerning|with) "
                r"((my|the|our|a|an|this|that) )?([\w'’-]+ ){0,3}[\w'’-]+[.!]?$", re.IGNORECASE),
     re.compile(r"^.{0,6}(ここで|こちらで).{0,16}(相談|申し立て|通報|苦情)(は|を|も)?(でき|し(ても|て)?いい|受け付け).{0,10}$"),
+    # whether it is the hotline's business: "问一下，路挖开了不给填回去这种事归你们管吗？"
+    re.compile(r"^(问一下|请问|想问一下|想问问)?[，,]?.{1,30}?(这种|这类|这样的)?(事儿?|事情|问题|情况)?(归|是)?你们(管|负责)"
+               r"(吗|么|不|不管)[？?]*$"),
 )
+
+# Saying whom the appeal is for, and about them, before what happened: "I'm writing for my neighbour downstairs,
+# Mrs Zhao. She's 86 and doesn't use a smartphone", "我替我爸妈反映个事，他们岁数大了不会打字",
+# "近所のおばあさんに頼まれて連絡しています". These clauses say nothing happened.
+_ON_BEHALF_CLAUSE = re.compile(
+    r"\b(writing|asking|messaging|reporting|contacting you|here|typing|texting) (this )?(for|on behalf of) "
+    r"|\bon behalf of (my|a|an|our|the|her|his)\b|\b(it'?s|this is) (not for me|for my|about my|on behalf)"
+    r"|\b(i'?m|i am) (the|a) (landlord|daughter|son|neighbou?r|carer|caregiver|relative|friend|colleague)\b"
+    r"|\b(he|she|they)('s| is| are| was) (\d+|old|elderly|very old|deaf|hard of hearing|confused|blind|not good with)"
+    r"|\b(he|she|they) (doesn'?t|does not|don'?t|do not|can'?t|cannot) (use|speak|read|type|write|understand|do)\b"
+    r"|\bgets? confused\b|\b(doesn'?t|does not|can'?t|cannot) (speak|read|type|use) (chinese|english|a smartphone"
+    r"|smartphones|wechat|the chat|phones?)\b"
+    r"|(我)?(替|帮|代)(我)?[^，,。]{0,8}(反映|问问?|说|投诉|咨询|联系|打|发)"
+    r"|岁数大了|年纪大了|不会(打字|用手机|用智能手机|用微信|上网|说中文)|耳朵背|看不清字"
+    r"|(代わりに|代理で)(ご)?(連絡|相談|お問い合わせ|送)|に頼まれて|から連絡があって|(日本語|中国語)(が|を)?(話せ|でき)(ない|ません)"
+    r"|スマホ(が|を)(使え|使い)(ない|ません)|耳が遠|(を|に)(人に)?貸して(いる|います)(のですが|んですが)"
+    r"|^.{1,30}(の話|のこと)です$", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,，、。.!！?？;；:：]\s*")
+
+
+def _without_whom_for(text: str) -> str:
+    """``text`` less its clauses about whom the appeal is for (``_ON_BEHALF_CLAUSE``); ``text`` when it has none."""
+    clauses = [c for c in _CLAUSE_END.split(text) if c.strip()]
+    kept = [c for c in clauses if not _ON_BEHALF_CLAUSE.search(c.strip())]
+    return "，".join(kept) if len(kept) < len(clauses) else text
 
 
 # A greeting before the opener: "在吗，想反映个老师的事", "hello, is this where I report ...".
@@ -235,6 +263,11 @@ def is_announcement(text: str) -> bool:
     has_opener = bool(_OPENER_PHRASES.search(plain)) or any(
         w in _OPENER_WORDS for w in re.findall(r"[a-z']+", plain.lower()))
     told = _forms(plain)[2]
+    # for someone else, and nothing yet about what happened: "Hello, I'm writing for my mother, she gets confused
+    # by the chat buttons"
+    for_someone = _without_whom_for(_forms(plain)[1])
+    if for_someone != _forms(plain)[1] and (not is_descriptive(for_someone) or names_only_a_topic(for_someone)):
+        return True
     return names_only_a_topic(plain) or (has_opener and not is_descriptive(told or plain))
 
 

@@ -392,8 +392,8 @@ class RepairingFormValidation(FormValidationAction, ABC):
             dispatcher.utter_message(response=self.WHY_NEEDED[requested])
             return [*ask_again(requested), SlotSet(EXPLAINED, requested)]
         move = decide(turn, question, is_correction=self.is_correction(turn, tracker))
-        if move is Move.INTERRUPT and turn.intent not in ("faq", "check_status") and said_again(tracker):
-            move = Move.ANSWER  # the same words again after they were taken for small talk: they are the answer
+        if move is Move.INTERRUPT and said_again(tracker):
+            move = Move.ANSWER  # the same words again after they were taken for something else: they are the answer
         if move is Move.ANSWER:
             said_before = len(dispatcher.messages)
             if turn.is_payload:  # a button: Rasa's slot mappings read its intent and entities

@@ -52,7 +52,8 @@ _NOT_BUT = (
                r"not (?!only|far|a big|that|very|too|so|sure|really|much|bad)"
                r"(?:the |a |an |in |on |at )?(?P<old>.+?)"
                r"(?:,? (?:but|it'?s|it is) |[,;] )(?:the |a |an |in |on |at )?(?P<new>.+)$", re.IGNORECASE),
-    re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:actually,? )?(?:it'?s |it is |we'?re |we are |i'?m |i am |they'?re "
+    re.compile(r"^(?:no[, ]+|sorry[, ]+)?(?:[\w']+ (?:says|said|told me|checked)(?: that)?,? )?(?:actually,? )?"
+               r"(?:it'?s |it is |we'?re |we are |i'?m |i am |they'?re "
                r"|they are |that'?s |that is |(?:the|my|our|her|his) (?:[\w-]+ ){1,3}?(?:is|was|are|were) )"
                r"(?:the |a |an |in |on |at )?(?P<new>.+?),? not (?:the |a |an |in |on |at )?(?P<old>.+)$",
                re.IGNORECASE),
@@ -111,6 +112,9 @@ _REMARK = re.compile(r"^(?:(?:刚才|之前|前面)?(?:打|写|说|记)(?:错|�
                      r"|其他(?:的)?(?:都)?(?:没问题|对|没错)|其余(?:都)?(?:没问题|对)"
                      r"|(?:the )?rest is (?:right|fine|correct|ok|okay)|everything else is (?:right|fine|correct|ok)"
                      r"|(?:the )?(?:address|location|place|number|phone) is (?:right|fine|correct|ok)"
+                     r"|(?:can|could) you (?:please )?(?:fix|change|correct|update) (?:that|it|this)(?: please)?\??"
+                     r"|please (?:fix|change|correct|update) (?:that|it|this)|(?:帮我|麻烦)?改一下(?:吧|啊)?"
+                     r"|直して(?:もらえますか|いただけますか|ください)"
                      r"|あとは.{0,10}(?:大丈夫|そのまま|合って|問題(?:ない|ありません))"
                      r"|(?:ほか|他)は.{0,6}(?:大丈夫|そのまま|合って|問題(?:ない|ありません)))(?:です)?[。.!！…]*$",
                      re.IGNORECASE)
@@ -142,7 +146,13 @@ def correction(text: str) -> Correction | None:
     new = _COPULA.sub("", new).strip(_STRIP) or new
     # "I mixed up the number. It is Gulou East Street 79, not 97": a house number, not the phone
     field = None if found.field == "phone" and not re.search(r"\d{5}", new) else found.field
-    return Correction(new=_NEW_TAIL.sub("", new) or new, old=found.old, field=field)
+    new = _NEW_TAIL.sub("", new) or new
+    # "it's the toilet next to Exit B, not C": a letter or number for a letter or number
+    last = new.split()[-1] if new.split() else new
+    if found.old and found.old.isascii() and found.old.isalnum() and len(found.old) <= 3 and last.isascii() \
+            and last.isalnum() and len(last) <= 3 and last != new and last.isdigit() == found.old.isdigit():
+        new = last
+    return Correction(new=new, old=found.old, field=field)
 
 
 # "是莲花池东路那边的", "隣の村のほう": where it is, without the pointing words.
@@ -180,7 +190,7 @@ def _correction(plain: str) -> Correction | None:
 
 # What was wrong ends with its clause: "not Haidian South Road. Same number, 30", "不是金星路，我给记岔了",
 # "不是信息路那边了".
-_OLD_END = re.compile(r"[，。；！？;!?、]|,\s|\.\s+(?=[A-Z])")
+_OLD_END = re.compile(r"[，。；！？;!?、]|,\s|\.\s+(?=[A-Za-z])")
 _OLD_TAIL = re.compile(r"(那边|那儿|那里|这边|这儿|那块)了?$|(?<=[路街道巷])上$|\s+either$", re.IGNORECASE)
 
 
@@ -201,7 +211,8 @@ def _whole_correction(plain: str, new_only: bool = True) -> Correction | None:
         found = pattern.match(plain)
         old = _old_part(found["old"]) if found else ""
         # "不是万象新天，万象新天是我上一个租的地方": what follows says more about the old one, it is not the new one
-        if found and _clean(found["new"]) and old and not normalised(found["new"]).startswith(normalised(old)):
+        if found and _clean(found["new"]) and old and (found.start("new") < found.start("old")
+                                                       or not normalised(found["new"]).startswith(normalised(old))):
             named = found.groupdict().get("fieldword")
             field = _FIELD_ALIASES.get(named.lower(), named.lower()) if named else named_field(old)
             return Correction(new=_clean(found["new"]), old=old, field=field)
@@ -537,7 +548,10 @@ _ABOUT_THE_QUESTION = re.compile(
     r"|どこまで(詳しく|細かく)|番地(まで|も)(必要|いります|要ります)"
     # said already: "は？さっき通州って言ったじゃん", "我刚才不是说了是通州吗？"
     r"|(さっき|もう).{0,12}(言った|書いた)(じゃん|でしょ|よね|のに)|刚才.{0,12}(说|写)(过|了)(啊|呀|吗|嘛)?[？?]"
-    r"|\bi (already|just) (said|told you|wrote)\b",
+    r"|\bi (already|just) (said|told you|wrote)\b"
+    # whether it matters: "does it matter where I am? it's my phone", "地址重要吗", "場所は関係ありますか"
+    r"|\b(does|do) (it|the (place|address|location)) (matter|make a difference)|\bwhy does (it|the place) matter"
+    r"|(地址|地点|位置|在哪)(重要|有关系|有影响)(吗|么)|(说|写|填)[^？?，,]{1,10}(行不行|可以吗|行吗|成吗)[？?]|(場所|住所)(は|って)(関係|重要|必要)(あります|ある|です)か",
     re.IGNORECASE)
 
 
@@ -553,8 +567,21 @@ def looks_like_place(text: str) -> bool:
 
 
 def mentions(text: str, fragment: str) -> bool:
-    """Whether ``fragment`` (a word the resident says was wrong) occurs in ``text``, ignoring case and spacing."""
+    """Whether ``fragment`` (a word the resident says was wrong) occurs in ``text``, ignoring case and spacing; a
+    letter or two of Latin script as a word of its own ("Exit C", not the c of "cubicle")."""
+    if fragment.isascii() and fragment.isalnum() and len(fragment) <= 2:
+        return bool(re.search(rf"(?<![A-Za-z0-9]){re.escape(fragment)}(?![A-Za-z0-9])", nfkc(text), re.IGNORECASE))
     return bool(fragment) and normalised(fragment) in normalised(text)
+
+
+def _as_a_word(pattern: re.Pattern[str], old: str) -> re.Pattern[str]:
+    """``pattern`` for ``old``, matching a number as a whole number ("9", not the 9 of "2019") and a letter or two
+    of Latin script as a word ("C" of "Exit C", not of "public")."""
+    if old.isdigit():
+        return re.compile(rf"(?<!\d){pattern.pattern}(?!\d)", re.IGNORECASE)
+    if old.isascii() and old.isalnum() and len(old) <= 2:
+        return re.compile(rf"(?<![A-Za-z0-9]){pattern.pattern}(?![A-Za-z0-9])", re.IGNORECASE)
+    return pattern
 
 
 def replace_mention(text: str, old: str, new: str) -> str:
@@ -565,8 +592,7 @@ def replace_mention(text: str, old: str, new: str) -> str:
         return new.strip()
     written = nfkc(text)  # full-width letters and digits as ASCII; CJK punctuation kept
     pattern = re.compile(r"\s*".join(re.escape(ch) for ch in wanted), re.IGNORECASE)
-    if "".join(wanted).isdigit():  # "9" is the 9 of "9 tiny rooms", not of "2019"
-        pattern = re.compile(rf"(?<!\d){pattern.pattern}(?!\d)")
+    pattern = _as_a_word(pattern, "".join(wanted))
     found = pattern.search(written)
     if found is None:
         return new.strip()
@@ -590,7 +616,8 @@ def replace_place(place: str, old: str, new: str) -> str:
         return replace_mention(place, old, new)
     wanted = [ch for ch in unicodedata.normalize("NFKC", old) if not ch.isspace()]
     written = nfkc(place)
-    found = re.search(r"\s*".join(re.escape(ch) for ch in wanted), written, re.IGNORECASE) if wanted else None
+    found = _as_a_word(re.compile(r"\s*".join(re.escape(ch) for ch in wanted), re.IGNORECASE),
+                       "".join(wanted)).search(written) if wanted else None
     if found is None:
         return new.strip()
     separators = [m.end() for m in _SEGMENT_END.finditer(written, 0, found.start())]
@@ -873,7 +900,7 @@ _HOLD_ON = re.compile(r"^((ok|okay|oh|um+|uh+|sorry)[ ,]+)?((one |a |just a |gim
                       r"|(hold on|hang on|wait)\b)"
                       r"|^(ok|okay|好|嗯|哦)?[ ,，]*(请|您|请您)?(等一下|等等|稍等|等我一下"
                       r"|(等下|等会儿?)(?=$|[，,。！!…～~\s啊哈吧我]))"
-                      r"|^(えーと|えっと|あの|あのー|うーん)?[、,\s]*ちょっと待って"
+                      r"|^(えーと|えっと|あの|あのー|うーん)?[、,\s]*(ちょっと|ちょっ|ちょ)?[、,\s]*待って"
                       # going to look it up: "団地の名前の漢字が分からないので、調べますね。少々お待ちください"
                       r"|((少々|少し|ちょっと)お待ちください|調べます(ね|ので)?|確認します(ね|ので))[。！!…]*$"
                       r"|\b(let me (check|look it up|find it)|i'?ll (check|look it up|find out)|one moment please)\W*$"

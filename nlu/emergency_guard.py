@@ -71,7 +71,7 @@ DANGER: dict[str, re.Pattern[str]] = {
         r"|(子ども|子供|人).{0,10}落ちそう|溺れ|おぼれ"
         r"|意識がない|意識が(な|無)|意識があり?ません|息をしていな|(父|母|祖父|祖母|おじいさん|おばあさん|男性|女性|子ども|人)が(急に)?倒れ"
         r"|倒れて(動|意識)|けいれん|感電|大量に出血|出血がひど|血を流|けが人が(い|出)"
-        r"|(人|運転手|作業員|父|母|子ども|男性|女性).{0,10}動(け|き)ません|救急車"
+        r"|(人|運転手|作業員|父|母|子ども|男性|女性).{0,10}動(け|き)ません|救急車(を|が|、)?(呼ん|呼び|呼ぶ|呼べ|来て|お願い|頼|必要|要る|を早く)"
         r"|水没.{0,10}人|水がひざ|水位が上が|水がどんどん|水.{0,12}止められ(ない|ません)|あふれて.{0,8}人"
         r"|崩れ(そう|ました).{0,10}人|落ちそう.{0,10}人"
         r"|こじ開けようと|こじ開けて(い|る)|押し入ろうと|侵入しようとして"),
@@ -93,9 +93,11 @@ HYPOTHETICAL: dict[str, re.Pattern[str]] = {
 # "No one is hurt", "没有人受伤", "けが人はいません": said of the danger itself, so "on fire and no
 # one is answering the door" still counts.
 DENIAL: dict[str, re.Pattern[str]] = {
-    "zh": re.compile(r"没有人(被|受)|没人(被|受)|无人(被|受)|没有(被困|受伤)|(没|没有|不是)(着火|起火|失火)"),
+    "zh": re.compile(r"没有人(被|受)|没人(被|受)|无人(被|受)|没有(被困|受伤)|(没|没有|不是)(着火|起火|失火)"
+                     r"|还没(有)?(着火|起火|出事)|没(着|烧)起来"),
     "en": re.compile(r"\b(no one|nobody|no-one) (is|was|got|has been) (hurt|injured|trapped|inside|in danger)\b"
-                     r"|\bnot (hurt|injured|trapped|on fire)\b|\bno fire\b", re.I),
+                     r"|\bnot (hurt|injured|trapped|on fire|burning)\b|\bno fire\b"
+                     r"|\bnothing('s| is| has)? (burning|on fire|caught fire|happened)\b", re.I),
     "ja": re.compile(r"(けが人|怪我人|負傷者|閉じ込められた人)は(い|出て)(ません|ない)"
                      r"|火事(では|じゃ)(ありません|ない)"
                      # "いまガスのにおいがするわけではありませんが"
@@ -201,6 +203,12 @@ def past_account(text: str, language: str | None = None) -> bool:
 
 
 REPORT = "report_problem"
+# Saying whom or what a message is about, and nothing that happened: never an emergency without danger wording.
+ANNOUNCES_ONLY = re.compile(r"(頼まれて|代わりに|代理で)(ご)?(連絡|相談)"
+                            r"|(のこと|の件)(なんですが|なんですけど|なのですが|ですが)"
+                            r"|\b(writing|asking|messaging) (for|on behalf of)\b|(替|帮|代).{0,6}(反映|问|说)"
+                            r"|(想|要)(反映|说|问)(个|一个|一下)?(事|情况)", re.IGNORECASE)
+MAX_ANNOUNCEMENT_CHARS = 60
 # The classifier's emergency below this, with no danger wording at all ("这么晚了还有人值班啊，辛苦了": 0.41),
 # is a misreading: the next intent of the ranking takes its place, else a fallback that asks back.
 MIN_UNSUPPORTED_EMERGENCY = 0.5
@@ -311,6 +319,10 @@ class EmergencyGuard(StatelessComponent):
     def _demote_unsure(message: Message, text: str) -> None:
         top = message.get(INTENT) or {}
         if top.get("name") != EMERGENCY or has_danger_wording(text):
+            return
+        # "近所のおばあさんに頼まれて連絡しています", "職場の前のことなんですが": whom or what it is about, nothing yet
+        if len(text) <= MAX_ANNOUNCEMENT_CHARS and ANNOUNCES_ONLY.search(text):
+            make_intent(message, REPORT)
             return
         # "这么晚了还有人值班啊，辛苦了" (0.92): small talk with no danger wording is small talk, however sure; a long
         # account that opens with a hello ("Hello. From yesterday evening no gas in my kitchen. …") is no small talk.

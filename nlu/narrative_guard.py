@@ -172,7 +172,12 @@ NO_TOPIC_CONFIDENCE = 0.4
 SAYS_IT_ASKS = re.compile(r"\b((just|only) (a|one) )?(general|quick|simple|hypothetical|theoretical) question\b"
                           r"|\bnothing to report\b|\bjust (asking|wondering|curious)\b"
                           r"|只是(问问|咨询|想问)|随便问问|先问问|不是(要)?(投诉|反映)"
-                          r"|(一般的な|ちょっとした|単なる)質問|質問だけ|聞いてみただけ|申し立てではなく",
+                          r"|(一般的な|ちょっとした|単なる)質問|質問だけ|聞いてみただけ|申し立てではなく"
+                          # asking how it is done: "where does he go and what should he bring?"
+                          r"|\bwhat (should|do|does|must) (i|we|he|she|they) (bring|prepare)\b"
+                          r"|\bwhere (should|do|does|can|must) (i|we|he|she|they) go\b"
+                          r"|\basking (for|on behalf of) (a|my|our) "
+                          r"|(要|得|需要)(带|准备)(什么|哪些)|去哪(儿|里)?办|何を(持って|用意して)(いけば|行けば|いく)",
                           re.IGNORECASE)
 # A question left unclassified only because another intent came close ("我还是用中文问吧：电动车的电池能不能拿回家里
 # 充电？": faq 0.40, switch_language 0.39) is the question when its answer is this sure.
@@ -292,6 +297,12 @@ def asks_about_an_earlier_appeal(text: str) -> bool:
 # A question of its own after asking whether this is the place: "is this the right place? how do I renew my visa?"
 _QUESTION_OF_ITS_OWN = re.compile(r"[?？].+[?？]|\b(how|what|where|when) (do|can|should|is|are)\b"
                                   r"|怎么|如何|どうすれば|どこで")
+# A suggestion to the city is an appeal (12345 takes suggestions), however much it sounds like a question.
+PROPOSES = re.compile(r"^(你好|您好)?[，, ]*(我)?(想|要)?(给你们)?提(个|一个|点|条)建议|^(我)?有(个|一个|点|条)建议"
+                      r"|^((hi|hello)[,!. ]+)?(i'?d like to|i want to|can i|let me) (make|give|offer|submit) "
+                      r"(a|one|my) suggestion|^((hi|hello)[,!. ]+)?(i have|i'?ve got|just|quick) a suggestion"
+                      r"|^suggestion\s*[:：]"
+                      r"|^.{0,10}(提案|要望)(があります|したいのですが|したいです|です)", re.IGNORECASE)
 # Asking whether this is the place for questions, and no question yet ("Morning! Is this the right place for questions
 # from foreigners?": faq 0.71, the residence-registration answer): the assistant asks for the question.
 ASKS_IF_THIS_IS_THE_PLACE = re.compile(
@@ -314,6 +325,9 @@ class NarrativeGuard(StatelessComponent):
             if intent in (FAQ, NLU_FALLBACK, GREET) and ASKS_IF_THIS_IS_THE_PLACE.search(text.strip()) \
                     and not _QUESTION_OF_ITS_OWN.search(text):
                 make_intent(message, ASK_QUESTION)
+            elif intent in (FAQ, REPORT, NLU_FALLBACK, ASK_QUESTION, GREET) and PROPOSES.search(text.strip()):
+                # "想提个建议：…能不能让公交在医院门口加一站": a suggestion is an appeal, however it asks
+                make_intent(message, REPORT)
             elif intent in _STATUS_FROM and asks_about_an_earlier_appeal(text):
                 make_intent(message, STATUS, MIN_STATUS_WORDS_CONFIDENCE)
             elif intent in (FAQ, NLU_FALLBACK, *ANSWERS, GREET, STATUS) and tells_what_happened(text):
