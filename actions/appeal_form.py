@@ -128,6 +128,25 @@ def known_place(text: str) -> Place | None:
     return gazetteer().match_address(gazetteer_form(text))
 
 
+_AREA_WORDS = re.compile(r"北京市?|区|县|街道|地区|镇|乡|那边|那片儿?|那块儿?|这边|附近|一带|的|吧|啊"
+                         r"|です|の?あたり|辺り|周辺|ら辺"
+                         r"|\b(beijing|district|sub-?district|town(ship)?|area|near|around|in|the|it'?s|its|somewhere"
+                         r"|over there)\b", re.IGNORECASE)
+
+
+def names_only_an_area(text: str, place: Place) -> bool:
+    """Whether ``text`` names only the district or sub-district of ``place`` ("Chaoyang", "大兴那边",
+    "建外のあたりです"): no street, compound, building or landmark a handling unit could go to."""
+    left = gazetteer_form(text).lower()
+    for area in (place.district, place.subdistrict):
+        if area is None:
+            continue
+        for name in (area.name_zh, area.name_en):
+            stem = re.sub(r"(区|街道|地区|镇|乡| district| subdistrict| area| town(ship)?)$", "", name.lower())
+            left = left.replace(name.lower(), " ").replace(stem, " ") if stem else left
+    return len(re.findall(r"\w", _AREA_WORDS.sub(" ", left))) < 2
+
+
 def _only_yes_or_no(turn: Turn, place: str) -> bool:
     """Whether the message is a yes or a no and nothing more: "哦，地址写的是我家…麻烦改成右内西街12号楼" opens with
     an "oh" that reads as "ok", and names a street the place does not have."""
@@ -545,9 +564,16 @@ class ValidateAppealForm(RepairingFormValidation):
             # "就是因为没门牌号才找你们的嘛，我只能说个大概位置": a landmark or the compound will do
             dispatcher.utter_message(response="msg_required_appeal_location")
             return {"appeal_location": None, EXPLAINED: "appeal_location"}
-        if known_place(text) is None:
+        place = known_place(text)
+        if place is None:
             # Not on the city's map: the resident confirms it before it goes on the ticket.
             return {"appeal_location": None, LOCATION_CANDIDATE: text}
+        if names_only_an_area(text, place) and not failures(tracker, "appeal_location"):
+            # "Chaoyang", "大兴那边": too wide for anyone to go to; asked once for more, the same area again is kept
+            area = place.subdistrict or place.district
+            name = area.name_en if language_of(tracker) == "en" else area.name_zh
+            dispatcher.utter_message(response="msg_place_too_wide", area=name)
+            return {"appeal_location": None, EXPLAINED: "appeal_location"}
         # Typed in words: coordinates shared earlier no longer describe this place.
         return {"appeal_location": text, "appeal_latitude": None, "appeal_longitude": None, LOCATION_CANDIDATE: None}
 

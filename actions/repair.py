@@ -181,6 +181,9 @@ def decide(turn: Turn, question: Question, *, is_correction: bool = False) -> Mo
         return Move.CORRECT
     if turn.intent == "request_human" and not turn.is_payload and carries_on(turn.text):
         return Move.REPEAT  # "转个人工？……算了，你接着问吧": the question again
+    if turn.intent == "request_human" and question.kind is Kind.YES_NO and not turn.is_payload \
+            and not asks_for_a_person(turn.text):
+        return Move.ANSWER  # "打我电话吧" to "may the department call you?": a yes, not a call-back from the hotline
     if turn.intent == "request_human" and question.kind is Kind.CHOICE and not turn.is_payload \
             and not asks_for_a_person(turn.text):
         return Move.ANSWER  # "流浪人员救助" (homeless people: help) typed for a category, read as asking for a person

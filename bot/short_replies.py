@@ -33,6 +33,9 @@ _REPLIES: dict[Reply, tuple[str, ...]] = {
         "确认", "正确", "确定", "确定的", "确定取消", "是的确定",
         "はい", "ええ", "うん", "そうです", "そう", "その通りです", "お願いします", "はいお願いします",
         "はいそうです",
+        # "call me" said to "may the department call you?"
+        "call me", "you can call me", "打我电话", "打我电话吧", "给我打电话", "打电话吧", "可以打电话", "打吧",
+        "電話ください", "電話してください", "電話お願いします",
         "合ってます", "合っています", "正しいです",
         "no problem", "no problem at all", "no worries", "go for it", "go ahead", "please do", "ya", "yah", "yea", "ye",
         "yess", "中", "中啊", "成", "得嘞", "いいですよ", "いいよ", "どうぞ", "よろしくお願いします", "ぜひ",

@@ -206,8 +206,8 @@ REPORT = "report_problem"
 # Saying whom or what a message is about, and nothing that happened: never an emergency without danger wording.
 ANNOUNCES_ONLY = re.compile(r"(頼まれて|代わりに|代理で)(ご)?(連絡|相談)"
                             r"|(のこと|の件)(なんですが|なんですけど|なのですが|ですが)"
-                            r"|\b(writing|asking|messaging) (for|on behalf of)\b|(替|帮|代).{0,6}(反映|问|说)"
-                            r"|(想|要)(反映|说|问)(个|一个|一下)?(事|情况)", re.IGNORECASE)
+                            r"|\b(writing|asking|messaging) (for|on behalf of)\b|(替|帮|代).{0,6}(反映|问|说)",
+                            re.IGNORECASE)
 MAX_ANNOUNCEMENT_CHARS = 60
 # The classifier's emergency below this, with no danger wording at all ("这么晚了还有人值班啊，辛苦了": 0.41),
 # is a misreading: the next intent of the ranking takes its place, else a fallback that asks back.

@@ -171,8 +171,8 @@ def test_a_shared_location_fills_the_place_and_typing_one_clears_the_coordinates
     english = tracker(intent="share_location", entities=shared, slots={"language": "en"})
     assert asyncio.run(ValidateAppealForm().extract_appeal_location(CollectingDispatcher(), english, {})) == {
         "appeal_location": "39.93340, 116.45430 (near Sanlitun Subdistrict, Chaoyang District)"}
-    typed = validate("appeal_location", "三里屯", intent="inform_location")[0]
-    assert typed == {"appeal_location": "三里屯", "appeal_latitude": None, "appeal_longitude": None,
+    typed = validate("appeal_location", "三里屯路19号", intent="inform_location")[0]
+    assert typed == {"appeal_location": "三里屯路19号", "appeal_latitude": None, "appeal_longitude": None,
                      "location_candidate": None}
     assert asyncio.run(ValidateAppealForm().extract_appeal_location(CollectingDispatcher(), tracker(), {})) == {}
 

@@ -4,10 +4,15 @@ ambulance's entrance or a fire that is not burning."""
 
 import pytest
 
+from actions.appeal_form import known_place, names_only_an_area
 from actions.conversation import is_announcement
+from actions.repair import Kind, Move, Question, decide
 from bot.repair import asks_about_the_question, correction, holds_on, mentions, replace_place
+from bot.short_replies import Reply, short_reply
 from nlu.emergency_guard import ANNOUNCES_ONLY, DANGER, means_danger_now
 from nlu.narrative_guard import PROPOSES, SAYS_IT_ASKS
+from tests.actions.fakes import FakeHotline
+from tests.actions.test_repair import _slots, appeal, turn
 
 
 @pytest.mark.parametrize("text", [
@@ -85,3 +90,31 @@ def test_corrections_said_by_someone_or_after_a_lead(text: str, new: str, old: s
 
 def test_hold_on_at_work() -> None:
     assert holds_on("ちょ、待って、いまバイト中")
+
+
+# ---- h691..h750 ----
+
+@pytest.mark.parametrize("text", ["Chaoyang", "大兴那边", "朝陽区です", "建外のあたりです", "Sanlitun, Chaoyang"])
+def test_an_area_alone_is_asked_about_once_then_kept(text: str, hotline: FakeHotline) -> None:
+    messages, events = appeal(text, "inform_location", {"appeal_description": "路灯坏了一个星期"}, "appeal_location")
+    assert [m["response"] for m in messages] == ["msg_place_too_wide"] and not _slots(events).get("appeal_location")
+    again = {"appeal_description": "路灯坏了一个星期", "repair_failures": {"slot": "appeal_location", "count": 1}}
+    messages, events = appeal(text, "inform_location", again, "appeal_location")
+    assert _slots(events)["appeal_location"] == text
+
+
+@pytest.mark.parametrize("text", ["朝阳区三里屯街道工体北路8号", "Wangjing SOHO, Chaoyang", "海淀区中关村南大街"])
+def test_a_street_or_a_landmark_is_no_mere_area(text: str) -> None:
+    place = known_place(text)
+    assert place is not None and not names_only_an_area(text, place)
+
+
+@pytest.mark.parametrize("text", ["打我电话吧", "call me", "電話してください"])
+def test_call_me_to_may_the_department_call_you_is_a_yes(text: str) -> None:
+    assert decide(turn(text, "request_human"), Question(Kind.YES_NO, optional=True)) is Move.ANSWER
+    assert short_reply(text) is Reply.YES
+
+
+@pytest.mark.parametrize("text", ["我想问个事儿，也算投诉吧，不知道找你们对不对", "想反映个事儿，不知道你们这儿管不管"])
+def test_whether_it_is_the_hotlines_business_after_an_opener_announces(text: str) -> None:
+    assert is_announcement(text)
