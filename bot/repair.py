@@ -570,7 +570,7 @@ def mentions(text: str, fragment: str) -> bool:
     """Whether ``fragment`` (a word the resident says was wrong) occurs in ``text``, ignoring case and spacing; a
     letter or two of Latin script as a word of its own ("Exit C", not the c of "cubicle")."""
     if fragment.isascii() and fragment.isalnum() and len(fragment) <= 2:
-        return bool(re.search(rf"(?<![A-Za-z0-9]){re.escape(fragment)}(?![A-Za-z0-9])", nfkc(text), re.IGNORECASE))
+        return bool(_as_a_word(re.compile(re.escape(fragment), re.IGNORECASE), fragment).search(nfkc(text)))
     return bool(fragment) and normalised(fragment) in normalised(text)
 
 
